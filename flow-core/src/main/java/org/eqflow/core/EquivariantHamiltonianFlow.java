@@ -1,0 +1,481 @@
+package org.eqflow.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eqflow.core.flow.PhaseState;
+import org.eqflow.core.graph.GraphParameters;
+import org.eqflow.core.graph.Quiet;
+import org.eqflow.core.objective.Elbo;
+import org.eqflow.core.objective.Iwae;
+import org.eqflow.core.objective.LagrangeMultipliers;
+import org.eqflow.core.objective.SymmetryPenalty;
+import org.eqflow.core.symmetry.BaseInvariance;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * An equivariant Hamiltonian flow density model (Rezende, Racanière, Higgins, Toth 2019,
+ * arXiv:1909.13739): base density {@code π} on phase space, Leap-Frog flow {@code T}, momentum encoder
+ * {@code h(p|q)}, and optionally a symmetry imposed softly (Lagrangian penalty) or exactly (radial energies).
+ *
+ * <pre>
+ *   sample:   s0 ~ π,  (q, p) = T(s0),  return q
+ *   density:  log p(q, p) = log π(T⁻¹(q, p));   log p(q) estimated by ELBO / IWAE over p ~ h(p|q)
+ *   training: minimise −mean ELBO + Σ_k λ_k (C_k − κ) with Adam; λ_k updated after each step
+ * </pre>
+ *
+ * <p>All public methods taking or returning data points work in the data's own units: points are mapped
+ * to the model's space by {@code (x − centre)/scale}, and log-densities include {@code −d·log scale}.
+ * Methods on phase-space states ({@link #forward}, {@link #inverse}, {@link #logJoint}) work in the
+ * model's space. Not thread-safe: one model, one thread.
+ */
+public final class EquivariantHamiltonianFlow {
+    private static final int MAX_ROWS_PER_PASS = 65_536;
+    private static final int MAX_CONSECUTIVE_SKIPS = 3;
+
+    private final FlowConfig config;
+    private final SameDiff sd;
+    private final FlowParts parts;
+    private final DataType dataType;
+    private final List<String> parameterNames;
+    private final LagrangeMultipliers multipliers;
+    private final Adam adam;
+    private final Map<String, INDArray> optimizerState = new LinkedHashMap<>();
+    private final Map<String, GradientUpdater> updaters = new HashMap<>();
+    private final int generatorCount;
+    private long iteration;
+    private int consecutiveSkips;
+
+    private EquivariantHamiltonianFlow(FlowConfig config) {
+        this.config = config;
+        this.dataType = config.precision() == FlowConfig.Precision.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
+        this.sd = SameDiff.create();
+        GraphParameters params = new GraphParameters(sd, dataType, Noise.stream(config.seed(), 0, Noise.Purpose.INIT).nextLong());
+        this.parts = FlowParts.build(sd, config, params);
+        this.parameterNames = List.copyOf(params.names());
+        this.generatorCount = parts.symmetry().map(s -> s.size()).orElse(0);
+        parts.symmetry().ifPresent(s -> BaseInvariance.check(s, parts.base()));
+        this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config);
+        this.adam = new Adam(config.learningRate());
+        defineOutputs();
+        for (String name : parameterNames) {
+            long n = sd.getVariable(name).getArr().length();
+            INDArray state = Nd4j.zeros(dataType, 1, 2 * n);
+            optimizerState.put(name, state);
+            updaters.put(name, adam.instantiate(state, true));
+        }
+    }
+
+    /** Builds a new, untrained model. */
+    public static EquivariantHamiltonianFlow create(FlowConfig config) {
+        return new EquivariantHamiltonianFlow(config);
+    }
+
+    /** Rebuilds a model from a saved state (see {@link org.eqflow.core.io.ModelFile}). */
+    public static EquivariantHamiltonianFlow restore(ModelState state) {
+        EquivariantHamiltonianFlow m = new EquivariantHamiltonianFlow(state.config());
+        if (!state.parameters().keySet().equals(new java.util.LinkedHashSet<>(m.parameterNames))) {
+            throw new IllegalArgumentException("the saved parameters " + state.parameters().keySet()
+                    + " do not match the model's " + m.parameterNames);
+        }
+        for (String name : m.parameterNames) {
+            INDArray target = m.sd.getVariable(name).getArr();
+            m.copyInto(target, state.parameters().get(name), "parameter " + name);
+            ModelState.NamedArray opt = state.optimizer().get(name);
+            if (opt == null) {
+                throw new IllegalArgumentException("optimizer state for parameter " + name + " is missing");
+            }
+            m.copyInto(m.optimizerState.get(name), opt, "optimizer state of " + name);
+        }
+        m.iteration = state.iteration();
+        m.consecutiveSkips = state.consecutiveSkips();
+        m.adam.setLearningRate(state.learningRate());
+        if (m.multipliers.size() > 0) {
+            m.multipliers.restore(state.multipliers(), state.multiplierAverages());
+        }
+        return m;
+    }
+
+    /** A snapshot of everything needed to continue exactly. */
+    public ModelState state() {
+        Map<String, ModelState.NamedArray> p = new LinkedHashMap<>();
+        Map<String, ModelState.NamedArray> o = new LinkedHashMap<>();
+        for (String name : parameterNames) {
+            p.put(name, named(sd.getVariable(name).getArr()));
+            o.put(name, named(optimizerState.get(name)));
+        }
+        return new ModelState(config, p, o, iteration, adam.getLearningRate(), consecutiveSkips,
+                multipliers.values(), multipliers.movingAverages());
+    }
+
+    // ---------------------------------------------------------------- graph
+
+    private void defineOutputs() {
+        int d = config.dimension();
+        SDVariable q = sd.placeHolder("q", dataType, -1, d);
+        SDVariable noise = sd.placeHolder("noise", dataType, -1, d);
+        SDVariable logW = Elbo.logWeights(sd, parts, q, noise).rename("logWeight");
+        SDVariable negElbo = logW.mean().neg().rename("negElbo");
+        SDVariable loss;
+        if (generatorCount > 0) {
+            SDVariable pq = sd.placeHolder("penaltyQ", dataType, -1, d);
+            SDVariable pp = sd.placeHolder("penaltyP", dataType, -1, d);
+            SDVariable constraints = SymmetryPenalty.constraints(sd, parts, new PhaseState(pq, pp)).rename("constraints");
+            if (softConstraint()) {
+                SDVariable lambda = sd.placeHolder("lambda", dataType, generatorCount);
+                loss = negElbo.add("loss", SymmetryPenalty.lagrangeTerm(constraints, lambda, config.kappa()));
+            } else {
+                loss = sd.identity("loss", negElbo);
+            }
+        } else {
+            loss = sd.identity("loss", negElbo);
+        }
+        sd.setLossVariables(loss);
+
+        SDVariable stateQ = sd.placeHolder("stateQ", dataType, -1, d);
+        SDVariable stateP = sd.placeHolder("stateP", dataType, -1, d);
+        PhaseState start = new PhaseState(stateQ, stateP);
+        List<PhaseState> path = parts.flow().integrate(sd, start, false);
+        for (int i = 1; i < path.size(); i++) {
+            path.get(i).q().rename("forwardQ" + i);
+            path.get(i).p().rename("forwardP" + i);
+        }
+        PhaseState back = parts.flow().inverse(sd, start);
+        back.q().rename("inverseQ");
+        back.p().rename("inverseP");
+        parts.base().logDensity(sd, back).rename("logJoint");
+        parts.encoder().sample(sd, q, noise).p().rename("encoderP");
+        parts.encoder().logDensity(sd, q, sd.getVariable("stateP")).rename("encoderLogDensity");
+
+        SDVariable x = sd.placeHolder("energyX", dataType, -1, d);
+        for (int h = 0; h < parts.hamiltonians().size(); h++) {
+            parts.hamiltonians().get(h).kinetic().value(sd, x).rename("kinetic" + h);
+            parts.hamiltonians().get(h).potential().value(sd, x).rename("potential" + h);
+        }
+    }
+
+    private boolean softConstraint() {
+        return config.constraint() == FlowConfig.Constraint.SOFT && generatorCount > 0;
+    }
+
+    // ---------------------------------------------------------------- training
+
+    /**
+     * One Adam update on a batch of data points {@code [B, d]} (data units). Noise comes from
+     * {@code (seed, iteration)}. A step whose loss or gradient is not finite changes no weight, halves the
+     * learning rate and is reported as skipped; after {@value #MAX_CONSECUTIVE_SKIPS} in a row a
+     * {@link TrainingDivergedException} is thrown.
+     */
+    public TrainStep trainStep(INDArray batch) {
+        Quiet.createGradFunction(sd);
+        long t = iteration;
+        Map<String, INDArray> feeds = trainingFeeds(batch, t);
+        List<String> outputs = new ArrayList<>(List.of("loss", "negElbo"));
+        if (generatorCount > 0) {
+            outputs.add("constraints");
+        }
+        OutAndGrad og = sd.calculateGradientsAndOutputs(feeds, outputs, parameterNames);
+        double loss = og.getOutputs().get("loss").getDouble(0);
+        double negElbo = og.getOutputs().get("negElbo").getDouble(0);
+        double[] constraints = generatorCount > 0 ? og.getOutputs().get("constraints").toDoubleVector() : new double[0];
+        Map<String, INDArray> grads = og.getGradients();
+        double sq = 0;
+        for (String name : parameterNames) {
+            double n2 = grads.get(name).norm2Number().doubleValue();
+            sq += n2 * n2;
+        }
+        double gradNorm = Math.sqrt(sq);
+        iteration++;
+        if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+            consecutiveSkips++;
+            adam.setLearningRate(adam.getLearningRate() / 2);
+            if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
+                throw new TrainingDivergedException("training diverged: the loss or its gradient was not finite "
+                        + consecutiveSkips + " steps in a row (last at iteration " + t + ", learning rate now "
+                        + adam.getLearningRate() + "); resume from the last checkpoint with a lower learning rate "
+                        + "or gradient clipping");
+            }
+            return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, true, adam.getLearningRate());
+        }
+        consecutiveSkips = 0;
+        double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / gradNorm : 1.0;
+        for (String name : parameterNames) {
+            INDArray param = sd.getVariable(name).getArr();
+            INDArray g = grads.get(name).castTo(dataType).dup('c').reshape(1, param.length());
+            if (clip != 1.0) {
+                g.muli(clip);
+            }
+            updaters.get(name).applyUpdater(g, (int) t, 0);
+            param.subi(g.reshape(param.shape()));
+        }
+        if (softConstraint()) {
+            multipliers.update(constraints);
+        }
+        return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, false, adam.getLearningRate());
+    }
+
+    /** Gradients of the loss at a batch, with the noise of the given iteration (for checks and the DL4J parity test). */
+    public Map<String, INDArray> gradients(INDArray batch, long noiseIteration) {
+        Quiet.createGradFunction(sd);
+        return sd.calculateGradients(trainingFeeds(batch, noiseIteration), parameterNames);
+    }
+
+    /** The loss at a batch with the noise of the given iteration. */
+    public double loss(INDArray batch, long noiseIteration) {
+        return sd.output(trainingFeeds(batch, noiseIteration), "loss").get("loss").getDouble(0);
+    }
+
+    private Map<String, INDArray> trainingFeeds(INDArray batch, long t) {
+        INDArray q = toModelSpace(batch);
+        long b = q.rows();
+        Map<String, INDArray> feeds = new HashMap<>();
+        feeds.put("q", q);
+        feeds.put("noise", Noise.gaussian(Noise.stream(config.seed(), t, Noise.Purpose.ENCODER), b, config.dimension(), dataType));
+        if (generatorCount > 0) {
+            INDArray s0 = parts.base().sample(b, config.dimension(), Noise.stream(config.seed(), t, Noise.Purpose.PENALTY), dataType);
+            feeds.put("penaltyQ", s0.get(all(), interval(0, config.dimension())).dup());
+            feeds.put("penaltyP", s0.get(all(), interval(config.dimension(), 2 * config.dimension())).dup());
+            if (softConstraint()) {
+                feeds.put("lambda", Nd4j.create(multipliers.values(), new long[] {generatorCount}, DataType.DOUBLE).castTo(dataType));
+            }
+        }
+        return feeds;
+    }
+
+    // ---------------------------------------------------------------- evaluation
+
+    /** A single-sample ELBO for each point (data units), shape {@code [n]}. */
+    public double[] elbo(INDArray x, long seed) {
+        INDArray q = toModelSpace(x);
+        INDArray noise = Noise.gaussian(Noise.stream(seed, 0, Noise.Purpose.EVALUATION), q.rows(), config.dimension(), dataType);
+        double[] w = sd.output(Map.of("q", q, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
+        double shift = config.logScaleJacobian();
+        for (int i = 0; i < w.length; i++) {
+            w[i] -= shift;
+        }
+        return w;
+    }
+
+    /**
+     * The IWAE estimate of {@code log p(x)} for each row (data units) with {@code m} importance samples,
+     * and its Monte Carlo standard error. Seeded: the same call gives the same numbers.
+     */
+    public Iwae.Estimate[] logDensity(INDArray x, int m, long seed) {
+        if (m < 1) {
+            throw new IllegalArgumentException("the number of importance samples must be >= 1, got " + m);
+        }
+        INDArray q = toModelSpace(x);
+        int n = (int) q.rows();
+        int d = config.dimension();
+        Iwae.Estimate[] out = new Iwae.Estimate[n];
+        int pointsPerPass = Math.max(1, MAX_ROWS_PER_PASS / m);
+        double shift = config.logScaleJacobian();
+        for (int start = 0, chunk = 0; start < n; start += pointsPerPass, chunk++) {
+            int count = Math.min(pointsPerPass, n - start);
+            INDArray block = q.get(interval(start, start + count), all());
+            INDArray repeated = Nd4j.tile(block, m, 1);
+            INDArray noise = Noise.gaussian(Noise.stream(seed, start, Noise.Purpose.EVALUATION), (long) count * m, d, dataType);
+            double[] w = sd.output(Map.of("q", repeated, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
+            double[] perPoint = new double[m];
+            for (int i = 0; i < count; i++) {
+                for (int k = 0; k < m; k++) {
+                    perPoint[k] = w[k * count + i];
+                }
+                Iwae.Estimate e = Iwae.estimate(perPoint);
+                out[start + i] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
+            }
+        }
+        return out;
+    }
+
+    /** {@code n} samples (data units), {@code [n, d]}. */
+    public INDArray sample(int n, long seed) {
+        List<INDArray> qs = trajectory(n, seed).positions();
+        return qs.get(qs.size() - 1);
+    }
+
+    /** The positions and momenta of base samples along the flow: {@code L + 1} states, positions in data units. */
+    public record Trajectory(List<INDArray> positions, List<INDArray> momenta) {
+    }
+
+    /** Draws {@code n} base samples and integrates them, keeping every state (for plots). */
+    public Trajectory trajectory(int n, long seed) {
+        int d = config.dimension();
+        INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.SAMPLING), dataType);
+        INDArray q0 = s0.get(all(), interval(0, d)).dup();
+        INDArray p0 = s0.get(all(), interval(d, 2 * d)).dup();
+        int steps = config.leapfrogSteps();
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= steps; i++) {
+            names.add("forwardQ" + i);
+            names.add("forwardP" + i);
+        }
+        Map<String, INDArray> out = sd.output(Map.of("stateQ", q0, "stateP", p0), names);
+        List<INDArray> qs = new ArrayList<>(List.of(toDataSpace(q0)));
+        List<INDArray> ps = new ArrayList<>(List.of(p0));
+        for (int i = 1; i <= steps; i++) {
+            qs.add(toDataSpace(out.get("forwardQ" + i)));
+            ps.add(out.get("forwardP" + i));
+        }
+        return new Trajectory(qs, ps);
+    }
+
+    /** {@code T(q, p)} in the model's space: {@code [q', p']}. */
+    public INDArray[] forward(INDArray q, INDArray p) {
+        String qn = "forwardQ" + config.leapfrogSteps();
+        String pn = "forwardP" + config.leapfrogSteps();
+        Map<String, INDArray> out = sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), qn, pn);
+        return new INDArray[] {out.get(qn), out.get(pn)};
+    }
+
+    /** {@code T⁻¹(q, p)} in the model's space: {@code [q0, p0]}. */
+    public INDArray[] inverse(INDArray q, INDArray p) {
+        Map<String, INDArray> out = sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), "inverseQ", "inverseP");
+        return new INDArray[] {out.get("inverseQ"), out.get("inverseP")};
+    }
+
+    /** {@code log p(q, p) = log π(T⁻¹(q, p))} in the model's space, shape {@code [B]}. */
+    public INDArray logJoint(INDArray q, INDArray p) {
+        return sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), "logJoint").get("logJoint");
+    }
+
+    /** Encoder draws {@code p = μ(q) + σ(q) ⊙ noise} in the model's space. */
+    public INDArray encode(INDArray q, INDArray noise) {
+        return sd.output(Map.of("q", cast(q), "noise", cast(noise)), "encoderP").get("encoderP");
+    }
+
+    /** {@code log h(p|q)} in the model's space, shape {@code [B]}. */
+    public INDArray encoderLogDensity(INDArray q, INDArray p) {
+        return sd.output(Map.of("q", cast(q), "stateP", cast(p)), "encoderLogDensity").get("encoderLogDensity");
+    }
+
+    /** {@code K(p)} of Hamiltonian {@code h} (0 unless each step has its own), shape {@code [B, 1]}. */
+    public INDArray kineticEnergy(INDArray p, int h) {
+        return sd.output(Map.of("energyX", cast(p)), "kinetic" + h).get("kinetic" + h);
+    }
+
+    /** {@code U(q)} of Hamiltonian {@code h} in the model's space, shape {@code [B, 1]}. */
+    public INDArray potentialEnergy(INDArray q, int h) {
+        return sd.output(Map.of("energyX", cast(q)), "potential" + h).get("potential" + h);
+    }
+
+    /** {@code C_k} on {@code n} fresh base samples (empty without a symmetry). */
+    public double[] constraintViolations(int n, long seed) {
+        if (generatorCount == 0) {
+            return new double[0];
+        }
+        int d = config.dimension();
+        INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.PENALTY), dataType);
+        Map<String, INDArray> feeds = Map.of("penaltyQ", s0.get(all(), interval(0, d)).dup(),
+                "penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
+        return sd.output(feeds, "constraints").get("constraints").toDoubleVector();
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public FlowConfig config() {
+        return config;
+    }
+
+    /** The graph, for inspection and advanced use; changing it voids every guarantee. */
+    public SameDiff graph() {
+        return sd;
+    }
+
+    public FlowParts parts() {
+        return parts;
+    }
+
+    public List<String> parameterNames() {
+        return parameterNames;
+    }
+
+    public long iteration() {
+        return iteration;
+    }
+
+    public double learningRate() {
+        return adam.getLearningRate();
+    }
+
+    public double[] multipliers() {
+        return multipliers.values();
+    }
+
+    /** Names of the symmetry generators, in the order of constraints and multipliers. */
+    public List<String> generatorNames() {
+        return parts.symmetry().map(s -> s.generators().stream().map(g -> g.name()).toList()).orElse(List.of());
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** Maps data points to the model's space: {@code (x − centre) / scale}. */
+    public INDArray toModelSpace(INDArray x) {
+        checkDimension(x);
+        INDArray q = x.castTo(dataType).dup('c');
+        if (isIdentityScaling()) {
+            return q;
+        }
+        return q.subiRowVector(centreRow()).divi(config.scale());
+    }
+
+    /** Maps model-space positions back to data units. */
+    public INDArray toDataSpace(INDArray q) {
+        INDArray x = q.dup('c');
+        if (isIdentityScaling()) {
+            return x;
+        }
+        return x.muli(config.scale()).addiRowVector(centreRow());
+    }
+
+    private boolean isIdentityScaling() {
+        return config.scale() == 1.0 && config.centre().stream().allMatch(c -> c == 0.0);
+    }
+
+    private INDArray centreRow() {
+        double[] c = config.centre().stream().mapToDouble(Double::doubleValue).toArray();
+        return Nd4j.create(c, new long[] {1, c.length}, DataType.DOUBLE).castTo(dataType);
+    }
+
+    private void checkDimension(INDArray x) {
+        if (x.rank() != 2 || x.columns() != config.dimension()) {
+            throw new IllegalArgumentException("expected points of shape [n, " + config.dimension() + "], got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+    }
+
+    private INDArray cast(INDArray a) {
+        return a.castTo(dataType);
+    }
+
+    private void copyInto(INDArray target, ModelState.NamedArray source, String what) {
+        if (!java.util.Arrays.equals(target.shape(), source.shape())) {
+            throw new IllegalArgumentException(what + " has shape " + java.util.Arrays.toString(source.shape())
+                    + " but the model expects " + java.util.Arrays.toString(target.shape()));
+        }
+        target.assign(Nd4j.create(source.data(), source.shape(), DataType.DOUBLE).castTo(dataType));
+    }
+
+    private static ModelState.NamedArray named(INDArray a) {
+        return new ModelState.NamedArray(a.shape().clone(), a.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+    }
+
+    private static org.nd4j.linalg.indexing.INDArrayIndex all() {
+        return org.nd4j.linalg.indexing.NDArrayIndex.all();
+    }
+
+    private static org.nd4j.linalg.indexing.INDArrayIndex interval(long from, long to) {
+        return org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
+    }
+}

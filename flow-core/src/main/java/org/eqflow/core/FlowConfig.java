@@ -1,0 +1,235 @@
+package org.eqflow.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.eqflow.core.base.BaseDensity;
+import org.eqflow.core.symmetry.Symmetries;
+import org.eqflow.core.symmetry.Symmetry;
+
+/**
+ * The immutable, validated configuration of an {@link EquivariantHamiltonianFlow}. Build it with
+ * {@link #builder(int)}; every default lives in {@link Builder}. Invalid values are rejected when the
+ * record is created, with a message that says how to fix them.
+ *
+ * @param dimension            data dimension {@code d}
+ * @param hidden               hidden width of every MLP (energies {@code [d,h,h,1]}, encoder {@code [d,h,h,d]})
+ * @param leapfrogSteps        number of Leap-Frog steps {@code L}
+ * @param stepSize             initial (or fixed) step size {@code ε > 0}
+ * @param learnableStepSize    learn {@code log ε} of each step
+ * @param separateHamiltonians give each step its own {@code K} and {@code U} (default: one shared Hamiltonian)
+ * @param kinetic              the kinetic energy {@code K(p)}: a softplus MLP or the fixed {@code |p|²/2}
+ * @param base                 base density spec: {@code normal} or {@code soft-uniform:w,beta}
+ * @param symmetries           symmetry specs (see {@link Symmetries}); empty for none
+ * @param constraint           how the symmetry is imposed
+ * @param kappa                constraint precision {@code κ ≥ 0} (soft constraint only)
+ * @param penaltySites         where the brackets of the soft constraint are evaluated
+ * @param multiplierRate       {@code η} in {@code λ ← λ·exp(η·C̄)}
+ * @param multiplierEma        EMA factor {@code α} of {@code C̄ ← α C̄ + (1−α)(C − κ)}
+ * @param initialMultiplier    {@code λ} at the start
+ * @param maxMultiplier        {@code λ} is clamped to {@code [1/maxMultiplier, maxMultiplier]}
+ * @param learningRate         Adam learning rate
+ * @param clipNorm             global gradient-norm clipping threshold; 0 disables it
+ * @param precision            float32 or float64
+ * @param seed                 seed of the initial weights and of all training noise
+ * @param centre               symmetry centre subtracted from the data before scaling (length {@code d})
+ * @param scale                isotropic scale {@code s}: the model sees {@code (x − centre)/s}
+ */
+public record FlowConfig(
+        int dimension,
+        int hidden,
+        int leapfrogSteps,
+        double stepSize,
+        boolean learnableStepSize,
+        boolean separateHamiltonians,
+        Kinetic kinetic,
+        String base,
+        List<String> symmetries,
+        Constraint constraint,
+        double kappa,
+        PenaltySites penaltySites,
+        double multiplierRate,
+        double multiplierEma,
+        double initialMultiplier,
+        double maxMultiplier,
+        double learningRate,
+        double clipNorm,
+        Precision precision,
+        long seed,
+        List<Double> centre,
+        double scale) {
+
+    /** The kinetic energy family. */
+    public enum Kinetic { MLP, QUADRATIC }
+
+    /** How the symmetry is imposed: the paper's soft penalty, radial energies (exact), or not at all. */
+    public enum Constraint { SOFT, HARD, NONE }
+
+    /** Where {@code {g, H}} is evaluated for the penalty: at base samples (the paper), or also along their flow. */
+    public enum PenaltySites { BASE, BASE_AND_FLOW }
+
+    /** Numeric precision of the graph. */
+    public enum Precision { FLOAT32, FLOAT64 }
+
+    public FlowConfig {
+        symmetries = List.copyOf(symmetries);
+        centre = centre == null || centre.isEmpty() ? zeros(dimension) : List.copyOf(centre);
+        require(dimension >= 1, "dimension must be >= 1, got " + dimension);
+        require(hidden >= 1, "hidden size must be >= 1, got " + hidden);
+        require(leapfrogSteps >= 1, "the number of Leap-Frog steps must be >= 1, got " + leapfrogSteps);
+        require(stepSize > 0 && Double.isFinite(stepSize), "step size must be > 0 and finite, got " + stepSize);
+        require(kappa >= 0 && Double.isFinite(kappa), "kappa (constraint precision) must be >= 0, got " + kappa);
+        require(multiplierRate > 0 && Double.isFinite(multiplierRate), "multiplier rate must be > 0, got " + multiplierRate);
+        require(multiplierEma >= 0 && multiplierEma < 1, "multiplier EMA factor must be in [0, 1), got " + multiplierEma);
+        require(maxMultiplier >= 1 && Double.isFinite(maxMultiplier), "max multiplier must be >= 1, got " + maxMultiplier);
+        require(initialMultiplier >= 1 / maxMultiplier && initialMultiplier <= maxMultiplier,
+                "initial multiplier must lie in [1/maxMultiplier, maxMultiplier], got " + initialMultiplier);
+        require(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be > 0, got " + learningRate);
+        require(clipNorm >= 0 && Double.isFinite(clipNorm), "clip norm must be >= 0 (0 disables clipping), got " + clipNorm);
+        require(scale > 0 && Double.isFinite(scale), "scale must be > 0 and finite, got " + scale);
+        require(centre.size() == dimension, "centre has " + centre.size() + " coordinates but the dimension is " + dimension);
+        for (Double c : centre) {
+            require(c != null && Double.isFinite(c), "centre coordinates must be finite numbers");
+        }
+        java.util.Objects.requireNonNull(kinetic, "kinetic");
+        java.util.Objects.requireNonNull(constraint, "constraint");
+        java.util.Objects.requireNonNull(penaltySites, "penaltySites");
+        java.util.Objects.requireNonNull(precision, "precision");
+        BaseDensity.parse(base);
+        Optional<Symmetry> sym = Symmetries.parse(symmetries, dimension);
+        if (constraint == Constraint.SOFT) {
+            require(sym.isPresent(), "the soft constraint needs a symmetry: add one (e.g. so" + dimension
+                    + ") or use constraint none");
+        }
+        if (constraint == Constraint.HARD) {
+            require(sym.isPresent(), "the hard constraint needs a symmetry: add one (e.g. so" + dimension + ")");
+            sym.get().invariantSubsets();
+        }
+    }
+
+    /** The parsed symmetry, if any. */
+    public Optional<Symmetry> symmetry() {
+        return Symmetries.parse(symmetries, dimension);
+    }
+
+    /** The parsed base density. */
+    public BaseDensity baseDensity() {
+        return BaseDensity.parse(base);
+    }
+
+    /** {@code log s} per coordinate times {@code d}: subtract it from log-densities of the scaled data. */
+    public double logScaleJacobian() {
+        return dimension * Math.log(scale);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(dimension);
+        b.hidden = hidden;
+        b.leapfrogSteps = leapfrogSteps;
+        b.stepSize = stepSize;
+        b.learnableStepSize = learnableStepSize;
+        b.separateHamiltonians = separateHamiltonians;
+        b.kinetic = kinetic;
+        b.base = base;
+        b.symmetries = new ArrayList<>(symmetries);
+        b.constraint = constraint;
+        b.kappa = kappa;
+        b.penaltySites = penaltySites;
+        b.multiplierRate = multiplierRate;
+        b.multiplierEma = multiplierEma;
+        b.initialMultiplier = initialMultiplier;
+        b.maxMultiplier = maxMultiplier;
+        b.learningRate = learningRate;
+        b.clipNorm = clipNorm;
+        b.precision = precision;
+        b.seed = seed;
+        b.centre = new ArrayList<>(centre);
+        b.scale = scale;
+        return b;
+    }
+
+    public static Builder builder(int dimension) {
+        return new Builder(dimension);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static List<Double> zeros(int n) {
+        List<Double> z = new ArrayList<>();
+        for (int i = 0; i < Math.max(n, 0); i++) {
+            z.add(0.0);
+        }
+        return z;
+    }
+
+    /** Builder with the project's defaults (the paper's settings where it gives them). */
+    public static final class Builder {
+        /** Default constraint precision κ of the soft constraint. */
+        public static final double DEFAULT_KAPPA = 1e-3;
+
+        private final int dimension;
+        private int hidden = 128;
+        private int leapfrogSteps = 2;
+        private double stepSize = 0.5;
+        private boolean learnableStepSize = true;
+        private boolean separateHamiltonians = false;
+        private Kinetic kinetic = Kinetic.MLP;
+        private String base = "normal";
+        private List<String> symmetries = new ArrayList<>();
+        private Constraint constraint;
+        private double kappa = DEFAULT_KAPPA;
+        private PenaltySites penaltySites = PenaltySites.BASE;
+        private double multiplierRate = 1.0;
+        private double multiplierEma = 0.99;
+        private double initialMultiplier = 1.0;
+        private double maxMultiplier = 1e4;
+        private double learningRate = 3e-4;
+        private double clipNorm = 0.0;
+        private Precision precision = Precision.FLOAT32;
+        private long seed = 0;
+        private List<Double> centre = List.of();
+        private double scale = 1.0;
+
+        private Builder(int dimension) {
+            this.dimension = dimension;
+        }
+
+        public Builder hidden(int v) { hidden = v; return this; }
+        public Builder leapfrogSteps(int v) { leapfrogSteps = v; return this; }
+        public Builder stepSize(double v) { stepSize = v; return this; }
+        public Builder learnableStepSize(boolean v) { learnableStepSize = v; return this; }
+        public Builder separateHamiltonians(boolean v) { separateHamiltonians = v; return this; }
+        public Builder kinetic(Kinetic v) { kinetic = v; return this; }
+        public Builder base(String v) { base = v; return this; }
+        public Builder symmetry(String spec) { symmetries.add(spec); return this; }
+        public Builder symmetries(List<String> v) { symmetries = new ArrayList<>(v); return this; }
+        public Builder constraint(Constraint v) { constraint = v; return this; }
+        public Builder kappa(double v) { kappa = v; return this; }
+        public Builder penaltySites(PenaltySites v) { penaltySites = v; return this; }
+        public Builder multiplierRate(double v) { multiplierRate = v; return this; }
+        public Builder multiplierEma(double v) { multiplierEma = v; return this; }
+        public Builder initialMultiplier(double v) { initialMultiplier = v; return this; }
+        public Builder maxMultiplier(double v) { maxMultiplier = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder clipNorm(double v) { clipNorm = v; return this; }
+        public Builder precision(Precision v) { precision = v; return this; }
+        public Builder float64() { precision = Precision.FLOAT64; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder centre(List<Double> v) { centre = new ArrayList<>(v); return this; }
+        public Builder scale(double v) { scale = v; return this; }
+
+        /** Validates and builds. The constraint defaults to soft when a symmetry is given, else none. */
+        public FlowConfig build() {
+            boolean hasSymmetry = symmetries.stream().anyMatch(s -> !s.trim().toLowerCase(Locale.ROOT).equals("none"));
+            Constraint c = constraint != null ? constraint : hasSymmetry ? Constraint.SOFT : Constraint.NONE;
+            return new FlowConfig(dimension, hidden, leapfrogSteps, stepSize, learnableStepSize, separateHamiltonians,
+                    kinetic, base, symmetries, c, kappa, penaltySites, multiplierRate, multiplierEma,
+                    initialMultiplier, maxMultiplier, learningRate, clipNorm, precision, seed, centre, scale);
+        }
+    }
+}

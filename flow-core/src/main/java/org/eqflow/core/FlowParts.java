@@ -1,0 +1,75 @@
+package org.eqflow.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.eqflow.core.base.BaseDensity;
+import org.eqflow.core.encoder.GaussianEncoder;
+import org.eqflow.core.energy.Energy;
+import org.eqflow.core.energy.Hamiltonian;
+import org.eqflow.core.energy.QuadraticEnergy;
+import org.eqflow.core.energy.RadialEnergy;
+import org.eqflow.core.energy.SoftplusMlp;
+import org.eqflow.core.flow.FlowBlock;
+import org.eqflow.core.flow.HamiltonianFlow;
+import org.eqflow.core.graph.ParameterInit;
+import org.eqflow.core.graph.ParameterSource;
+import org.eqflow.core.symmetry.Symmetry;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * The pieces of the model a configuration describes, wired into one SameDiff graph: base density,
+ * Hamiltonian(s), Leap-Frog flow, encoder and symmetry. The model and the DL4J layer both build their
+ * graphs from this, with their own {@link ParameterSource}.
+ *
+ * <p>Parameter names: {@code kin…}/{@code pot…} (with the block index when each step has its own
+ * Hamiltonian), {@code encMu…}/{@code encSigma…}, {@code logStep<i>}.
+ */
+public record FlowParts(
+        FlowConfig config,
+        BaseDensity base,
+        List<Hamiltonian> hamiltonians,
+        HamiltonianFlow flow,
+        GaussianEncoder encoder,
+        Optional<Symmetry> symmetry) {
+
+    public static FlowParts build(SameDiff sd, FlowConfig c, ParameterSource params) {
+        Optional<Symmetry> symmetry = c.symmetry();
+        int count = c.separateHamiltonians() ? c.leapfrogSteps() : 1;
+        List<Hamiltonian> hams = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String suffix = count == 1 ? "" : Integer.toString(i);
+            hams.add(new Hamiltonian(energy(c, params, "kin" + suffix, true, symmetry),
+                    energy(c, params, "pot" + suffix, false, symmetry)));
+        }
+        List<FlowBlock> blocks = new ArrayList<>();
+        for (int i = 0; i < c.leapfrogSteps(); i++) {
+            blocks.add(new FlowBlock(hams.get(count == 1 ? 0 : i), stepSize(sd, c, params, i)));
+        }
+        GaussianEncoder encoder = new GaussianEncoder(params, "enc", c.dimension(), c.hidden());
+        return new FlowParts(c, c.baseDensity(), List.copyOf(hams), new HamiltonianFlow(blocks), encoder, symmetry);
+    }
+
+    private static Energy energy(FlowConfig c, ParameterSource params, String prefix, boolean kinetic,
+                                 Optional<Symmetry> symmetry) {
+        if (kinetic && c.kinetic() == FlowConfig.Kinetic.QUADRATIC) {
+            return new QuadraticEnergy(c.dimension());
+        }
+        if (c.constraint() == FlowConfig.Constraint.HARD) {
+            return new RadialEnergy(params, prefix, c.dimension(), symmetry.orElseThrow().invariantSubsets(), c.hidden());
+        }
+        return new SoftplusMlp(params, prefix, c.dimension(), c.hidden());
+    }
+
+    private static SDVariable stepSize(SameDiff sd, FlowConfig c, ParameterSource params, int i) {
+        if (c.learnableStepSize()) {
+            SDVariable logStep = params.parameter("logStep" + i, new long[] {1, 1},
+                    ParameterInit.constant(Math.log(c.stepSize())));
+            return sd.math.exp(logStep);
+        }
+        return sd.constant("stepSize" + i, org.nd4j.linalg.factory.Nd4j.scalar(c.stepSize())
+                .castTo(c.precision() == FlowConfig.Precision.FLOAT64
+                        ? org.nd4j.linalg.api.buffer.DataType.DOUBLE : org.nd4j.linalg.api.buffer.DataType.FLOAT));
+    }
+}

@@ -1,0 +1,64 @@
+package org.eqflow.core.energy;
+
+import org.eqflow.core.graph.ParameterInit;
+import org.eqflow.core.graph.ParameterSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * A softplus MLP energy {@code [d, h, h, 1]} with its analytic input gradient (DESIGN.md §1):
+ *
+ * <pre>
+ *   A1 = x W1 + b1,   A2 = softplus(A1) W2 + b2,   E = softplus(A2) w3
+ *   ∇x E = ((sigmoid(A2) ⊙ 1·w3ᵀ) W2ᵀ ⊙ sigmoid(A1)) W1ᵀ        (softplus' = sigmoid)
+ * </pre>
+ *
+ * The output bias of DESIGN.md's formula is left out: an additive constant changes neither {@code ∇E}
+ * nor anything the flow computes, so it would be a parameter without a gradient.
+ *
+ * <p>Softplus, never relu: the flow differentiates the energy twice (once for the Leap-Frog update,
+ * once more for training), and relu has no useful second derivative.
+ */
+public final class SoftplusMlp implements Energy {
+    private final int dimension;
+    private final SDVariable w1;
+    private final SDVariable b1;
+    private final SDVariable w2;
+    private final SDVariable b2;
+    private final SDVariable w3;
+
+    /**
+     * @param prefix    parameter name prefix (alphanumeric), e.g. {@code "kin"}
+     * @param dimension input dimension {@code d}
+     * @param hidden    hidden width {@code h}
+     */
+    public SoftplusMlp(ParameterSource params, String prefix, int dimension, int hidden) {
+        this.dimension = dimension;
+        this.w1 = params.parameter(prefix + "W1", new long[] {dimension, hidden}, ParameterInit.glorot());
+        this.b1 = params.parameter(prefix + "b1", new long[] {1, hidden}, ParameterInit.zeros());
+        this.w2 = params.parameter(prefix + "W2", new long[] {hidden, hidden}, ParameterInit.glorot());
+        this.b2 = params.parameter(prefix + "b2", new long[] {1, hidden}, ParameterInit.zeros());
+        this.w3 = params.parameter(prefix + "w3", new long[] {1, hidden}, ParameterInit.glorot());
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    @Override
+    public SDVariable value(SameDiff sd, SDVariable x) {
+        SDVariable a1 = x.mmul(w1).add(b1);
+        SDVariable a2 = sd.nn.softplus(a1).mmul(w2).add(b2);
+        return sd.mmul(sd.nn.softplus(a2), w3, false, true, false);
+    }
+
+    @Override
+    public SDVariable gradient(SameDiff sd, SDVariable x) {
+        SDVariable a1 = x.mmul(w1).add(b1);
+        SDVariable a2 = sd.nn.softplus(a1).mmul(w2).add(b2);
+        SDVariable g2 = sd.nn.sigmoid(a2).mul(w3);
+        SDVariable g1 = sd.mmul(g2, w2, false, true, false).mul(sd.nn.sigmoid(a1));
+        return sd.mmul(g1, w1, false, true, false);
+    }
+}

@@ -1,0 +1,37 @@
+package org.eqflow.core.objective;
+
+import org.eqflow.core.FlowParts;
+import org.eqflow.core.encoder.GaussianEncoder;
+import org.eqflow.core.flow.PhaseState;
+import org.nd4j.autodiff.samediff.NameScope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * The per-example importance log-weight and the evidence lower bound (DESIGN.md §1):
+ *
+ * <pre>
+ *   log w(q, p) = log π(T⁻¹(q, p)) − log h(p|q),   p = μ(q) + σ(q) ⊙ ε
+ *   ELBO(q)     = E_ε[ log w ]  ≤  log p(q)
+ * </pre>
+ *
+ * No Jacobian term: the Leap-Frog flow preserves volume.
+ */
+public final class Elbo {
+    private Elbo() {
+    }
+
+    /** {@code log w} for each row of {@code q} with its encoder noise row, shape {@code [B]}. */
+    public static SDVariable logWeights(SameDiff sd, FlowParts parts, SDVariable q, SDVariable noise) {
+        try (NameScope ignored = sd.withNameScope("elbo")) {
+            GaussianEncoder.Draw draw = parts.encoder().sample(sd, q, noise);
+            return logJoint(sd, parts, new PhaseState(q, draw.p())).sub(draw.logDensity());
+        }
+    }
+
+    /** {@code log p(q, p) = log π(T⁻¹(q, p))}, shape {@code [B]}. */
+    public static SDVariable logJoint(SameDiff sd, FlowParts parts, PhaseState s) {
+        PhaseState s0 = parts.flow().inverse(sd, s);
+        return parts.base().logDensity(sd, s0);
+    }
+}
