@@ -1,0 +1,32 @@
+package org.eqflow.core;
+
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Small helpers shared by the tests. */
+public final class TestSupport {
+    private TestSupport() {
+    }
+
+    /** A {@code [rows, cols]} double array of N(0, scale²) draws. */
+    public static INDArray gaussian(long seed, int rows, int cols, double scale) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] v = new double[rows * cols];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = scale * rng.nextGaussian();
+        }
+        return Nd4j.create(v, new long[] {rows, cols}, DataType.DOUBLE);
+    }
+
+    /** Rows of a double[][] as an INDArray. */
+    public static INDArray rows(double[][] x) {
+        return Nd4j.create(x).castTo(DataType.DOUBLE);
+    }
+
+    /** The gradient-check criterion of the project: {@code |a − n| ≤ rel·max(|a|,|n|) + abs}. */
+    public static boolean close(double analytic, double numeric, double rel, double abs) {
+        return Math.abs(analytic - numeric) <= rel * Math.max(Math.abs(analytic), Math.abs(numeric)) + abs;
+    }
+}
