@@ -25,7 +25,7 @@ import org.eqflow.core.symmetry.Symmetry;
  * @param constraint           how the symmetry is imposed
  * @param kappa                constraint precision {@code κ ≥ 0} (soft constraint only)
  * @param penaltySites         where the brackets of the soft constraint are evaluated
- * @param multiplierRate       {@code η} in {@code λ ← λ·exp(η·C̄)}
+ * @param multiplierRate       {@code η}: {@code log λ} moves by at most {@code η} per step (see LagrangeMultipliers)
  * @param multiplierEma        EMA factor {@code α} of {@code C̄ ← α C̄ + (1−α)(C − κ)}
  * @param initialMultiplier    {@code λ} at the start
  * @param maxMultiplier        {@code λ} is clamped to {@code [1/maxMultiplier, maxMultiplier]}
@@ -184,7 +184,7 @@ public record FlowConfig(
         private Constraint constraint;
         private double kappa = DEFAULT_KAPPA;
         private PenaltySites penaltySites = PenaltySites.BASE;
-        private double multiplierRate = 1.0;
+        private double multiplierRate = 0.02;
         private double multiplierEma = 0.99;
         private double initialMultiplier = 1.0;
         private double maxMultiplier = 1e4;

@@ -2,6 +2,7 @@ package org.eqflow.core.base;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.eqflow.core.graph.StableOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -38,8 +39,8 @@ public record SoftUniform(double width, double beta) implements BaseDensity {
 
     @Override
     public SDVariable logDensityCoordinate(SameDiff sd, SDVariable x) {
-        SDVariable left = sd.nn.logSigmoid(x.add(width / 2).mul(beta));
-        SDVariable right = sd.nn.logSigmoid(x.sub(width / 2).mul(-beta));
+        SDVariable left = StableOps.logSigmoid(sd, x.add(width / 2).mul(beta));
+        SDVariable right = StableOps.logSigmoid(sd, x.sub(width / 2).mul(-beta));
         return left.add(right).sub(logNormaliser());
     }
 

@@ -51,12 +51,12 @@ public final class GaussianEncoder {
         private final SDVariable b3;
 
         Mlp(ParameterSource params, String prefix, int dimension, int hidden) {
-            w1 = params.parameter(prefix + "W1", new long[] {dimension, hidden}, ParameterInit.glorot());
-            b1 = params.parameter(prefix + "b1", new long[] {1, hidden}, ParameterInit.zeros());
-            w2 = params.parameter(prefix + "W2", new long[] {hidden, hidden}, ParameterInit.glorot());
-            b2 = params.parameter(prefix + "b2", new long[] {1, hidden}, ParameterInit.zeros());
-            w3 = params.parameter(prefix + "W3", new long[] {hidden, dimension}, ParameterInit.glorot());
-            b3 = params.parameter(prefix + "b3", new long[] {1, dimension}, ParameterInit.zeros());
+            w1 = params.parameter(prefix + "W1", new long[] {dimension, hidden}, ParameterInit.lecun());
+            b1 = params.parameter(prefix + "b1", new long[] {1, hidden}, ParameterInit.bias(dimension));
+            w2 = params.parameter(prefix + "W2", new long[] {hidden, hidden}, ParameterInit.lecun());
+            b2 = params.parameter(prefix + "b2", new long[] {1, hidden}, ParameterInit.bias(hidden));
+            w3 = params.parameter(prefix + "W3", new long[] {hidden, dimension}, ParameterInit.lecun());
+            b3 = params.parameter(prefix + "b3", new long[] {1, dimension}, ParameterInit.bias(hidden));
         }
 
         SDVariable apply(SameDiff sd, SDVariable x) {

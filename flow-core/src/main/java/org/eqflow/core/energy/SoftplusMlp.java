@@ -2,6 +2,7 @@ package org.eqflow.core.energy;
 
 import org.eqflow.core.graph.ParameterInit;
 import org.eqflow.core.graph.ParameterSource;
+import org.eqflow.core.graph.StableOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -20,6 +21,12 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * once more for training), and relu has no useful second derivative.
  */
 public final class SoftplusMlp implements Energy {
+    /**
+     * Scale of the output layer at initialisation: the energy starts curved (hidden pre-activations of
+     * order one) but weak, so the first flow is close to the identity instead of flinging states away.
+     */
+    static final double OUTPUT_GAIN = 0.1;
+
     private final int dimension;
     private final SDVariable w1;
     private final SDVariable b1;
@@ -34,11 +41,11 @@ public final class SoftplusMlp implements Energy {
      */
     public SoftplusMlp(ParameterSource params, String prefix, int dimension, int hidden) {
         this.dimension = dimension;
-        this.w1 = params.parameter(prefix + "W1", new long[] {dimension, hidden}, ParameterInit.glorot());
-        this.b1 = params.parameter(prefix + "b1", new long[] {1, hidden}, ParameterInit.zeros());
-        this.w2 = params.parameter(prefix + "W2", new long[] {hidden, hidden}, ParameterInit.glorot());
-        this.b2 = params.parameter(prefix + "b2", new long[] {1, hidden}, ParameterInit.zeros());
-        this.w3 = params.parameter(prefix + "w3", new long[] {1, hidden}, ParameterInit.glorot());
+        this.w1 = params.parameter(prefix + "W1", new long[] {dimension, hidden}, ParameterInit.lecun());
+        this.b1 = params.parameter(prefix + "b1", new long[] {1, hidden}, ParameterInit.bias(dimension));
+        this.w2 = params.parameter(prefix + "W2", new long[] {hidden, hidden}, ParameterInit.lecun());
+        this.b2 = params.parameter(prefix + "b2", new long[] {1, hidden}, ParameterInit.bias(hidden));
+        this.w3 = params.parameter(prefix + "w3", new long[] {1, hidden}, ParameterInit.lecun(OUTPUT_GAIN));
     }
 
     @Override
@@ -49,14 +56,14 @@ public final class SoftplusMlp implements Energy {
     @Override
     public SDVariable value(SameDiff sd, SDVariable x) {
         SDVariable a1 = x.mmul(w1).add(b1);
-        SDVariable a2 = sd.nn.softplus(a1).mmul(w2).add(b2);
-        return sd.mmul(sd.nn.softplus(a2), w3, false, true, false);
+        SDVariable a2 = StableOps.softplus(sd, a1).mmul(w2).add(b2);
+        return sd.mmul(StableOps.softplus(sd, a2), w3, false, true, false);
     }
 
     @Override
     public SDVariable gradient(SameDiff sd, SDVariable x) {
         SDVariable a1 = x.mmul(w1).add(b1);
-        SDVariable a2 = sd.nn.softplus(a1).mmul(w2).add(b2);
+        SDVariable a2 = StableOps.softplus(sd, a1).mmul(w2).add(b2);
         SDVariable g2 = sd.nn.sigmoid(a2).mul(w3);
         SDVariable g1 = sd.mmul(g2, w2, false, true, false).mul(sd.nn.sigmoid(a1));
         return sd.mmul(g1, w1, false, true, false);

@@ -5,14 +5,21 @@ import org.eqflow.core.FlowConfig;
 
 /**
  * The Lagrange multipliers {@code λ_k ≥ 0} of the soft constraint, updated as in Rezende and Viola 2018
- * ("Taming VAEs", arXiv:1810.00597): an exponential moving average of the violation,
+ * ("Taming VAEs", arXiv:1810.00597): an exponential moving average of the violation drives a
+ * multiplicative update,
  *
  * <pre>
- *   C̄_k ← α C̄_k + (1 − α)(C_k − κ),     λ_k ← clamp(λ_k · exp(η C̄_k), 1/λmax, λmax)
+ *   C̄_k ← α C̄_k + (1 − α)(C_k − κ),     λ_k ← clamp(λ_k · exp(η · clip(C̄_k / κ, −1, 1)), 1/λmax, λmax)
  * </pre>
  *
  * so {@code λ_k} grows while the constraint is violated and decays once it holds: the max over
  * {@code λ} of the min-max Lagrangian, done multiplicatively so {@code λ} stays positive.
+ *
+ * <p>The violation is measured relative to {@code κ} and clipped, so {@code log λ} moves by at most
+ * {@code η} per step whatever the scale of the brackets. With the raw {@code exp(η C̄)} of the paper, a
+ * network whose initial brackets are large ({@code C ≫ κ}) drives {@code λ} to its ceiling within a few
+ * steps, and once the constraint holds ({@code C̄ ≈ −κ}) it takes {@code ~1/(ηκ)} steps to come back:
+ * the penalty then swamps the likelihood for thousands of iterations.
  */
 public final class LagrangeMultipliers {
     private final double[] lambda;
@@ -36,7 +43,8 @@ public final class LagrangeMultipliers {
     public void update(double[] constraints) {
         for (int k = 0; k < lambda.length; k++) {
             average[k] = ema * average[k] + (1 - ema) * (constraints[k] - kappa);
-            lambda[k] = Math.min(max, Math.max(1 / max, lambda[k] * Math.exp(rate * average[k])));
+            double relative = Math.max(-1, Math.min(1, average[k] / Math.max(kappa, Double.MIN_NORMAL)));
+            lambda[k] = Math.min(max, Math.max(1 / max, lambda[k] * Math.exp(rate * relative)));
         }
     }
 
