@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.eqflow.core.objective.Iwae;
-import org.eqflow.core.target.Ring;
+import org.eqflow.core.target.Shell;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -19,12 +19,12 @@ class RingTrainingTest {
 
     @Test
     void entropyMatchesTheReference() {
-        assertEquals(2.335, new Ring(2, 0.2).entropy().nats(), 5e-4);
+        assertEquals(2.335, new Shell(2, 2, 0.2).entropy().nats(), 5e-4);
     }
 
     @Test
     void shortTrainingLowersTestNll() {
-        Ring ring = new Ring(2, 0.2);
+        Shell ring = new Shell(2, 2, 0.2);
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(32).symmetry("so2")
                 .learningRate(3e-3).seed(5).build());
         INDArray test = TestSupport.rows(ring.sample(500, new SplittableRandom(99)));
