@@ -67,6 +67,15 @@ public final class ModelFile {
      * @param overwrite replace an existing file; when false an existing file is an error
      */
     public static void save(EquivariantHamiltonianFlow model, Path path, boolean overwrite) throws IOException {
+        save(model, path, overwrite, Map.of());
+    }
+
+    /**
+     * Saves atomically, with extra named entries (for example a trainer's own state in a checkpoint),
+     * covered by the manifest's checksums like the rest. Extra names must not clash with the model's entries.
+     */
+    public static void save(EquivariantHamiltonianFlow model, Path path, boolean overwrite, Map<String, byte[]> extras)
+            throws IOException {
         if (!overwrite && Files.exists(path)) {
             throw new FileAlreadyExistsException(path.toString(), null, "the model file exists; pass --force (overwrite=true) to replace it");
         }
@@ -77,6 +86,12 @@ public final class ModelFile {
                 state.consecutiveSkips(), state.multipliers(), state.multiplierAverages(), Provenance.current())));
         entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
         entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
+        for (Map.Entry<String, byte[]> e : extras.entrySet()) {
+            if (entries.containsKey(e.getKey()) || e.getKey().equals("manifest.json")) {
+                throw new IllegalArgumentException("extra entry name '" + e.getKey() + "' is reserved");
+            }
+            entries.put(e.getKey(), e.getValue());
+        }
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("format", FORMAT);
         manifest.put("formatVersion", FORMAT_VERSION);
@@ -130,6 +145,18 @@ public final class ModelFile {
 
     /** Reads and checks the state in a model file without building the model. */
     public static ModelState read(Path path) throws IOException {
+        return readChecked(path).state();
+    }
+
+    /** An extra entry written by {@link #save(EquivariantHamiltonianFlow, Path, boolean, Map)}, checksum-verified. */
+    public static java.util.Optional<byte[]> readExtra(Path path, String name) throws IOException {
+        return java.util.Optional.ofNullable(readChecked(path).entries().get(name));
+    }
+
+    private record Checked(ModelState state, Map<String, byte[]> entries) {
+    }
+
+    private static Checked readChecked(Path path) throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "no such model file");
         }
@@ -161,13 +188,19 @@ public final class ModelFile {
                     + manifest.path("eqflowVersion").asText("?") + "); this eqflow reads version " + FORMAT_VERSION);
         }
         for (String name : new String[] {"config.json", "state.json", "parameters.bin", "optimizer.bin"}) {
-            JsonNode info = manifest.path("entries").path(name);
-            byte[] data = entries.get(name);
-            if (data == null || info.isMissingNode()) {
+            if (manifest.path("entries").path(name).isMissingNode() || !entries.containsKey(name)) {
                 throw new ModelFileException(path + ": entry " + name + " is missing (truncated file?)");
             }
-            if (info.path("size").asLong(-1) != data.length || !sha256(data).equals(info.path("sha256").asText())) {
-                throw new ModelFileException(path + ": entry " + name + " fails its checksum (the file is corrupted)");
+        }
+        java.util.Iterator<Map.Entry<String, JsonNode>> listed = manifest.path("entries").fields();
+        while (listed.hasNext()) {
+            Map.Entry<String, JsonNode> e = listed.next();
+            byte[] data = entries.get(e.getKey());
+            if (data == null) {
+                throw new ModelFileException(path + ": entry " + e.getKey() + " is missing (truncated file?)");
+            }
+            if (e.getValue().path("size").asLong(-1) != data.length || !sha256(data).equals(e.getValue().path("sha256").asText())) {
+                throw new ModelFileException(path + ": entry " + e.getKey() + " fails its checksum (the file is corrupted)");
             }
         }
         FlowConfig config;
@@ -179,9 +212,9 @@ public final class ModelFile {
             throw new ModelFileException(path + ": configuration or state is invalid: " + rootMessage(e), e);
         }
         try {
-            return new ModelState(config, ArrayCodec.decode(entries.get("parameters.bin"), "parameters.bin"),
+            return new Checked(new ModelState(config, ArrayCodec.decode(entries.get("parameters.bin"), "parameters.bin"),
                     ArrayCodec.decode(entries.get("optimizer.bin"), "optimizer.bin"), saved.iteration(),
-                    saved.learningRate(), saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages());
+                    saved.learningRate(), saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages()), entries);
         } catch (ModelFileException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
         }

@@ -1,0 +1,31 @@
+package org.eqflow.core.eval;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
+
+/**
+ * Held-out evaluation of a model, in nats per point (data units). Standard errors are over points.
+ * {@code gap} is the paired mean of {@code log p_true(x) − log p̂(x)}: it is at least the KL divergence to
+ * the truth, so on held-out data it is never negative beyond {@code gap_stderr}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record EvaluationReport(
+        @JsonProperty("n") int n,
+        @JsonProperty("samples") int samples,
+        @JsonProperty("elbo") double elbo,
+        @JsonProperty("elbo_stderr") double elboStderr,
+        @JsonProperty("iwae") double iwae,
+        @JsonProperty("iwae_stderr") double iwaeStderr,
+        @JsonProperty("nll") double nll,
+        @JsonProperty("nll_stderr") double nllStderr,
+        @JsonProperty("iwae_mc_stderr") double iwaeMonteCarloStderr,
+        @JsonProperty("target") String target,
+        @JsonProperty("entropy") Double entropy,
+        @JsonProperty("entropy_error_bound") Double entropyErrorBound,
+        @JsonProperty("gap") Double gap,
+        @JsonProperty("gap_stderr") Double gapStderr,
+        @JsonProperty("invariance_error") Double invarianceError,
+        @JsonProperty("constraint") Map<String, Double> constraint,
+        @JsonProperty("multipliers") Map<String, Double> multipliers) {
+}

@@ -1,0 +1,70 @@
+package org.eqflow.core.train;
+
+import java.util.SplittableRandom;
+import org.eqflow.core.Noise;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A fixed training set, reshuffled every epoch ("finite data"). Epoch {@code e}'s order is the
+ * permutation drawn from {@code (seed, e)}; an epoch has {@code ceil(N / B)} batches, the last one shorter.
+ */
+public final class FiniteData implements DataSource {
+    private final double[][] points;
+    private final long seed;
+    private int[] order;
+    private long orderEpoch = -1;
+    private int orderBatch = -1;
+
+    public FiniteData(double[][] points, long seed) {
+        if (points.length == 0) {
+            throw new IllegalArgumentException("the training set is empty");
+        }
+        this.points = points;
+        this.seed = seed;
+    }
+
+    @Override
+    public int dimension() {
+        return points[0].length;
+    }
+
+    public int size() {
+        return points.length;
+    }
+
+    @Override
+    public INDArray batch(long iteration, int batchSize) {
+        int b = Math.min(batchSize, points.length);
+        int perEpoch = (points.length + b - 1) / b;
+        long epoch = iteration / perEpoch;
+        int index = (int) (iteration % perEpoch);
+        if (epoch != orderEpoch || b != orderBatch) {
+            order = permutation(points.length, Noise.stream(seed, epoch, Noise.Purpose.DATA));
+            orderEpoch = epoch;
+            orderBatch = b;
+        }
+        int from = index * b;
+        int to = Math.min(points.length, from + b);
+        double[] flat = new double[(to - from) * dimension()];
+        for (int i = from; i < to; i++) {
+            System.arraycopy(points[order[i]], 0, flat, (i - from) * dimension(), dimension());
+        }
+        return Nd4j.create(flat, new long[] {to - from, dimension()}, DataType.DOUBLE);
+    }
+
+    private static int[] permutation(int n, SplittableRandom rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,146 @@
+package org.eqflow.core.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.TrainStep;
+import org.eqflow.core.io.ModelFile;
+import org.eqflow.core.io.ModelFileException;
+import org.eqflow.core.objective.Iwae;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Minibatch training of an {@link EquivariantHamiltonianFlow}: one Adam update of the Lagrangian per
+ * batch, optional validation with early stopping on the validation IWAE (the best model is what
+ * {@code out} holds), and checkpoints from which {@link #resume} continues exactly as if never stopped.
+ *
+ * <p>Everything random (batch order or target draws, encoder and penalty noise) derives from seeds and
+ * the iteration counter, and a checkpoint stores the model (weights, Adam moments, multipliers,
+ * iteration) with this trainer's own state in one atomically written file.
+ */
+public final class Trainer {
+    /** The checkpoint file inside the checkpoint directory. */
+    public static final String CHECKPOINT_FILE = "checkpoint.zip";
+    private static final String STATE_ENTRY = "trainer.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EquivariantHamiltonianFlow model;
+    private final DataSource data;
+    private final INDArray validation;
+    private final TrainingOptions options;
+    private final List<TrainingListener> listeners;
+    private State state;
+
+    /** Early-stopping state, saved with checkpoints. */
+    record State(double bestValidation, long bestIteration, int sinceBest) {
+    }
+
+    /**
+     * @param validation held-out points in data units, or null for none
+     */
+    public Trainer(EquivariantHamiltonianFlow model, DataSource data, INDArray validation, TrainingOptions options,
+                   List<TrainingListener> listeners) {
+        if (data.dimension() != model.config().dimension()) {
+            throw new IllegalArgumentException("the training data has dimension " + data.dimension()
+                    + " but the model has dimension " + model.config().dimension());
+        }
+        if (validation != null && validation.columns() != model.config().dimension()) {
+            throw new IllegalArgumentException("the validation data has dimension " + validation.columns()
+                    + " but the model has dimension " + model.config().dimension());
+        }
+        this.model = model;
+        this.data = data;
+        this.validation = validation;
+        this.options = options;
+        this.listeners = List.copyOf(listeners);
+        this.state = new State(Double.NaN, -1, 0);
+    }
+
+    /** Continues from the checkpoint in {@code checkpointDir}: model and early-stopping state as saved. */
+    public static Trainer resume(Path checkpointDir, DataSource data, INDArray validation, TrainingOptions options,
+                                 List<TrainingListener> listeners) throws IOException {
+        Path file = checkpointDir.resolve(CHECKPOINT_FILE);
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no checkpoint to resume from");
+        }
+        EquivariantHamiltonianFlow model = ModelFile.load(file);
+        Trainer t = new Trainer(model, data, validation, options, listeners);
+        byte[] saved = ModelFile.readExtra(file, STATE_ENTRY)
+                .orElseThrow(() -> new ModelFileException(file + " is a model file but not a training checkpoint"));
+        t.state = JSON.readValue(saved, State.class);
+        return t;
+    }
+
+    public EquivariantHamiltonianFlow model() {
+        return model;
+    }
+
+    /** Trains until the model's iteration count reaches {@code options.iterations()} or validation stops improving. */
+    public TrainingResult run() throws IOException {
+        long start = System.nanoTime();
+        boolean stoppedEarly = false;
+        while (model.iteration() < options.iterations()) {
+            long t = model.iteration();
+            INDArray batch = data.batch(t, options.batchSize());
+            long t0 = System.nanoTime();
+            TrainStep step = model.trainStep(batch);
+            double rate = batch.rows() / ((System.nanoTime() - t0) / 1e9);
+            for (TrainingListener l : listeners) {
+                l.onStep(step, options.iterations(), rate);
+            }
+            long done = model.iteration();
+            if (validation != null && (done % options.validateEvery() == 0 || done == options.iterations())) {
+                stoppedEarly = validate(done);
+            }
+            if (options.checkpointEvery() > 0 && (done % options.checkpointEvery() == 0 || stoppedEarly)) {
+                checkpoint(done);
+            }
+            if (stoppedEarly) {
+                break;
+            }
+        }
+        if (validation == null && options.out() != null) {
+            ModelFile.save(model, options.out(), true);
+        }
+        TrainingResult result = new TrainingResult(model.iteration(), stoppedEarly, state.bestValidation(),
+                state.bestIteration(), (System.nanoTime() - start) / 1e9);
+        for (TrainingListener l : listeners) {
+            l.onEnd(result);
+        }
+        return result;
+    }
+
+    /** Validates; returns true when patience is exhausted. */
+    private boolean validate(long iteration) throws IOException {
+        double score = Arrays.stream(model.logDensity(validation, options.validationSamples(), options.seed()))
+                .mapToDouble(Iwae.Estimate::logDensity).average().orElse(Double.NaN);
+        boolean improved = Double.isNaN(state.bestValidation()) || score > state.bestValidation();
+        if (improved) {
+            state = new State(score, iteration, 0);
+            if (options.out() != null) {
+                ModelFile.save(model, options.out(), true);
+            }
+        } else {
+            state = new State(state.bestValidation(), state.bestIteration(), state.sinceBest() + 1);
+        }
+        for (TrainingListener l : listeners) {
+            l.onValidation(iteration, score, improved);
+        }
+        return options.patience() > 0 && state.sinceBest() >= options.patience();
+    }
+
+    private void checkpoint(long iteration) throws IOException {
+        Files.createDirectories(options.checkpointDir());
+        Path file = options.checkpointDir().resolve(CHECKPOINT_FILE);
+        ModelFile.save(model, file, true, Map.of(STATE_ENTRY, JSON.writeValueAsBytes(state)));
+        for (TrainingListener l : listeners) {
+            l.onCheckpoint(iteration, file);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.eqflow.core.train;
+
+import java.nio.file.Path;
+
+/**
+ * What a {@link Trainer} run does. Build with {@link #builder()}; defaults live in the builder.
+ *
+ * @param iterations        train until the model's iteration count reaches this
+ * @param batchSize         points per optimiser update
+ * @param validateEvery     validate every this many iterations (with a validation set)
+ * @param patience          stop after this many validations without improvement (0: never stop early)
+ * @param validationSamples importance samples M of the validation IWAE
+ * @param checkpointEvery   write a checkpoint every this many iterations (0: never)
+ * @param checkpointDir     where checkpoints go ({@code checkpoint.zip}, replaced atomically)
+ * @param out               where the model goes: the best by validation, else the final one (null: nowhere)
+ * @param seed              seed of the data order / target draws and of the validation noise
+ */
+public record TrainingOptions(long iterations, int batchSize, int validateEvery, int patience, int validationSamples,
+                              int checkpointEvery, Path checkpointDir, Path out, long seed) {
+
+    public TrainingOptions {
+        require(iterations >= 0, "iterations must be >= 0, got " + iterations);
+        require(batchSize >= 1, "batch size must be >= 1, got " + batchSize);
+        require(validateEvery >= 1, "validation interval must be >= 1, got " + validateEvery);
+        require(patience >= 0, "patience must be >= 0, got " + patience);
+        require(validationSamples >= 1, "validation samples must be >= 1, got " + validationSamples);
+        require(checkpointEvery >= 0, "checkpoint interval must be >= 0, got " + checkpointEvery);
+        require(checkpointEvery == 0 || checkpointDir != null, "checkpoints need a checkpoint directory");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults: 2,000 iterations of 256 points, validation every 100 with M = 64 and patience 10, no checkpoints. */
+    public static final class Builder {
+        private long iterations = 2000;
+        private int batchSize = 256;
+        private int validateEvery = 100;
+        private int patience = 10;
+        private int validationSamples = 64;
+        private int checkpointEvery = 0;
+        private Path checkpointDir;
+        private Path out;
+        private long seed = 0;
+
+        public Builder iterations(long v) { iterations = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder validateEvery(int v) { validateEvery = v; return this; }
+        public Builder patience(int v) { patience = v; return this; }
+        public Builder validationSamples(int v) { validationSamples = v; return this; }
+        public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+        public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
+        public Builder out(Path v) { out = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+
+        public TrainingOptions build() {
+            return new TrainingOptions(iterations, batchSize, validateEvery, patience, validationSamples,
+                    checkpointEvery, checkpointDir, out, seed);
+        }
+    }
+}

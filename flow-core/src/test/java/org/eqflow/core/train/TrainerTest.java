@@ -1,0 +1,116 @@
+package org.eqflow.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.FlowConfig;
+import org.eqflow.core.TestSupport;
+import org.eqflow.core.io.ModelFile;
+import org.eqflow.core.objective.Iwae;
+import org.eqflow.core.target.Targets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class TrainerTest {
+    @TempDir
+    Path dir;
+
+    private static FlowConfig config(FlowConfig.Precision precision) {
+        return FlowConfig.builder(2).hidden(16).symmetry("so2").precision(precision).seed(3).build();
+    }
+
+    @Test
+    void everyEpochVisitsEveryPointOnce() {
+        double[][] pts = new double[10][];
+        for (int i = 0; i < 10; i++) {
+            pts[i] = new double[] {i, -i};
+        }
+        FiniteData data = new FiniteData(pts, 1);
+        for (int epoch = 0; epoch < 3; epoch++) {
+            Set<Double> seen = new HashSet<>();
+            for (int b = 0; b < 4; b++) {
+                INDArray batch = data.batch(epoch * 4L + b, 3);
+                assertEquals(b == 3 ? 1 : 3, batch.rows());
+                for (int r = 0; r < batch.rows(); r++) {
+                    seen.add(batch.getDouble(r, 0));
+                }
+            }
+            assertEquals(10, seen.size(), "epoch " + epoch);
+        }
+        assertEquals(data.batch(5, 3), new FiniteData(pts, 1).batch(5, 3), "batches are a function of (seed, iteration)");
+    }
+
+    /** A run stopped at a checkpoint and resumed ends bitwise where the uninterrupted run ends (float64). */
+    @Test
+    void resumedRunMatchesUninterruptedRun() throws IOException {
+        for (FlowConfig.Precision precision : FlowConfig.Precision.values()) {
+            DataSource data = new TargetData(Targets.parse("ring"), 7);
+            INDArray validation = TestSupport.rows(Targets.parse("ring").sample(50, new SplittableRandom(2)));
+            TrainingOptions.Builder opts = TrainingOptions.builder().batchSize(32).validateEvery(4).patience(0)
+                    .validationSamples(4).seed(9);
+
+            EquivariantHamiltonianFlow whole = EquivariantHamiltonianFlow.create(config(precision));
+            new Trainer(whole, data, validation, opts.iterations(12).out(dir.resolve("whole-" + precision + ".zip")).build(),
+                    List.of()).run();
+
+            Path ckpt = dir.resolve("ckpt-" + precision);
+            EquivariantHamiltonianFlow first = EquivariantHamiltonianFlow.create(config(precision));
+            new Trainer(first, data, validation, opts.iterations(8).checkpointEvery(4).checkpointDir(ckpt)
+                    .out(dir.resolve("part-" + precision + ".zip")).build(), List.of()).run();
+            Trainer resumed = Trainer.resume(ckpt, data, validation, opts.iterations(12).checkpointEvery(4).checkpointDir(ckpt)
+                    .out(dir.resolve("part-" + precision + ".zip")).build(), List.of());
+            assertEquals(8, resumed.model().iteration());
+            TrainingResult r = resumed.run();
+            assertEquals(12, r.iterations());
+            for (String name : whole.parameterNames()) {
+                INDArray a = whole.graph().getVariable(name).getArr();
+                INDArray b = resumed.model().graph().getVariable(name).getArr();
+                if (precision == FlowConfig.Precision.FLOAT64) {
+                    assertEquals(a, b, name);
+                } else {
+                    assertTrue(a.sub(b).amaxNumber().doubleValue() <= 1e-6 * Math.max(1, a.amaxNumber().doubleValue()), name);
+                }
+            }
+            assertTrue(Arrays.equals(whole.multipliers(), resumed.model().multipliers()));
+        }
+    }
+
+    @Test
+    void outHoldsTheBestModelAndEarlyStoppingStops() throws IOException {
+        DataSource data = new TargetData(Targets.parse("ring"), 7);
+        INDArray validation = TestSupport.rows(Targets.parse("ring").sample(100, new SplittableRandom(2)));
+        Path out = dir.resolve("best.zip");
+        List<Double> scores = new ArrayList<>();
+        TrainingListener record = new TrainingListener() {
+            @Override
+            public void onValidation(long iteration, double value, boolean improved) {
+                scores.add(value);
+            }
+        };
+        // A huge learning rate makes validation scores erratic, so patience 2 ends the run early.
+        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(16).learningRate(0.3)
+                .seed(1).build());
+        TrainingResult r = new Trainer(m, data, validation, TrainingOptions.builder().iterations(400).batchSize(32)
+                .validateEvery(2).patience(2).validationSamples(8).seed(5).out(out).build(), List.of(record)).run();
+        assertTrue(r.stoppedEarly(), "validation " + scores);
+        assertTrue(r.iterations() < 400);
+        double best = scores.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertEquals(best, r.bestValidation(), 0.0);
+        EquivariantHamiltonianFlow saved = ModelFile.load(out);
+        assertEquals(r.bestIteration(), saved.iteration());
+        double again = Arrays.stream(saved.logDensity(validation, 8, 5)).mapToDouble(Iwae.Estimate::logDensity).average().orElseThrow();
+        assertEquals(best, again, 1e-9, "the saved model is the best one");
+        assertTrue(Files.exists(out));
+    }
+}
