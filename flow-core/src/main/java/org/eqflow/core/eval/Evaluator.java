@@ -12,58 +12,84 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Computes an {@link EvaluationReport} on held-out points: ELBO and IWAE with standard errors, the paired
- * gap to a known target's entropy, the invariance error under the symmetry (transported IWAE over random
- * group elements, on at most {@value #INVARIANCE_POINTS} points), and the constraint violations and
- * multipliers per generator.
+ * gap to a known target's entropy, the invariance error under the symmetry (transported IWAE over
+ * {@value #ROTATIONS} random group elements, on the first {@value #INVARIANCE_POINTS} points), and the
+ * constraint violations and multipliers per generator.
+ *
+ * <p>Points may arrive in chunks ({@link #add}), so files of any size are evaluated in bounded memory.
  */
 public final class Evaluator {
-    /** Points used for the invariance error, which costs {@code rotations + 1} IWAE passes. */
+    /** Points used for the invariance error, which costs {@code rotations + 1} IWAE passes each. */
     public static final int INVARIANCE_POINTS = 1000;
     /** Random group elements per point for the invariance error. */
     public static final int ROTATIONS = 8;
     private static final int CONSTRAINT_SAMPLES = 4096;
 
-    private Evaluator() {
-    }
+    private final EquivariantHamiltonianFlow model;
+    private final int samples;
+    private final long seed;
+    private final Optional<Symmetry> symmetry;
+    private final Optional<Target> target;
+    private final Moments elbo = new Moments();
+    private final Moments iwae = new Moments();
+    private final Moments gap = new Moments();
+    private double monteCarloVariance;
+    private double invarianceSum;
+    private int invarianceCount;
+    private long chunks;
 
     /**
-     * @param symmetry the symmetry for the invariance error (the model's own if empty); skipped if it has a non-linear generator
+     * @param symmetry the symmetry for the invariance error (the model's own if empty); skipped when a
+     *                 generator is not linear
      * @param target   the true distribution, if known
      */
+    public Evaluator(EquivariantHamiltonianFlow model, int samples, long seed, Optional<Symmetry> symmetry, Optional<Target> target) {
+        this.model = model;
+        this.samples = samples;
+        this.seed = seed;
+        this.symmetry = symmetry.isPresent() ? symmetry : model.parts().symmetry();
+        this.target = target;
+    }
+
+    /** Evaluates all points at once. */
     public static EvaluationReport evaluate(EquivariantHamiltonianFlow model, INDArray x, int samples, long seed,
                                             Optional<Symmetry> symmetry, Optional<Target> target) {
+        Evaluator e = new Evaluator(model, samples, seed, symmetry, target);
+        e.add(x);
+        return e.report();
+    }
+
+    /** Adds a chunk of points (data units). Each chunk gets its own noise stream. */
+    public void add(INDArray x) {
+        long chunkSeed = seed + 1_000_003L * chunks++;
         int n = (int) x.rows();
-        double[] elbo = model.elbo(x, seed);
-        Iwae.Estimate[] iwae = model.logDensity(x, samples, seed);
-        double[] lp = new double[n];
-        double mcVar = 0;
+        for (double v : model.elbo(x, chunkSeed)) {
+            elbo.add(v);
+        }
+        Iwae.Estimate[] est = model.logDensity(x, samples, chunkSeed);
         for (int i = 0; i < n; i++) {
-            lp[i] = iwae[i].logDensity();
-            double se = iwae[i].standardError();
-            mcVar += Double.isFinite(se) ? se * se : 0;
-        }
-        double iwaeMean = mean(lp);
-        Double entropy = null;
-        Double bound = null;
-        Double gap = null;
-        Double gapSe = null;
-        if (target.isPresent()) {
-            Target t = target.get();
-            Target.Entropy h = t.entropy();
-            entropy = h.nats();
-            bound = h.errorBound();
-            double[] diff = new double[n];
-            for (int i = 0; i < n; i++) {
-                diff[i] = t.logDensity(x.getRow(i).toDoubleVector()) - lp[i];
+            iwae.add(est[i].logDensity());
+            double se = est[i].standardError();
+            monteCarloVariance += Double.isFinite(se) ? se * se : 0;
+            if (target.isPresent()) {
+                gap.add(target.get().logDensity(x.getRow(i).toDoubleVector()) - est[i].logDensity());
             }
-            gap = mean(diff);
-            gapSe = stderr(diff);
         }
-        Optional<Symmetry> sym = symmetry.isPresent() ? symmetry : model.parts().symmetry();
-        Double invariance = null;
-        if (sym.isPresent() && sym.get().generators().stream().allMatch(g -> g.matrix().isPresent())) {
-            INDArray subset = n > INVARIANCE_POINTS ? x.getRows(range(INVARIANCE_POINTS)) : x;
-            invariance = TransportedIwae.invarianceError(model, sym.get(), subset, ROTATIONS, Math.min(samples, 64), seed);
+        int room = INVARIANCE_POINTS - invarianceCount;
+        if (room > 0 && symmetry.isPresent() && symmetry.get().generators().stream().allMatch(g -> g.matrix().isPresent())) {
+            int take = Math.min(room, n);
+            INDArray subset = take == n ? x : x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, take),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+            double err = TransportedIwae.invarianceError(model, symmetry.get(), subset, ROTATIONS, Math.min(samples, 64), chunkSeed);
+            invarianceSum += err * take;
+            invarianceCount += take;
+        }
+    }
+
+    /** The report over every point added so far. */
+    public EvaluationReport report() {
+        if (iwae.n == 0) {
+            throw new IllegalStateException("no points were evaluated");
         }
         Map<String, Double> constraint = new LinkedHashMap<>();
         Map<String, Double> multipliers = new LinkedHashMap<>();
@@ -76,36 +102,33 @@ public final class Evaluator {
                 multipliers.put(names.get(k), lambda[k]);
             }
         }
-        return new EvaluationReport(n, samples, mean(elbo), stderr(elbo), iwaeMean, stderr(lp), -iwaeMean, stderr(lp),
-                Math.sqrt(mcVar) / n, target.map(Target::spec).orElse(null), entropy, bound, gap, gapSe, invariance,
-                constraint, multipliers);
+        Target.Entropy h = target.map(Target::entropy).orElse(null);
+        return new EvaluationReport((int) iwae.n, samples, elbo.mean(), elbo.stderr(), iwae.mean(), iwae.stderr(),
+                -iwae.mean(), iwae.stderr(), Math.sqrt(monteCarloVariance) / iwae.n,
+                target.map(Target::spec).orElse(null), h == null ? null : h.nats(), h == null ? null : h.errorBound(),
+                h == null ? null : gap.mean(), h == null ? null : gap.stderr(),
+                invarianceCount > 0 ? invarianceSum / invarianceCount : null, constraint, multipliers);
     }
 
-    private static int[] range(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
-    }
+    /** Running mean and variance (Welford). */
+    private static final class Moments {
+        private long n;
+        private double mean;
+        private double m2;
 
-    static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
+        void add(double x) {
+            n++;
+            double d = x - mean;
+            mean += d / n;
+            m2 += d * (x - mean);
         }
-        return s / v.length;
-    }
 
-    static double stderr(double[] v) {
-        if (v.length < 2) {
-            return Double.NaN;
+        double mean() {
+            return mean;
         }
-        double m = mean(v);
-        double s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
+
+        double stderr() {
+            return n < 2 ? Double.NaN : Math.sqrt(m2 / (n - 1) / n);
         }
-        return Math.sqrt(s / (v.length - 1) / v.length);
     }
 }

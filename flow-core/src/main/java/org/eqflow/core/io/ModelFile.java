@@ -8,15 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -102,35 +97,18 @@ public final class ModelFile {
             n.put("size", e.getValue().length);
             n.put("sha256", sha256(e.getValue()));
         }
-        Path absolute = path.toAbsolutePath();
-        Path dir = absolute.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.TRUNCATE_EXISTING);
-                 ZipOutputStream zip = new ZipOutputStream(os)) {
-                zip.putNextEntry(new ZipEntry("manifest.json"));
-                zip.write(JSON.writeValueAsBytes(manifest));
+        AtomicFiles.write(path, os -> {
+            ZipOutputStream zip = new ZipOutputStream(os);
+            zip.putNextEntry(new ZipEntry("manifest.json"));
+            zip.write(JSON.writeValueAsBytes(manifest));
+            zip.closeEntry();
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey()));
+                zip.write(e.getValue());
                 zip.closeEntry();
-                for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                    zip.putNextEntry(new ZipEntry(e.getKey()));
-                    zip.write(e.getValue());
-                    zip.closeEntry();
-                }
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            zip.finish();
+        });
     }
 
     /** Loads and checks a model file. */

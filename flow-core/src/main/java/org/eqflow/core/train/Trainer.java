@@ -58,7 +58,7 @@ public final class Trainer {
         this.data = data;
         this.validation = validation;
         this.options = options;
-        this.listeners = List.copyOf(listeners);
+        this.listeners = new java.util.ArrayList<>(listeners);
         this.state = new State(Double.NaN, -1, 0);
     }
 
@@ -75,6 +75,11 @@ public final class Trainer {
                 .orElseThrow(() -> new ModelFileException(file + " is a model file but not a training checkpoint"));
         t.state = JSON.readValue(saved, State.class);
         return t;
+    }
+
+    /** Adds a listener (for example one that needs the model, which {@link #resume} creates). */
+    public void addListener(TrainingListener listener) {
+        listeners.add(listener);
     }
 
     public EquivariantHamiltonianFlow model() {

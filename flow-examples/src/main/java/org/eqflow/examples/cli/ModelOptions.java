@@ -1,0 +1,70 @@
+package org.eqflow.examples.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.eqflow.core.FlowConfig;
+import picocli.CommandLine.Option;
+
+/** The model flags of {@code eqflow train}; defaults are FlowConfig's, except where a flag says otherwise. */
+final class ModelOptions {
+    @Option(names = "--symmetry", paramLabel = "SPEC",
+            description = "none, so<k> (all coordinates) or so<k>:i1,...,ik (listed 0-based coordinates); repeatable")
+    List<String> symmetries = new ArrayList<>();
+
+    @Option(names = "--constraint", paramLabel = "soft|hard|none",
+            description = "soft: the paper's penalty (default with a symmetry); hard: radial energies; none: baseline")
+    String constraint;
+
+    @Option(names = "--kappa", paramLabel = "K", description = "constraint precision of the soft constraint (default ${DEFAULT-VALUE})")
+    Double kappa;
+
+    @Option(names = "--base", paramLabel = "normal|soft-uniform:w,beta", defaultValue = "normal", description = "base density (default ${DEFAULT-VALUE})")
+    String base;
+
+    @Option(names = "--leapfrog-steps", paramLabel = "L", defaultValue = "2", description = "Leap-Frog steps (default ${DEFAULT-VALUE})")
+    int leapfrogSteps;
+
+    @Option(names = "--step-size", paramLabel = "E", defaultValue = "0.5", description = "initial Leap-Frog step size (default ${DEFAULT-VALUE})")
+    double stepSize;
+
+    @Option(names = "--fixed-step-size", description = "do not learn the step sizes")
+    boolean fixedStepSize;
+
+    @Option(names = "--hidden", paramLabel = "H", defaultValue = "128", description = "hidden width of every MLP (default ${DEFAULT-VALUE})")
+    int hidden;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-4", description = "Adam learning rate (default ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--clip-norm", paramLabel = "X", defaultValue = "0", description = "clip the gradient norm to X (0: off)")
+    double clipNorm;
+
+    @Option(names = "--float64", description = "compute in double precision")
+    boolean float64;
+
+    /** The configuration for data of dimension {@code d}, scaled by {@code centre} and {@code scale}. */
+    FlowConfig config(int d, long seed, List<Double> centre, double scale) {
+        FlowConfig.Builder b = FlowConfig.builder(d).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
+                .learnableStepSize(!fixedStepSize).base(base).symmetries(symmetries).learningRate(lr).clipNorm(clipNorm)
+                .precision(float64 ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32).seed(seed)
+                .centre(centre).scale(scale);
+        FlowConfig.Constraint c = null;
+        if (constraint != null) {
+            try {
+                c = FlowConfig.Constraint.valueOf(constraint.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--constraint must be soft, hard or none, got '" + constraint + "'");
+            }
+            b.constraint(c);
+        }
+        if (kappa != null) {
+            FlowConfig probe = b.build();
+            if (probe.constraint() != FlowConfig.Constraint.SOFT) {
+                throw new IllegalArgumentException("--kappa applies to the soft constraint only, but the constraint is "
+                        + probe.constraint().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            b.kappa(kappa);
+        }
+        return b.build();
+    }
+}

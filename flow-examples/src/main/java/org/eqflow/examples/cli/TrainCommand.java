@@ -1,0 +1,189 @@
+package org.eqflow.examples.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.FlowConfig;
+import org.eqflow.core.Noise;
+import org.eqflow.core.eval.EvaluationReport;
+import org.eqflow.core.eval.Evaluator;
+import org.eqflow.core.target.Target;
+import org.eqflow.core.target.Targets;
+import org.eqflow.core.train.DataSource;
+import org.eqflow.core.train.FiniteData;
+import org.eqflow.core.train.LoggingListener;
+import org.eqflow.core.train.TargetData;
+import org.eqflow.core.train.Trainer;
+import org.eqflow.core.train.TrainingOptions;
+import org.eqflow.core.train.TrainingResult;
+import org.eqflow.examples.io.CsvPoints;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code eqflow train}: fit a model to a CSV file or a built-in target and save it. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model. With --target and no --train-size, every step draws fresh samples (infinite data).",
+            "With --validation, --out holds the best model by validation IWAE and training stops early after --patience",
+            "validations without improvement. --test is only reported (JSON on stdout), never used to choose anything."})
+final class TrainCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+    private static final int PREPROCESSING_SAMPLES = 10_000;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--data", paramLabel = "TRAIN.csv", description = "training points, one per row", required = true)
+        Path data;
+
+        @Option(names = "--target", paramLabel = "NAME",
+                description = "built-in target: ring:R,SIGMA, shell:D,R,SIGMA, rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA",
+                required = true)
+        String target;
+    }
+
+    @Option(names = "--train-size", paramLabel = "N", description = "with --target: draw N training points once (finite data)")
+    Integer trainSize;
+
+    @Option(names = "--validation", paramLabel = "VAL.csv", description = "validation points: early stopping and best-model selection")
+    Path validation;
+
+    @Option(names = "--test", paramLabel = "TEST.csv", description = "test points, evaluated at the end (JSON on stdout)")
+    Path test;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "2000", description = "optimiser updates (default ${DEFAULT-VALUE})")
+    long iterations;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "points per update (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "10", description = "validations without improvement before stopping (0: never; default ${DEFAULT-VALUE})")
+    int patience;
+
+    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "100", description = "iterations between validations (default ${DEFAULT-VALUE})")
+    int validateEvery;
+
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "64", description = "importance samples for validation and test IWAE (default ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0", description = "write a checkpoint every N iterations (0: never)")
+    int checkpointEvery;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "where checkpoints go (default: OUT.checkpoints beside --out)")
+    Path checkpointDir;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue from the checkpoint in DIR; the model flags are then taken from it")
+    Path resume;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of weights, noise and data order (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--log-every", paramLabel = "N", defaultValue = "100", description = "iterations between log lines (default ${DEFAULT-VALUE})")
+    int logEvery;
+
+    @Option(names = "--no-progress", description = "no progress bar")
+    boolean noProgress;
+
+    @Option(names = "--force", description = "overwrite an existing --out")
+    boolean force;
+
+    @Option(names = "--out", paramLabel = "MODEL.zip", required = true, description = "where the model is saved")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (Files.exists(out) && !force && resume == null) {
+            throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
+        }
+        if (trainSize != null && source.target == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--train-size needs --target");
+        }
+        Optional<Target> target = Optional.ofNullable(source.target).map(Targets::parse);
+        double[][] points = null;
+        if (source.data != null) {
+            points = CsvPoints.readAll(source.data);
+        } else if (trainSize != null) {
+            if (trainSize < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--train-size must be >= 1");
+            }
+            points = target.get().sample(trainSize, Noise.stream(seed, 0, Noise.Purpose.DATA));
+        }
+        int d = points != null ? points[0].length : target.get().dimension();
+        DataSource data = points != null ? new FiniteData(points, seed) : new TargetData(target.get(), seed);
+        INDArray val = validation == null ? null : readChecked(validation, d);
+        Path ckptDir = checkpointDir != null ? checkpointDir
+                : out.toAbsolutePath().resolveSibling(out.getFileName() + ".checkpoints");
+        TrainingOptions opts = TrainingOptions.builder().iterations(iterations).batchSize(batch).validateEvery(validateEvery)
+                .patience(patience).validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
+                .out(out).seed(seed).build();
+
+        EquivariantHamiltonianFlow flow;
+        Trainer trainer;
+        if (resume != null) {
+            trainer = Trainer.resume(resume, data, val, opts, List.of());
+            flow = trainer.model();
+            if (flow.config().dimension() != d) {
+                throw new IllegalArgumentException("the checkpoint's model has dimension " + flow.config().dimension()
+                        + " but the training data has dimension " + d);
+            }
+            LOG.info("resuming from {} at iteration {}", resume, flow.iteration());
+        } else {
+            double[][] sample = points != null ? points
+                    : target.get().sample(PREPROCESSING_SAMPLES, Noise.stream(seed, 1, Noise.Purpose.DATA));
+            Preprocessing pre = Preprocessing.fit(sample);
+            FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
+            flow = EquivariantHamiltonianFlow.create(config);
+            trainer = new Trainer(flow, data, val, opts, List.of());
+            LOG.info("training {} on {} ({}), symmetry {}, constraint {}, {} parameters", out,
+                    source.data != null ? source.data : target.get().spec(),
+                    points != null ? points.length + " points" : "fresh samples every step",
+                    config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
+                    config.constraint().name().toLowerCase(java.util.Locale.ROOT), parameterCount(flow));
+        }
+        trainer.addListener(new LoggingListener(logEvery, flow.generatorNames()));
+        if (!noProgress && ProgressListener.wanted()) {
+            trainer.addListener(new ProgressListener("train", flow.iteration(), iterations));
+        }
+        TrainingResult result = trainer.run();
+        LOG.info("model saved to {}{}", out, val != null ? " (best validation log p " + result.bestValidation()
+                + " at iteration " + result.bestIteration() + ")" : "");
+        if (test != null) {
+            EquivariantHamiltonianFlow best = val != null ? org.eqflow.core.io.ModelFile.load(out) : flow;
+            INDArray testPoints = readChecked(test, d);
+            EvaluationReport report = Evaluator.evaluate(best, testPoints, samples, seed, Optional.empty(), target);
+            spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+
+    private static long parameterCount(EquivariantHamiltonianFlow flow) {
+        return flow.parameterNames().stream().mapToLong(n -> flow.graph().getVariable(n).getArr().length()).sum();
+    }
+
+    static INDArray readChecked(Path file, int d) throws java.io.IOException {
+        double[][] x = CsvPoints.readAll(file);
+        if (x[0].length != d) {
+            throw new org.eqflow.examples.io.CsvException(file + ": points have dimension " + x[0].length + " but the model expects " + d);
+        }
+        return org.nd4j.linalg.factory.Nd4j.create(x);
+    }
+}

@@ -1,0 +1,173 @@
+package org.eqflow.examples.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.datavec.api.records.Record;
+import org.datavec.api.records.metadata.RecordMetaDataLine;
+import org.datavec.api.records.reader.impl.csv.CSVRecordReader;
+import org.datavec.api.split.FileSplit;
+import org.datavec.api.writable.Writable;
+
+/**
+ * Numeric CSV files of points, one per row, read with DataVec's {@link CSVRecordReader}.
+ *
+ * <p>Accepted: a header row (the first row is a header only if none of its cells parses as a number),
+ * CRLF line ends, spaces around cells, a UTF-8 byte-order mark, trailing blank lines. Rejected, with
+ * {@code file:line:column: what} (1-based): an empty file, a header without data, a non-numeric cell,
+ * NaN or ±Inf, rows of different lengths, a blank line inside the data.
+ *
+ * <p>{@link #validate} makes one streaming pass and keeps nothing; {@link #stream} then delivers the rows
+ * in chunks, so arbitrarily large files are processed in bounded memory.
+ */
+public final class CsvPoints {
+    /** Training loads its data into memory; beyond this many values it refuses (about 800 MB of doubles). */
+    public static final long MAX_IN_MEMORY_VALUES = 100_000_000L;
+
+    private CsvPoints() {
+    }
+
+    /** What a valid file holds. */
+    public record Info(int dimension, long rows, boolean header) {
+    }
+
+    /** Checks the whole file; throws {@link CsvException} at the first problem. */
+    public static Info validate(Path file) throws IOException {
+        int[] dim = {-1};
+        long[] rows = {0};
+        boolean header = scan(file, (line, values) -> {
+            rows[0]++;
+            dim[0] = values.length;
+        });
+        if (rows[0] == 0) {
+            throw new CsvException(file + (header ? ":1: the file has a header but no data rows" : ": the file is empty (no data rows)"));
+        }
+        return new Info(dim[0], rows[0], header);
+    }
+
+    /** Validates, then loads every row (training data), refusing files beyond {@link #MAX_IN_MEMORY_VALUES}. */
+    public static double[][] readAll(Path file) throws IOException {
+        Info info = validate(file);
+        if (info.rows() * info.dimension() > MAX_IN_MEMORY_VALUES) {
+            throw new CsvException(file + ": " + info.rows() + " rows of " + info.dimension() + " values exceed the "
+                    + MAX_IN_MEMORY_VALUES + " values that training loads into memory; subsample the file");
+        }
+        List<double[]> out = new ArrayList<>();
+        scan(file, (line, values) -> out.add(values));
+        return out.toArray(new double[0][]);
+    }
+
+    /** Delivers the rows of a validated file in chunks of at most {@code chunk} rows. */
+    public static void stream(Path file, int chunk, Consumer<double[][]> sink) throws IOException {
+        List<double[]> buffer = new ArrayList<>(chunk);
+        scan(file, (line, values) -> {
+            buffer.add(values);
+            if (buffer.size() == chunk) {
+                sink.accept(buffer.toArray(new double[0][]));
+                buffer.clear();
+            }
+        });
+        if (!buffer.isEmpty()) {
+            sink.accept(buffer.toArray(new double[0][]));
+        }
+    }
+
+    private interface RowSink {
+        void row(int line, double[] values);
+    }
+
+    /** One pass over the file; returns whether it had a header. */
+    private static boolean scan(Path file, RowSink sink) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no such file");
+        }
+        CSVRecordReader reader = new CSVRecordReader(0, ',');
+        try {
+            reader.initialize(new FileSplit(file.toFile()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while opening " + file, e);
+        }
+        boolean first = true;
+        boolean header = false;
+        int width = -1;
+        int blankLine = -1;
+        try {
+            while (reader.hasNext()) {
+                Record rec;
+                try {
+                    rec = reader.nextRecord();
+                } catch (RuntimeException e) {
+                    throw new CsvException(file + ": unreadable CSV (" + e.getMessage() + ")");
+                }
+                int line = ((RecordMetaDataLine) rec.getMetaData()).getLineNumber() + 1;
+                List<Writable> cells = rec.getRecord();
+                String[] text = new String[cells.size()];
+                for (int c = 0; c < text.length; c++) {
+                    text[c] = cells.get(c).toString().strip();
+                }
+                if (first && text.length > 0 && text[0].startsWith("\uFEFF")) {
+                    text[0] = text[0].substring(1).strip();
+                }
+                if (text.length == 0 || text.length == 1 && text[0].isEmpty()) {
+                    if (blankLine < 0) {
+                        blankLine = line;
+                    }
+                    continue;
+                }
+                if (blankLine >= 0) {
+                    throw new CsvException(file + ":" + blankLine + ": blank line inside the data");
+                }
+                if (first) {
+                    first = false;
+                    if (noneNumeric(text)) {
+                        header = true;
+                        continue;
+                    }
+                }
+                if (width < 0) {
+                    width = text.length;
+                } else if (text.length != width) {
+                    throw new CsvException(file + ":" + line + ": the row has " + text.length + " values but earlier rows have " + width);
+                }
+                double[] values = new double[text.length];
+                for (int c = 0; c < text.length; c++) {
+                    values[c] = parse(file, line, c + 1, text[c]);
+                }
+                sink.row(line, values);
+            }
+        } finally {
+            reader.close();
+        }
+        return header;
+    }
+
+    private static boolean noneNumeric(String[] cells) {
+        for (String c : cells) {
+            try {
+                Double.parseDouble(c);
+                return false;
+            } catch (NumberFormatException e) {
+                // not a number: a header cell
+            }
+        }
+        return true;
+    }
+
+    private static double parse(Path file, int line, int column, String cell) throws CsvException {
+        double v;
+        try {
+            v = Double.parseDouble(cell);
+        } catch (NumberFormatException e) {
+            throw new CsvException(file + ":" + line + ":" + column + ": '" + cell + "' is not a number");
+        }
+        if (!Double.isFinite(v)) {
+            throw new CsvException(file + ":" + line + ":" + column + ": '" + cell + "' is not a finite number");
+        }
+        return v;
+    }
+}

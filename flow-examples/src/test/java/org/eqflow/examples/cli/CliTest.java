@@ -1,0 +1,118 @@
+package org.eqflow.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract: outputs, formats, exit codes and one-line errors. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Eqflow.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void trainTinyModel() {
+        model = dir.resolve("ring.zip");
+        Run r = run("train", "--target", "ring", "--iterations", "20", "--batch", "64", "--hidden", "8",
+                "--symmetry", "so2", "--seed", "1", "--no-progress", "--out", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(model));
+    }
+
+    @Test
+    void sampleThenLogprobThenEval() throws IOException {
+        Path samples = dir.resolve("samples.csv");
+        assertEquals(0, run("sample", "--model", model.toString(), "-n", "7", "--seed", "3", "--out", samples.toString()).code());
+        List<String> lines = Files.readAllLines(samples);
+        assertEquals("x0,x1", lines.get(0));
+        assertEquals(8, lines.size());
+
+        Run lp = run("logprob", "--model", model.toString(), "--data", samples.toString(), "--samples", "8");
+        assertEquals(0, lp.code(), lp.err());
+        String[] rows = lp.out().strip().split("\n");
+        assertEquals(7, rows.length);
+        Double.parseDouble(rows[0]);
+        Run lpe = run("logprob", "--model", model.toString(), "--data", samples.toString(), "--samples", "8", "--with-error");
+        assertEquals(2, lpe.out().strip().split("\n")[0].split(",").length);
+        Run again = run("logprob", "--model", model.toString(), "--data", samples.toString(), "--samples", "8");
+        assertEquals(lp.out(), again.out(), "seeded: the same command gives the same numbers");
+
+        Path out = dir.resolve("lp.csv");
+        assertEquals(0, run("logprob", "--model", model.toString(), "--data", samples.toString(), "--samples", "8",
+                "--out", out.toString()).code());
+        assertEquals(lp.out(), Files.readString(out));
+
+        Run ev = run("eval", "--model", model.toString(), "--data", samples.toString(), "--samples", "8", "--target", "ring");
+        assertEquals(0, ev.code(), ev.err());
+        JsonNode json = new ObjectMapper().readTree(ev.out());
+        for (String f : new String[] {"n", "elbo", "iwae", "nll", "nll_stderr", "entropy", "gap", "gap_stderr",
+            "invariance_error", "constraint", "multipliers"}) {
+            assertTrue(json.has(f), "eval JSON lacks " + f);
+        }
+        assertEquals(7, json.get("n").asInt());
+    }
+
+    @Test
+    void refusesToOverwriteAModelWithoutForce() throws IOException {
+        byte[] before = Files.readAllBytes(model);
+        Run r = run("train", "--target", "ring", "--iterations", "1", "--hidden", "4", "--no-progress", "--out", model.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--force"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one-line error: " + r.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(model)));
+    }
+
+    @Test
+    void badCsvGivesOneLineErrorAndWritesNothing() throws IOException {
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "x,y\n1,2\n3,oops\n");
+        Path out = dir.resolve("never.csv");
+        Run r = run("logprob", "--model", model.toString(), "--data", bad.toString(), "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(bad + ":3:2"), r.err());
+        assertFalse(Files.exists(out));
+
+        Path wide = dir.resolve("wide.csv");
+        Files.writeString(wide, "1,2,3\n");
+        Run w = run("eval", "--model", model.toString(), "--data", wide.toString());
+        assertEquals(1, w.code());
+        assertTrue(w.err().contains("dimension 3 but the model expects 2"), w.err());
+    }
+
+    @Test
+    void flagErrors() {
+        Run kappa = run("train", "--target", "ring", "--constraint", "none", "--kappa", "0.1", "--no-progress",
+                "--out", dir.resolve("k.zip").toString());
+        assertEquals(1, kappa.code());
+        assertTrue(kappa.err().contains("--kappa"), kappa.err());
+        Run sym = run("train", "--target", "ring", "--symmetry", "so3", "--no-progress", "--out", dir.resolve("s.zip").toString());
+        assertEquals(1, sym.code());
+        assertTrue(sym.err().contains("must equal the data dimension"), sym.err());
+        Run usage = run("train", "--out", dir.resolve("u.zip").toString());
+        assertEquals(2, usage.code());
+        Run both = run("train", "--target", "ring", "--data", "x.csv", "--out", dir.resolve("u.zip").toString());
+        assertEquals(2, both.code());
+    }
+}
