@@ -14,15 +14,19 @@ public final class Quiet {
     private Quiet() {
     }
 
-    /** Builds the gradient function of {@code sd} with standard output silenced. */
-    public static synchronized void createGradFunction(SameDiff sd) {
+    /**
+     * Builds the gradient function of {@code sd} with standard output silenced.
+     *
+     * @param alsoFor placeholders whose gradients are wanted too (DL4J asks for its input's)
+     */
+    public static synchronized void createGradFunction(SameDiff sd, String... alsoFor) {
         if (sd.getFunction("grad") != null) {
             return;
         }
         PrintStream original = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try {
-            sd.createGradFunction();
+            sd.createGradFunction(alsoFor);
         } finally {
             System.setOut(original);
         }

@@ -1,0 +1,338 @@
+package org.eqflow.dl4j;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.eqflow.core.FlowConfig;
+import org.eqflow.core.FlowParts;
+import org.eqflow.core.graph.ParameterSource;
+import org.eqflow.core.graph.RecordingParameters;
+import org.eqflow.core.objective.Elbo;
+import org.eqflow.core.objective.SymmetryPenalty;
+import org.eqflow.core.flow.PhaseState;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.custom.RandomNormal;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+/**
+ * An equivariant Hamiltonian flow density head as a DL4J output layer: it models the density of its
+ * input. Built from the same flow-core graph builders as {@link org.eqflow.core.EquivariantHamiltonianFlow},
+ * with the same parameter names, so weights move freely between the two ({@link DensityLayers}).
+ *
+ * <ul>
+ *   <li><b>Score</b> (what DL4J differentiates and divides by the batch size B): the batch-sum Lagrangian
+ *       {@code Σ_b(−ELBO_b) + B·Σ_k λ_k(C_k − κ)}. Without a soft constraint, {@code Σ_b(−ELBO_b)}.</li>
+ *   <li><b>Labels carry the noise</b>: {@code [ε | q_π | p_π]}, {@code 3d} columns (encoder noise and the base
+ *       samples of the penalty), written by the {@link FlowNoise} pre-processor from {@code (seed, batch counter)}.
+ *       The score is then a deterministic function of weights and data (gradient checks work, and the
+ *       flow-core model gives the same loss for the same noise).</li>
+ *   <li><b>Output</b>: per-example IWAE estimates of {@code log p(x)}, {@code [B, 1]}, with
+ *       {@link #getOutputSamples()} importance samples drawn by ND4J's random generator.</li>
+ *   <li><b>Multipliers</b> {@code λ_k} and their moving averages are parameters {@code lambda} and
+ *       {@code lambdaEma} that no updater touches (NoOp, no regularisation); {@link MultiplierListener}
+ *       updates them after each iteration, and {@code ModelSerializer} saves them with the network.</li>
+ *   <li><b>Upstream layers</b> must be frozen, pretrained or fixed: the density has no Jacobian term for
+ *       the layers before it, which could otherwise shrink their features and inflate {@code log p}
+ *       without bound. {@link MultiplierListener} checks this at the first iteration.</li>
+ * </ul>
+ */
+public final class EquivariantDensityLayer extends SameDiffOutputLayer {
+    /** Name of the multiplier parameter. */
+    public static final String LAMBDA = "lambda";
+    /** Name of the multipliers' moving-average parameter. */
+    public static final String LAMBDA_EMA = "lambdaEma";
+    static final String OUTPUT = "logDensity";
+    static final String CONSTRAINTS = "constraints";
+
+    private int dimension;
+    private int hidden = 128;
+    private int leapfrogSteps = 2;
+    private double stepSize = 0.5;
+    private boolean learnableStepSize = true;
+    private boolean separateHamiltonians;
+    private String kinetic = "mlp";
+    private String base = "normal";
+    private List<String> symmetries = new ArrayList<>();
+    private String constraint;
+    private double kappa = FlowConfig.Builder.DEFAULT_KAPPA;
+    private double multiplierRate = 0.02;
+    private double multiplierEma = 0.99;
+    private double initialMultiplier = 1.0;
+    private double maxMultiplier = 1e4;
+    private int outputSamples = 64;
+    private long seed;
+
+    /** For JSON. */
+    public EquivariantDensityLayer() {
+    }
+
+    private EquivariantDensityLayer(Builder b) {
+        this.dimension = b.dimension;
+        this.hidden = b.hidden;
+        this.leapfrogSteps = b.leapfrogSteps;
+        this.stepSize = b.stepSize;
+        this.learnableStepSize = b.learnableStepSize;
+        this.separateHamiltonians = b.separateHamiltonians;
+        this.kinetic = b.kinetic;
+        this.base = b.base;
+        this.symmetries = new ArrayList<>(b.symmetries);
+        this.constraint = b.constraint;
+        this.kappa = b.kappa;
+        this.outputSamples = b.outputSamples;
+        this.seed = b.seed;
+        if (dimension >= 1) {
+            flowConfig(DataType.FLOAT);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The flow-core configuration this layer implements, for the given precision. */
+    public FlowConfig flowConfig(DataType dataType) {
+        if (dimension < 1) {
+            throw new IllegalArgumentException("the density layer needs its input dimension: set nIn(d) or give the network an InputType");
+        }
+        FlowConfig.Builder b = FlowConfig.builder(dimension).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
+                .learnableStepSize(learnableStepSize).separateHamiltonians(separateHamiltonians)
+                .kinetic(FlowConfig.Kinetic.valueOf(kinetic.toUpperCase(Locale.ROOT))).base(base).symmetries(symmetries)
+                .kappa(kappa).multiplierRate(multiplierRate).multiplierEma(multiplierEma).initialMultiplier(initialMultiplier)
+                .maxMultiplier(maxMultiplier).seed(seed)
+                .precision(dataType == DataType.DOUBLE ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
+        if (constraint != null) {
+            b.constraint(FlowConfig.Constraint.valueOf(constraint.toUpperCase(Locale.ROOT)));
+        }
+        return b.build();
+    }
+
+    /** Number of generators whose multipliers this layer keeps (soft constraint only). */
+    int multiplierCount() {
+        FlowConfig c = flowConfig(DataType.FLOAT);
+        return c.constraint() == FlowConfig.Constraint.SOFT ? c.symmetry().map(s -> s.size()).orElse(0) : 0;
+    }
+
+    // ------------------------------------------------------------------ DL4J layer contract
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        RecordingParameters rec = new RecordingParameters();
+        FlowParts.build(rec.graph(), flowConfig(DataType.FLOAT), rec);
+        for (RecordingParameters.Spec s : rec.specs()) {
+            params.addWeightParam(s.name(), s.shape());
+        }
+        int g = multiplierCount();
+        if (g > 0) {
+            params.addWeightParam(LAMBDA, 1, g);
+            params.addWeightParam(LAMBDA_EMA, 1, g);
+        }
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        RecordingParameters rec = new RecordingParameters();
+        FlowParts.build(rec.graph(), flowConfig(DataType.FLOAT), rec);
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (RecordingParameters.Spec s : rec.specs()) {
+            INDArray target = params.get(s.name());
+            double[] v = new double[(int) target.length()];
+            s.init().fill(v, s.shape(), rng);
+            target.assign(Nd4j.create(v, s.shape(), DataType.DOUBLE).castTo(target.dataType()));
+        }
+        if (params.containsKey(LAMBDA)) {
+            params.get(LAMBDA).assign(initialMultiplier);
+            params.get(LAMBDA_EMA).assign(0);
+        }
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable input, SDVariable labels, Map<String, SDVariable> paramTable) {
+        DataType dt = input.dataType();
+        FlowConfig c = flowConfig(dt);
+        ParameterSource fromDl4j = (name, shape, init) -> paramTable.get(name);
+        FlowParts parts = FlowParts.build(sd, c, fromDl4j);
+        int d = dimension;
+
+        // Output: per-example IWAE with in-graph noise.
+        SDVariable rows = sd.sizeAt(input, 0);
+        SDVariable repeated = sd.tile(input, outputSamples, 1);
+        SDVariable noiseShape = sd.concat(0, rows.mul(outputSamples).reshape(1), sd.constant(Nd4j.createFromArray((long) d)));
+        SDVariable noise = new RandomNormal(sd, noiseShape.castTo(DataType.LONG), 0.0, 1.0).outputVariable().castTo(dt);
+        SDVariable logW = Elbo.logWeights(sd, parts, repeated, noise);
+        SDVariable perSample = sd.reshape(logW, sd.concat(0, sd.constant(Nd4j.createFromArray((long) outputSamples)), rows.castTo(DataType.LONG).reshape(1)));
+        sd.expandDims(sd.math.logSumExp(perSample, 0).sub(Math.log(outputSamples)), 1).rename(OUTPUT);
+
+        // Score: the batch-sum Lagrangian, with the noise from the labels.
+        SDVariable eps = sd.slice(labels, new int[] {0, 0}, -1, d);
+        SDVariable negElboSum = Elbo.logWeights(sd, parts, input, eps).sum().neg();
+        if (!paramTable.containsKey(LAMBDA)) {
+            return negElboSum;
+        }
+        PhaseState baseStates = new PhaseState(sd.slice(labels, new int[] {0, d}, -1, d), sd.slice(labels, new int[] {0, 2 * d}, -1, d));
+        SDVariable constraints = SymmetryPenalty.constraints(sd, parts, baseStates).rename(CONSTRAINTS);
+        SDVariable lagrange = SymmetryPenalty.lagrangeTerm(constraints, paramTable.get(LAMBDA), kappa).mul(rows.castTo(dt));
+        // DL4J wants every parameter to reach the score: the moving average does, with weight zero.
+        return negElboSum.add(lagrange).add(paramTable.get(LAMBDA_EMA).sum().mul(0.0));
+    }
+
+    @Override
+    public String activationsVertexName() {
+        return OUTPUT;
+    }
+
+    @Override
+    public boolean labelsRequired() {
+        return true;
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        return InputType.feedForward(1);
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        if (dimension < 1 || override) {
+            dimension = (int) ((InputType.InputTypeFeedForward) inputType).getSize();
+        }
+    }
+
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        return isMultiplier(paramName) ? new NoOp() : super.getUpdaterByParam(paramName);
+    }
+
+    @Override
+    public List<Regularization> getRegularizationByParam(String paramName) {
+        return isMultiplier(paramName) ? List.of() : super.getRegularizationByParam(paramName);
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
+                                                       int layerIndex, INDArray layerParamsView, boolean initializeParams,
+                                                       DataType networkDataType) {
+        DensityLayerImpl ret = new DensityLayerImpl(conf, networkDataType);
+        ret.setIndex(layerIndex);
+        ret.setParamsViewArray(layerParamsView);
+        ret.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+        ret.setConf(conf);
+        return ret;
+    }
+
+    static boolean isMultiplier(String name) {
+        return LAMBDA.equals(name) || LAMBDA_EMA.equals(name);
+    }
+
+    // ------------------------------------------------------------------ bean accessors (JSON needs them all)
+
+    public int getDimension() { return dimension; }
+    public void setDimension(int v) { dimension = v; }
+    public int getHidden() { return hidden; }
+    public void setHidden(int v) { hidden = v; }
+    public int getLeapfrogSteps() { return leapfrogSteps; }
+    public void setLeapfrogSteps(int v) { leapfrogSteps = v; }
+    public double getStepSize() { return stepSize; }
+    public void setStepSize(double v) { stepSize = v; }
+    public boolean isLearnableStepSize() { return learnableStepSize; }
+    public void setLearnableStepSize(boolean v) { learnableStepSize = v; }
+    public boolean isSeparateHamiltonians() { return separateHamiltonians; }
+    public void setSeparateHamiltonians(boolean v) { separateHamiltonians = v; }
+    public String getKinetic() { return kinetic; }
+    public void setKinetic(String v) { kinetic = v; }
+    public String getBase() { return base; }
+    public void setBase(String v) { base = v; }
+    public List<String> getSymmetries() { return symmetries; }
+    public void setSymmetries(List<String> v) { symmetries = new ArrayList<>(v); }
+    public String getConstraint() { return constraint; }
+    public void setConstraint(String v) { constraint = v; }
+    public double getKappa() { return kappa; }
+    public void setKappa(double v) { kappa = v; }
+    public double getMultiplierRate() { return multiplierRate; }
+    public void setMultiplierRate(double v) { multiplierRate = v; }
+    public double getMultiplierEma() { return multiplierEma; }
+    public void setMultiplierEma(double v) { multiplierEma = v; }
+    public double getInitialMultiplier() { return initialMultiplier; }
+    public void setInitialMultiplier(double v) { initialMultiplier = v; }
+    public double getMaxMultiplier() { return maxMultiplier; }
+    public void setMaxMultiplier(double v) { maxMultiplier = v; }
+    public int getOutputSamples() { return outputSamples; }
+    public void setOutputSamples(int v) { outputSamples = v; }
+    public long getSeed() { return seed; }
+    public void setSeed(long v) { seed = v; }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof EquivariantDensityLayer l) || !super.equals(o)) {
+            return false;
+        }
+        return dimension == l.dimension && hidden == l.hidden && leapfrogSteps == l.leapfrogSteps && stepSize == l.stepSize
+                && learnableStepSize == l.learnableStepSize && separateHamiltonians == l.separateHamiltonians
+                && kinetic.equals(l.kinetic) && base.equals(l.base) && symmetries.equals(l.symmetries)
+                && java.util.Objects.equals(constraint, l.constraint) && kappa == l.kappa && multiplierRate == l.multiplierRate
+                && multiplierEma == l.multiplierEma && initialMultiplier == l.initialMultiplier && maxMultiplier == l.maxMultiplier
+                && outputSamples == l.outputSamples && seed == l.seed;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(super.hashCode(), dimension, hidden, leapfrogSteps, symmetries, constraint, kappa, seed);
+    }
+
+    /** Builds a validated layer configuration. */
+    public static final class Builder {
+        private int dimension;
+        private int hidden = 128;
+        private int leapfrogSteps = 2;
+        private double stepSize = 0.5;
+        private boolean learnableStepSize = true;
+        private boolean separateHamiltonians;
+        private String kinetic = "mlp";
+        private String base = "normal";
+        private final List<String> symmetries = new ArrayList<>();
+        private String constraint;
+        private double kappa = FlowConfig.Builder.DEFAULT_KAPPA;
+        private int outputSamples = 64;
+        private long seed;
+
+        public Builder nIn(int d) { dimension = d; return this; }
+        public Builder hidden(int h) { hidden = h; return this; }
+        public Builder leapfrogSteps(int l) { leapfrogSteps = l; return this; }
+        public Builder stepSize(double e) { stepSize = e; return this; }
+        public Builder learnableStepSize(boolean v) { learnableStepSize = v; return this; }
+        public Builder separateHamiltonians(boolean v) { separateHamiltonians = v; return this; }
+        /** {@code mlp} or {@code quadratic}. */
+        public Builder kinetic(String k) { kinetic = k; return this; }
+        /** {@code normal} or {@code soft-uniform:w,beta}. */
+        public Builder base(String b) { base = b; return this; }
+        /** A symmetry spec (see {@link org.eqflow.core.symmetry.Symmetries}); repeatable. */
+        public Builder symmetry(String spec) { symmetries.add(spec); return this; }
+        /** {@code soft}, {@code hard} or {@code none}. */
+        public Builder constraint(String c) { constraint = c; return this; }
+        public Builder kappa(double k) { kappa = k; return this; }
+        /** Importance samples M of the per-example {@code log p} output. */
+        public Builder outputSamples(int m) { outputSamples = m; return this; }
+        public Builder seed(long s) { seed = s; return this; }
+
+        /** Validates (through {@link FlowConfig}) and builds. */
+        public EquivariantDensityLayer build() {
+            if (outputSamples < 1) {
+                throw new IllegalArgumentException("outputSamples must be >= 1, got " + outputSamples);
+            }
+            return new EquivariantDensityLayer(this);
+        }
+    }
+}
