@@ -1,0 +1,115 @@
+package org.eqflow.examples.demo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.FlowConfig;
+import org.eqflow.core.TrainStep;
+import org.eqflow.core.objective.Iwae;
+import org.eqflow.core.train.DataSource;
+import org.eqflow.core.train.Trainer;
+import org.eqflow.core.train.TrainingListener;
+import org.eqflow.core.train.TrainingOptions;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** What every example shares: where to write, how big to run, progress reporting and the training loop. */
+final class DemoContext {
+    final Path out;
+    final DemoSize size;
+    final long seed;
+    private final Consumer<String> progress;
+
+    DemoContext(Path out, DemoSize size, long seed, Consumer<String> progress) {
+        this.out = out;
+        this.size = size;
+        this.seed = seed;
+        this.progress = progress;
+    }
+
+    void step(String what) {
+        progress.accept(what);
+    }
+
+    /** A training curve: iterations and mean log-likelihoods (nats/point) on the training and test points. */
+    record Curve(double[] iterations, double[] train, double[] test) {
+    }
+
+    /**
+     * Trains {@code config} on {@code data} for {@code size.iterations()}, measuring the mean IWAE
+     * log-likelihood of {@code trainPoints} and {@code testPoints} at {@code size.curvePoints()} moments.
+     */
+    Curve train(EquivariantHamiltonianFlow model, DataSource data, INDArray trainPoints, INDArray testPoints) throws IOException {
+        int n = size.curvePoints();
+        long every = Math.max(1, size.iterations() / n);
+        List<double[]> rows = new ArrayList<>();
+        TrainingListener curve = new TrainingListener() {
+            @Override
+            public void onStep(TrainStep step, long total, double rate) {
+                long done = step.iteration() + 1;
+                if (done % every == 0 || done == total) {
+                    rows.add(new double[] {done, meanLogDensity(model, trainPoints), meanLogDensity(model, testPoints)});
+                }
+            }
+        };
+        rows.add(new double[] {0, meanLogDensity(model, trainPoints), meanLogDensity(model, testPoints)});
+        new Trainer(model, data, null, TrainingOptions.builder().iterations(size.iterations()).batchSize(size.batch())
+                .seed(seed).build(), List.of(curve)).run();
+        double[][] cols = new double[3][rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            for (int c = 0; c < 3; c++) {
+                cols[c][i] = rows.get(i)[c];
+            }
+        }
+        return new Curve(cols[0], cols[1], cols[2]);
+    }
+
+    double meanLogDensity(EquivariantHamiltonianFlow model, INDArray x) {
+        return Arrays.stream(model.logDensity(x, size.evalSamples(), seed)).mapToDouble(Iwae.Estimate::logDensity).average().orElseThrow();
+    }
+
+    FlowConfig.Builder config(int d) {
+        return FlowConfig.builder(d).hidden(size.hidden()).leapfrogSteps(2).learningRate(3e-3).seed(seed);
+    }
+
+    static INDArray rows(double[][] x) {
+        return Nd4j.create(x);
+    }
+
+    /** A square grid over [−r, r]. */
+    static double[] axis(double r, int n) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = -r + 2 * r * (i + 0.5) / n;
+        }
+        return a;
+    }
+
+    /** All grid points (x along rows of the returned value matrix). */
+    static INDArray gridPoints(double[] axis) {
+        double[][] p = new double[axis.length * axis.length][];
+        for (int i = 0; i < axis.length; i++) {
+            for (int j = 0; j < axis.length; j++) {
+                p[i * axis.length + j] = new double[] {axis[i], axis[j]};
+            }
+        }
+        return Nd4j.create(p);
+    }
+
+    static double[][] toGrid(double[] values, int n) {
+        double[][] g = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(values, i * n, g[i], 0, n);
+        }
+        return g;
+    }
+
+    static Map<String, double[][]> series() {
+        return Plots.series();
+    }
+}

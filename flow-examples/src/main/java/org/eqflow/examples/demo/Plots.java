@@ -1,0 +1,144 @@
+package org.eqflow.examples.demo;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.eqflow.core.io.AtomicFiles;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** PNG charts (XChart), each written with the CSV of the numbers behind it. */
+final class Plots {
+    private static final int WIDTH = 640;
+    private static final int HEIGHT = 480;
+
+    private Plots() {
+    }
+
+    /** Lines: one series per entry, {x[], y[]}. Writes NAME.png and NAME.csv (series,x,y). */
+    static void lines(Path dir, String name, String title, String xTitle, String yTitle, Map<String, double[][]> series)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setMarkerSize(4);
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
+        }
+        save(chart, dir, name);
+        StringBuilder csv = new StringBuilder("series,x,y\n");
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            for (int i = 0; i < e.getValue()[0].length; i++) {
+                csv.append(e.getKey()).append(',').append(e.getValue()[0][i]).append(',').append(e.getValue()[1][i]).append('\n');
+            }
+        }
+        writeCsv(dir, name, csv);
+    }
+
+    /** Points: one scatter series per entry. */
+    static void scatter(Path dir, String name, String title, Map<String, double[][]> series) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("x0").yAxisTitle("x1").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(3);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
+        }
+        save(chart, dir, name);
+        StringBuilder csv = new StringBuilder("series,x0,x1\n");
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            for (int i = 0; i < e.getValue()[0].length; i++) {
+                csv.append(e.getKey()).append(',').append(e.getValue()[0][i]).append(',').append(e.getValue()[1][i]).append('\n');
+            }
+        }
+        writeCsv(dir, name, csv);
+    }
+
+    /** Polylines, one per trajectory, all in one colour; their end points marked. Rows: [trajectory][step] = {x, y}. */
+    static void trajectories(Path dir, String name, String title, double[][][] paths) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("q0").yAxisTitle("q1").build();
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setMarkerSize(3);
+        StringBuilder csv = new StringBuilder("trajectory,step,q0,q1\n");
+        double[] ex = new double[paths.length];
+        double[] ey = new double[paths.length];
+        for (int t = 0; t < paths.length; t++) {
+            double[] x = new double[paths[t].length];
+            double[] y = new double[paths[t].length];
+            for (int s = 0; s < paths[t].length; s++) {
+                x[s] = paths[t][s][0];
+                y[s] = paths[t][s][1];
+                csv.append(t).append(',').append(s).append(',').append(x[s]).append(',').append(y[s]).append('\n');
+            }
+            XYSeries series = chart.addSeries("t" + t, x, y);
+            series.setMarker(SeriesMarkers.NONE);
+            series.setLineColor(new Color(70, 110, 200, 120));
+            ex[t] = x[x.length - 1];
+            ey[t] = y[y.length - 1];
+        }
+        XYSeries ends = chart.addSeries("end", ex, ey);
+        ends.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        ends.setMarker(SeriesMarkers.CIRCLE);
+        ends.setMarkerColor(new Color(200, 40, 40));
+        save(chart, dir, name);
+        writeCsv(dir, name, csv);
+    }
+
+    /** A heat map of values on a square grid: value[i][j] at (axis[i], axis[j]), i along x. */
+    static void heatMap(Path dir, String name, String title, double[] axis, double[][] value) throws IOException {
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title(title).build();
+        List<String> labels = new ArrayList<>();
+        int every = Math.max(1, axis.length / 6);
+        for (int i = 0; i < axis.length; i++) {
+            // Category labels must be unique: blanks of distinct lengths between the printed ticks.
+            labels.add(i % every == 0 ? String.format(Locale.ROOT, "%.1f", axis[i]) : " ".repeat(i + 1));
+        }
+        List<Number[]> cells = new ArrayList<>();
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        StringBuilder csv = new StringBuilder("x,y,value\n");
+        for (int i = 0; i < axis.length; i++) {
+            for (int j = 0; j < axis.length; j++) {
+                double v = value[i][j];
+                cells.add(new Number[] {i, j, v});
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+                csv.append(axis[i]).append(',').append(axis[j]).append(',').append(v).append('\n');
+            }
+        }
+        chart.getStyler().setShowValue(false);
+        chart.getStyler().setLegendVisible(true);
+        chart.getStyler().setMin(lo);
+        chart.getStyler().setMax(hi);
+        chart.getStyler().setRangeColors(new Color[] {new Color(20, 20, 80), new Color(40, 120, 200), new Color(120, 220, 140),
+            new Color(250, 240, 80)});
+        chart.getStyler().setPlotGridLinesVisible(false);
+        chart.addSeries(title, labels, labels, cells);
+        save(chart, dir, name);
+        writeCsv(dir, name, csv);
+    }
+
+    static Map<String, double[][]> series() {
+        return new LinkedHashMap<>();
+    }
+
+    private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path dir, String name) throws IOException {
+        AtomicFiles.write(dir.resolve(name + ".png"), os -> BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    private static void writeCsv(Path dir, String name, StringBuilder csv) throws IOException {
+        AtomicFiles.write(dir.resolve(name + ".csv"), os -> os.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,107 @@
+package org.eqflow.examples.demo;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.FlowConfig;
+import org.eqflow.core.Noise;
+import org.eqflow.core.eval.TransportedIwae;
+import org.eqflow.core.objective.Iwae;
+import org.eqflow.core.target.Target;
+import org.eqflow.core.target.Targets;
+import org.eqflow.core.train.FiniteData;
+import org.eqflow.core.train.TargetData;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The paper's Fig. 2A: an SO(2)-symmetric target (the ring), learned without a constraint and with the soft
+ * so(2) constraint at several precisions κ, with infinite data (fresh samples every step) and with a small
+ * fixed training set. Curves of train and test log-likelihood; heat maps of the target and learned densities
+ * and of the learned K(p) and U(q).
+ */
+final class So2Example {
+    static final int FINITE_SIZE = 100;
+
+    private So2Example() {
+    }
+
+    static String run(DemoContext ctx) throws IOException {
+        Target ring = Targets.parse("ring");
+        INDArray test = DemoContext.rows(ring.sample(ctx.size.evalPoints(), Noise.stream(ctx.seed, 1, Noise.Purpose.DATA)));
+        INDArray freshTrain = DemoContext.rows(ring.sample(ctx.size.evalPoints(), Noise.stream(ctx.seed, 2, Noise.Purpose.DATA)));
+        double[][] finite = ring.sample(FINITE_SIZE, Noise.stream(ctx.seed, 3, Noise.Purpose.DATA));
+        Map<String, Double> kappas = new LinkedHashMap<>();
+        kappas.put("no constraint", null);
+        kappas.put("κ = 1e-2", 1e-2);
+        kappas.put("κ = 1e-3", 1e-3);
+        if (ctx.size == DemoSize.FULL) {
+            kappas.put("κ = 1e-4", 1e-4);
+        }
+        double entropy = ring.entropy().nats();
+        StringBuilder md = new StringBuilder("## SO(2) domain knowledge (paper Fig. 2A)\n\n")
+                .append(String.format(Locale.ROOT, "Target `ring:2,0.2` (entropy %.3f nats). Finite data: %d training points. "
+                        + "%d iterations of %d points, hidden %d; log-likelihoods are IWAE (M = %d) means over %d points.%n%n",
+                        entropy, FINITE_SIZE, ctx.size.iterations(), ctx.size.batch(), ctx.size.hidden(), ctx.size.evalSamples(),
+                        ctx.size.evalPoints()))
+                .append("| regime | model | train log-lik | test log-lik | test NLL − entropy | invariance error |\n")
+                .append("|---|---|---|---|---|---|\n");
+        EquivariantHamiltonianFlow showcase = null;
+        for (String regime : new String[] {"infinite", "finite"}) {
+            Map<String, double[][]> curves = DemoContext.series();
+            for (Map.Entry<String, Double> k : kappas.entrySet()) {
+                ctx.step("so2: " + regime + " data, " + k.getKey());
+                FlowConfig.Builder b = ctx.config(2).symmetry("so2");
+                if (k.getValue() == null) {
+                    b.constraint(FlowConfig.Constraint.NONE);
+                } else {
+                    b.kappa(k.getValue());
+                }
+                EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(b.build());
+                boolean inf = regime.equals("infinite");
+                INDArray trainPts = inf ? freshTrain : DemoContext.rows(finite);
+                DemoContext.Curve c = ctx.train(m, inf ? new TargetData(ring, ctx.seed) : new FiniteData(finite, ctx.seed),
+                        trainPts, test);
+                curves.put(k.getKey() + " (train)", new double[][] {c.iterations(), c.train()});
+                curves.put(k.getKey() + " (test)", new double[][] {c.iterations(), c.test()});
+                double inv = TransportedIwae.invarianceError(m, m.parts().symmetry().orElseThrow(),
+                        test.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, Math.min(200, test.rows())),
+                                org.nd4j.linalg.indexing.NDArrayIndex.all()), 8, ctx.size.evalSamples(), ctx.seed);
+                double last = c.test()[c.test().length - 1];
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f |%n", regime, k.getKey(),
+                        c.train()[c.train().length - 1], last, -last - entropy, inv));
+                if (inf && "κ = 1e-3".equals(k.getKey())) {
+                    showcase = m;
+                }
+            }
+            Plots.lines(ctx.out, "so2-" + regime + "-curves", "SO(2) ring, " + regime + " data: log-likelihood",
+                    "iteration", "mean log p (nats)", curves);
+        }
+        ctx.step("so2: heat maps");
+        heatMaps(ctx, ring, showcase);
+        md.append("\n![infinite](so2-infinite-curves.png) ![finite](so2-finite-curves.png)\n\n")
+                .append("![target](so2-target-density.png) ![learned](so2-learned-density.png)\n")
+                .append("![K](so2-kinetic.png) ![U](so2-potential.png)\n\n");
+        return md.toString();
+    }
+
+    static void heatMaps(DemoContext ctx, Target target, EquivariantHamiltonianFlow m) throws IOException {
+        int n = ctx.size.grid();
+        double[] axis = DemoContext.axis(3, n);
+        INDArray pts = DemoContext.gridPoints(axis);
+        double[] truth = new double[(int) pts.rows()];
+        for (int i = 0; i < truth.length; i++) {
+            truth[i] = Math.exp(target.logDensity(pts.getRow(i).toDoubleVector()));
+        }
+        Iwae.Estimate[] est = m.logDensity(pts, ctx.size.evalSamples(), ctx.seed);
+        double[] learned = new double[est.length];
+        for (int i = 0; i < est.length; i++) {
+            learned[i] = Math.exp(est[i].logDensity());
+        }
+        Plots.heatMap(ctx.out, "so2-target-density", "target density", axis, DemoContext.toGrid(truth, n));
+        Plots.heatMap(ctx.out, "so2-learned-density", "learned density (soft so(2))", axis, DemoContext.toGrid(learned, n));
+        Plots.heatMap(ctx.out, "so2-kinetic", "learned K(p)", axis, DemoContext.toGrid(m.kineticEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n));
+        Plots.heatMap(ctx.out, "so2-potential", "learned U(q)", axis, DemoContext.toGrid(m.potentialEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n));
+    }
+}
