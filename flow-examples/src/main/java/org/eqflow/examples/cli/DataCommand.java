@@ -41,11 +41,7 @@ final class DataCommand implements Callable<Integer> {
         Target t = Targets.parse(target);
         double[][] x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
         Output.atomically(out, w -> {
-            StringBuilder b = new StringBuilder();
-            for (int j = 0; j < t.dimension(); j++) {
-                b.append(j == 0 ? "" : ",").append('x').append(j);
-            }
-            b.append('\n');
+            StringBuilder b = new StringBuilder(Output.pointsHeader(t.dimension()));
             for (double[] row : x) {
                 for (int j = 0; j < row.length; j++) {
                     b.append(j == 0 ? "" : ",").append(row[j]);

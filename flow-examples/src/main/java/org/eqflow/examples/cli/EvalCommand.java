@@ -28,42 +28,31 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
     private static final int CHUNK = 1024;
 
-    @Option(names = "--model", paramLabel = "MODEL.zip", required = true)
-    Path model;
-
-    @Option(names = "--data", paramLabel = "TEST.csv", required = true)
-    Path data;
+    @CommandLine.Mixin
+    EstimateOptions in;
 
     @Option(names = "--symmetry", paramLabel = "SPEC", description = "symmetry for the invariance error (default: the model's); repeatable")
     List<String> symmetries = new ArrayList<>();
 
-    @Option(names = "--samples", paramLabel = "M", defaultValue = "256", description = "importance samples (default ${DEFAULT-VALUE})")
-    int samples;
-
     @Option(names = "--target", paramLabel = "NAME", description = "the true distribution, for the entropy and the gap")
     String target;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
-    long seed;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (samples < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--samples must be >= 1");
-        }
-        EquivariantHamiltonianFlow flow = ModelArgument.load(model);
+        in.check(spec.commandLine());
+        EquivariantHamiltonianFlow flow = ModelArgument.load(in.model);
         int d = flow.config().dimension();
         Optional<Target> t = Optional.ofNullable(target).map(Targets::parse);
         if (t.isPresent() && t.get().dimension() != d) {
             throw new IllegalArgumentException("target " + target + " has dimension " + t.get().dimension() + " but the model " + d);
         }
         Optional<Symmetry> sym = Symmetries.parse(symmetries, d);
-        ModelArgument.validate(data, flow);
-        Evaluator evaluator = new Evaluator(flow, samples, seed, sym, t);
-        CsvPoints.stream(data, CHUNK, rows -> evaluator.add(Nd4j.create(rows)));
+        ModelArgument.validate(in.data, flow);
+        Evaluator evaluator = new Evaluator(flow, in.samples, in.seed, sym, t);
+        CsvPoints.stream(in.data, CHUNK, rows -> evaluator.add(Nd4j.create(rows)));
         EvaluationReport report = evaluator.report();
         spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
         spec.commandLine().getOut().flush();

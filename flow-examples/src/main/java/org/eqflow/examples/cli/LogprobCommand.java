@@ -21,17 +21,8 @@ import picocli.CommandLine.Option;
 final class LogprobCommand implements Callable<Integer> {
     private static final int CHUNK = 1024;
 
-    @Option(names = "--model", paramLabel = "MODEL.zip", required = true)
-    Path model;
-
-    @Option(names = "--data", paramLabel = "X.csv", required = true)
-    Path data;
-
-    @Option(names = "--samples", paramLabel = "M", defaultValue = "256", description = "importance samples (default ${DEFAULT-VALUE})")
-    int samples;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
-    long seed;
+    @CommandLine.Mixin
+    EstimateOptions in;
 
     @Option(names = "--with-error", description = "add a second column: the Monte Carlo standard error of the estimate")
     boolean withError;
@@ -44,11 +35,9 @@ final class LogprobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (samples < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--samples must be >= 1");
-        }
-        EquivariantHamiltonianFlow flow = ModelArgument.load(model);
-        ModelArgument.validate(data, flow);
+        in.check(spec.commandLine());
+        EquivariantHamiltonianFlow flow = ModelArgument.load(in.model);
+        ModelArgument.validate(in.data, flow);
         if (out != null) {
             Output.atomically(out, w -> write(w, flow));
         } else {
@@ -62,8 +51,8 @@ final class LogprobCommand implements Callable<Integer> {
     private void write(Writer w, EquivariantHamiltonianFlow flow) throws java.io.IOException {
         long[] chunk = {0};
         try {
-            CsvPoints.stream(data, CHUNK, rows -> {
-                Iwae.Estimate[] est = flow.logDensity(Nd4j.create(rows), samples, seed + 7919L * chunk[0]++);
+            CsvPoints.stream(in.data, CHUNK, rows -> {
+                Iwae.Estimate[] est = flow.logDensity(Nd4j.create(rows), in.samples, in.seed + 7919L * chunk[0]++);
                 try {
                     for (Iwae.Estimate e : est) {
                         w.write(Double.toString(e.logDensity()));

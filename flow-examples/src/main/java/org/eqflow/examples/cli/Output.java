@@ -16,6 +16,15 @@ final class Output {
         void write(Writer w) throws IOException;
     }
 
+    /** The header {@code x0,x1,...} of a CSV of points, with its line end. */
+    static String pointsHeader(int d) {
+        StringBuilder h = new StringBuilder();
+        for (int j = 0; j < d; j++) {
+            h.append(j == 0 ? "" : ",").append('x').append(j);
+        }
+        return h.append('\n').toString();
+    }
+
     static void atomically(Path target, Body body) throws IOException {
         AtomicFiles.write(target, os -> {
             Writer w = new java.io.BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8));

@@ -37,11 +37,7 @@ final class SampleCommand implements Callable<Integer> {
         EquivariantHamiltonianFlow flow = ModelArgument.load(model);
         int d = flow.config().dimension();
         Output.atomically(out, w -> {
-            StringBuilder header = new StringBuilder();
-            for (int j = 0; j < d; j++) {
-                header.append(j == 0 ? "" : ",").append('x').append(j);
-            }
-            w.write(header.append('\n').toString());
+            w.write(Output.pointsHeader(d));
             long chunk = 0;
             for (long done = 0; done < n; done += CHUNK, chunk++) {
                 int m = (int) Math.min(CHUNK, n - done);

@@ -36,13 +36,7 @@ final class Plots {
             chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
         }
         save(chart, dir, name);
-        StringBuilder csv = new StringBuilder("series,x,y\n");
-        for (Map.Entry<String, double[][]> e : series.entrySet()) {
-            for (int i = 0; i < e.getValue()[0].length; i++) {
-                csv.append(e.getKey()).append(',').append(e.getValue()[0][i]).append(',').append(e.getValue()[1][i]).append('\n');
-            }
-        }
-        writeCsv(dir, name, csv);
+        writeCsv(dir, name, seriesCsv("series,x,y", series));
     }
 
     /** Points: one scatter series per entry. */
@@ -55,13 +49,17 @@ final class Plots {
             chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
         }
         save(chart, dir, name);
-        StringBuilder csv = new StringBuilder("series,x0,x1\n");
+        writeCsv(dir, name, seriesCsv("series,x0,x1", series));
+    }
+
+    private static StringBuilder seriesCsv(String header, Map<String, double[][]> series) {
+        StringBuilder csv = new StringBuilder(header).append('\n');
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             for (int i = 0; i < e.getValue()[0].length; i++) {
                 csv.append(e.getKey()).append(',').append(e.getValue()[0][i]).append(',').append(e.getValue()[1][i]).append('\n');
             }
         }
-        writeCsv(dir, name, csv);
+        return csv;
     }
 
     /** Polylines, one per trajectory, all in one colour; their end points marked. Rows: [trajectory][step] = {x, y}. */
