@@ -18,6 +18,7 @@ import org.eqflow.core.target.Targets;
 import org.eqflow.core.train.DataSource;
 import org.eqflow.core.train.FiniteData;
 import org.eqflow.core.train.LoggingListener;
+import org.eqflow.core.train.Standardization;
 import org.eqflow.core.train.TargetData;
 import org.eqflow.core.train.Trainer;
 import org.eqflow.core.train.TrainingOptions;
@@ -148,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             double[][] sample = points != null ? points
                     : target.get().sample(PREPROCESSING_SAMPLES, Noise.stream(seed, 1, Noise.Purpose.DATA));
-            Preprocessing pre = Preprocessing.fit(sample);
+            Standardization pre = Standardization.fit(sample);
             FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
             flow = EquivariantHamiltonianFlow.create(config);
             trainer = new Trainer(flow, data, val, opts, List.of());

@@ -45,8 +45,14 @@ final class DemoContext {
      * log-likelihood of {@code trainPoints} and {@code testPoints} at {@code size.curvePoints()} moments.
      */
     Curve train(EquivariantHamiltonianFlow model, DataSource data, INDArray trainPoints, INDArray testPoints) throws IOException {
+        return train(model, data, trainPoints, testPoints, size.iterations());
+    }
+
+    /** As {@link #train(EquivariantHamiltonianFlow, DataSource, INDArray, INDArray)}, for a given number of iterations. */
+    Curve train(EquivariantHamiltonianFlow model, DataSource data, INDArray trainPoints, INDArray testPoints, int iterations)
+            throws IOException {
         int n = size.curvePoints();
-        long every = Math.max(1, size.iterations() / n);
+        long every = Math.max(1, iterations / n);
         List<double[]> rows = new ArrayList<>();
         TrainingListener curve = new TrainingListener() {
             @Override
@@ -58,7 +64,7 @@ final class DemoContext {
             }
         };
         rows.add(new double[] {0, meanLogDensity(model, trainPoints), meanLogDensity(model, testPoints)});
-        new Trainer(model, data, null, TrainingOptions.builder().iterations(size.iterations()).batchSize(size.batch())
+        new Trainer(model, data, null, TrainingOptions.builder().iterations(iterations).batchSize(size.batch())
                 .seed(seed).build(), List.of(curve)).run();
         double[][] cols = new double[3][rows.size()];
         for (int i = 0; i < rows.size(); i++) {
@@ -73,8 +79,11 @@ final class DemoContext {
         return Arrays.stream(model.logDensity(x, size.evalSamples(), seed)).mapToDouble(Iwae.Estimate::logDensity).average().orElseThrow();
     }
 
-    FlowConfig.Builder config(int d) {
-        return FlowConfig.builder(d).hidden(size.hidden()).leapfrogSteps(2).learningRate(3e-3).seed(seed);
+    /** The examples' configuration, standardised to {@code data} as the command line does. */
+    FlowConfig.Builder config(double[][] data) {
+        org.eqflow.core.train.Standardization s = org.eqflow.core.train.Standardization.fit(data);
+        return FlowConfig.builder(data[0].length).hidden(size.hidden()).leapfrogSteps(2).learningRate(3e-3).seed(seed)
+                .centre(s.centre()).scale(s.scale());
     }
 
     static INDArray rows(double[][] x) {

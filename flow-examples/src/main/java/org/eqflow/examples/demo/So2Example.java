@@ -52,14 +52,14 @@ final class So2Example {
             Map<String, double[][]> curves = DemoContext.series();
             for (Map.Entry<String, Double> k : kappas.entrySet()) {
                 ctx.step("so2: " + regime + " data, " + k.getKey());
-                FlowConfig.Builder b = ctx.config(2).symmetry("so2");
+                FlowConfig.Builder b = ctx.config(inf(regime) ? ring.sample(10_000, Noise.stream(ctx.seed, 10, Noise.Purpose.DATA)) : finite).symmetry("so2");
                 if (k.getValue() == null) {
                     b.constraint(FlowConfig.Constraint.NONE);
                 } else {
                     b.kappa(k.getValue());
                 }
                 EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(b.build());
-                boolean inf = regime.equals("infinite");
+                boolean inf = inf(regime);
                 INDArray trainPts = inf ? freshTrain : DemoContext.rows(finite);
                 DemoContext.Curve c = ctx.train(m, inf ? new TargetData(ring, ctx.seed) : new FiniteData(finite, ctx.seed),
                         trainPts, test);
@@ -86,6 +86,10 @@ final class So2Example {
         return md.toString();
     }
 
+    private static boolean inf(String regime) {
+        return regime.equals("infinite");
+    }
+
     static void heatMaps(DemoContext ctx, Target target, EquivariantHamiltonianFlow m) throws IOException {
         int n = ctx.size.grid();
         double[] axis = DemoContext.axis(3, n);
@@ -101,7 +105,8 @@ final class So2Example {
         }
         Plots.heatMap(ctx.out, "so2-target-density", "target density", axis, DemoContext.toGrid(truth, n));
         Plots.heatMap(ctx.out, "so2-learned-density", "learned density (soft so(2))", axis, DemoContext.toGrid(learned, n));
-        Plots.heatMap(ctx.out, "so2-kinetic", "learned K(p)", axis, DemoContext.toGrid(m.kineticEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n));
+        // K is a function of the momentum, which has no data units: its grid is in the model's own coordinates.
+        Plots.heatMap(ctx.out, "so2-kinetic", "learned K(p)", axis, DemoContext.toGrid(m.kineticEnergy(pts, 0).toDoubleVector(), n));
         Plots.heatMap(ctx.out, "so2-potential", "learned U(q)", axis, DemoContext.toGrid(m.potentialEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n));
     }
 }

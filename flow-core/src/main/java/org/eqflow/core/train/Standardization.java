@@ -1,4 +1,4 @@
-package org.eqflow.examples.cli;
+package org.eqflow.core.train;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,11 +6,14 @@ import java.util.List;
 /**
  * Symmetry-respecting standardisation: centre at the data mean (for a density invariant under rotations
  * about a point, the mean is that point) and one isotropic scale {@code s = √(mean |x − c|² / d)}.
- * Per-coordinate scaling would break rotation invariance.
+ * Per-coordinate scaling would break rotation invariance. The model stores both
+ * ({@link org.eqflow.core.FlowConfig#centre()}, {@link org.eqflow.core.FlowConfig#scale()}) and reports
+ * log-densities of the original data.
  */
-record Preprocessing(List<Double> centre, double scale) {
+public record Standardization(List<Double> centre, double scale) {
 
-    static Preprocessing fit(double[][] x) {
+    /** Fits centre and scale to points (rows). */
+    public static Standardization fit(double[][] x) {
         int d = x[0].length;
         double[] c = new double[d];
         for (double[] row : x) {
@@ -29,6 +32,6 @@ record Preprocessing(List<Double> centre, double scale) {
         for (double v : c) {
             centre.add(v);
         }
-        return new Preprocessing(centre, scale > 0 && Double.isFinite(scale) ? scale : 1.0);
+        return new Standardization(centre, scale > 0 && Double.isFinite(scale) ? scale : 1.0);
     }
 }
