@@ -97,6 +97,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", paramLabel = "N", defaultValue = "100", description = "iterations between log lines (default ${DEFAULT-VALUE})")
     int logEvery;
 
+    @Option(names = "--no-standardize", description = "train on the data as it is, without centring and isotropic scaling")
+    boolean noStandardize;
+
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
@@ -149,7 +152,8 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             double[][] sample = points != null ? points
                     : target.get().sample(PREPROCESSING_SAMPLES, Noise.stream(seed, 1, Noise.Purpose.DATA));
-            Standardization pre = Standardization.fit(sample);
+            Standardization pre = noStandardize ? new Standardization(java.util.Collections.nCopies(d, 0.0), 1.0)
+                    : Standardization.fit(sample);
             FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
             flow = EquivariantHamiltonianFlow.create(config);
             trainer = new Trainer(flow, data, val, opts, List.of());

@@ -24,7 +24,7 @@ final class MultimodalExample {
     static String run(DemoContext ctx) throws IOException {
         ctx.step("multimodal: training");
         Target target = Targets.parse(TARGET);
-        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(ctx.config(target.sample(10_000, Noise.stream(ctx.seed, 10, Noise.Purpose.DATA)))
+        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(ctx.standardisedConfig(target.sample(10_000, Noise.stream(ctx.seed, 10, Noise.Purpose.DATA)))
                 .base(BASE).leapfrogSteps(4).build());
         INDArray test = DemoContext.rows(target.sample(ctx.size.evalPoints(), Noise.stream(ctx.seed, 4, Noise.Purpose.DATA)));
         // Mode-seeking from a flat base is slow to start: this example trains twice as long as the others.

@@ -52,7 +52,7 @@ final class So2Example {
             Map<String, double[][]> curves = DemoContext.series();
             for (Map.Entry<String, Double> k : kappas.entrySet()) {
                 ctx.step("so2: " + regime + " data, " + k.getKey());
-                FlowConfig.Builder b = ctx.config(inf(regime) ? ring.sample(10_000, Noise.stream(ctx.seed, 10, Noise.Purpose.DATA)) : finite).symmetry("so2");
+                FlowConfig.Builder b = ctx.config(2).symmetry("so2");
                 if (k.getValue() == null) {
                     b.constraint(FlowConfig.Constraint.NONE);
                 } else {
