@@ -1,0 +1,62 @@
+package org.eqflow.core.target;
+
+import java.util.Locale;
+
+/**
+ * Reads target names: {@code ring:R,σ} (default 2,0.2), {@code shell:d,R,σ}, {@code rings}, {@code circles},
+ * {@code 8gaussians}, {@code checkerboard}, {@code moons}, {@code grid:k,spacing,σ} (default 3,2,0.2).
+ */
+public final class Targets {
+    private Targets() {
+    }
+
+    public static Target parse(String spec) {
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
+        double[] a = s.contains(":") ? numbers(spec, s.substring(s.indexOf(':') + 1)) : new double[0];
+        return switch (name) {
+            case "ring" -> a.length == 0 ? new Shell(2, 2, 0.2) : arity(spec, a, 2, new Shell(2, a[0], safe(a, 1)));
+            case "shell" -> arity(spec, a, 3, a.length == 3 ? new Shell(integer(spec, a[0]), a[1], a[2]) : null);
+            case "rings" -> arity(spec, a, 0, NoisyCircles.rings());
+            case "circles" -> arity(spec, a, 0, NoisyCircles.circles());
+            case "8gaussians" -> arity(spec, a, 0, GaussianMixture.eightGaussians());
+            case "checkerboard" -> arity(spec, a, 0, new Checkerboard());
+            case "moons" -> arity(spec, a, 0, new Moons());
+            case "grid" -> a.length == 0 ? GaussianMixture.grid(3, 2, 0.2)
+                    : arity(spec, a, 3, a.length == 3 ? GaussianMixture.grid(integer(spec, a[0]), a[1], a[2]) : null);
+            default -> throw new IllegalArgumentException("unknown target '" + spec + "': use ring:R,SIGMA, shell:D,R,SIGMA, "
+                    + "rings, circles, 8gaussians, checkerboard, moons or grid:K,SPACING,SIGMA");
+        };
+    }
+
+    private static Target arity(String spec, double[] a, int expected, Target t) {
+        if (a.length != expected || t == null) {
+            throw new IllegalArgumentException("target '" + spec + "' takes " + expected + " parameter(s), got " + a.length);
+        }
+        return t;
+    }
+
+    private static double safe(double[] a, int i) {
+        return i < a.length ? a[i] : Double.NaN;
+    }
+
+    private static int integer(String spec, double v) {
+        if (v != Math.rint(v)) {
+            throw new IllegalArgumentException("target '" + spec + "': " + v + " must be an integer");
+        }
+        return (int) v;
+    }
+
+    private static double[] numbers(String spec, String list) {
+        String[] parts = list.split(",");
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("target '" + spec + "': '" + parts[i].trim() + "' is not a number");
+            }
+        }
+        return out;
+    }
+}
