@@ -1,0 +1,136 @@
+package org.eqflow.examples.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.eqflow.core.Threads;
+import org.eqflow.core.io.AtomicFiles;
+import org.eqflow.examples.bench.Flops;
+import org.eqflow.examples.bench.FlowBenchmark;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code eqflow bench}: JMH benchmarks of training, sampling and log-density throughput, with the GEMM limit. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Benchmark one training step (ELBO + so(d) penalty + Adam), sampling and IWAE log-densities",
+            "(M = 256) with JMH, one thread, hidden 128, for every combination of the listed parameters; measure",
+            "the machine's single-thread SameDiff GEMM rate (1024^3) in the same run; write results.csv and",
+            "results.md (throughput in samples/s and as a fraction of the GEMM limit) to --out."})
+final class BenchCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(BenchCommand.class);
+    private static final int HIDDEN = 128;
+
+    @Option(names = "--d", split = ",", defaultValue = "2,16,64", description = "dimensions (default ${DEFAULT-VALUE})")
+    List<Integer> dims;
+
+    @Option(names = "--batch", split = ",", defaultValue = "256,1024,4096", description = "batch sizes (default ${DEFAULT-VALUE})")
+    List<Integer> batches;
+
+    @Option(names = "--steps", split = ",", defaultValue = "2,8", description = "Leap-Frog steps (default ${DEFAULT-VALUE})")
+    List<Integer> steps;
+
+    @Option(names = "--precision", split = ",", defaultValue = "FLOAT32,FLOAT64", description = "FLOAT32 and/or FLOAT64")
+    List<String> precisions;
+
+    @Option(names = "--workloads", split = ",", defaultValue = "trainStep,sample,logprob")
+    List<String> workloads;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "15", description = "warm-up per configuration (SameDiff needs ~12 s)")
+    int warmup;
+
+    @Option(names = "--measure", paramLabel = "SECONDS", defaultValue = "10", description = "measurement per configuration")
+    int measure;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(out);
+        Map<String, Double> gemm = new LinkedHashMap<>();
+        for (String p : precisions) {
+            gemm.put(p, gemmGflops(p.equals("FLOAT64") ? DataType.DOUBLE : DataType.FLOAT));
+            LOG.info(String.format(Locale.ROOT, "single-thread SameDiff GEMM 1024^3, %s: %.1f GFLOP/s", p, gemm.get(p)));
+        }
+        ChainedOptionsBuilder o = new OptionsBuilder().forks(1).threads(1)
+                .warmupIterations(1).warmupTime(TimeValue.seconds(warmup))
+                .measurementIterations(Math.max(1, measure / 2)).measurementTime(TimeValue.seconds(2))
+                .param("d", strings(dims)).param("batch", strings(batches)).param("steps", strings(steps))
+                .param("precision", precisions.toArray(new String[0]))
+                .jvmArgsAppend("-Xmx12g", "-Djava.awt.headless=true").shouldFailOnError(true);
+        for (String w : workloads) {
+            o.include(FlowBenchmark.class.getName() + "." + w + "$");
+        }
+        Collection<RunResult> results = new Runner(o.build()).run();
+        StringBuilder csv = new StringBuilder("workload,precision,d,batch,steps,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm\n");
+        StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | ms/op | samples/s | GFLOP/s | of GEMM |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (RunResult r : results) {
+            String w = r.getParams().getBenchmark().substring(r.getParams().getBenchmark().lastIndexOf('.') + 1);
+            int d = Integer.parseInt(r.getParams().getParam("d"));
+            int b = Integer.parseInt(r.getParams().getParam("batch"));
+            int l = Integer.parseInt(r.getParams().getParam("steps"));
+            String p = r.getParams().getParam("precision");
+            double ms = r.getPrimaryResult().getScore();
+            double err = r.getPrimaryResult().getScoreError();
+            int points = w.equals("logprob") ? Math.max(1, b / 16) : b;
+            double flops = switch (w) {
+                case "trainStep" -> Flops.trainStep(d, HIDDEN, l, b);
+                case "sample" -> Flops.sample(d, HIDDEN, l, b);
+                default -> Flops.logprob(d, HIDDEN, l, points * FlowBenchmark.LOGPROB_SAMPLES);
+            };
+            double gflops = flops / (ms * 1e6);
+            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.4f,%.4f,%.1f,%.3f,%.4f%n", w, p, d, b, l, ms, err,
+                    points / (ms / 1000), gflops, gflops / gemm.get(p)));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.2f ± %.2f | %.0f | %.2f | %.1f %% |%n", w, p, d, b, l,
+                    ms, err, points / (ms / 1000), gflops, 100 * gflops / gemm.get(p)));
+        }
+        md.append("\nGEMM limit (single-thread SameDiff matmul 1024³): ");
+        gemm.forEach((p, g) -> md.append(String.format(Locale.ROOT, "%s %.1f GFLOP/s; ", p, g)));
+        md.append("\n");
+        AtomicFiles.write(out.resolve("results.csv"), os -> os.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve("results.md"), os -> os.write(md.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        spec.commandLine().getOut().print(md);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private static String[] strings(List<Integer> v) {
+        return v.stream().map(String::valueOf).toArray(String[]::new);
+    }
+
+    /** Median single-thread GFLOP/s of a 1024³ product through SameDiff's matmul, after warm-up. */
+    static double gemmGflops(DataType dt) {
+        Threads.useSingleThread();
+        SameDiff sd = SameDiff.create();
+        sd.mmul(sd.constant(Nd4j.rand(dt, 1024, 1024)), sd.constant(Nd4j.rand(dt, 1024, 1024))).rename("c");
+        double[] t = new double[15];
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            sd.output(Map.of(), "c");
+            t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        double[] measured = Arrays.copyOfRange(t, 5, t.length);
+        Arrays.sort(measured);
+        return 2.0 * 1024 * 1024 * 1024 / measured[measured.length / 2] / 1e9;
+    }
+}
