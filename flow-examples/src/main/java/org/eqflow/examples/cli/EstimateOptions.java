@@ -1,6 +1,11 @@
 package org.eqflow.examples.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.io.ModelFile;
+import org.eqflow.examples.io.CsvException;
+import org.eqflow.examples.io.CsvPoints;
 import picocli.CommandLine.Option;
 
 /** The options shared by the commands that estimate log-densities of a CSV of points with a saved model. */
@@ -17,9 +22,20 @@ final class EstimateOptions {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
     long seed;
 
-    void check(picocli.CommandLine cl) {
+    /**
+     * Checks the options, loads the model and validates the whole data file against it (nothing is
+     * computed or written for a bad file).
+     */
+    EquivariantHamiltonianFlow load(picocli.CommandLine cl) throws IOException {
         if (samples < 1) {
             throw new picocli.CommandLine.ParameterException(cl, "--samples must be >= 1");
         }
+        EquivariantHamiltonianFlow flow = ModelFile.load(model);
+        CsvPoints.Info info = CsvPoints.validate(data);
+        if (info.dimension() != flow.config().dimension()) {
+            throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "
+                    + flow.config().dimension());
+        }
+        return flow;
     }
 }

@@ -42,15 +42,13 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        in.check(spec.commandLine());
-        EquivariantHamiltonianFlow flow = ModelArgument.load(in.model);
+        EquivariantHamiltonianFlow flow = in.load(spec.commandLine());
         int d = flow.config().dimension();
         Optional<Target> t = Optional.ofNullable(target).map(Targets::parse);
         if (t.isPresent() && t.get().dimension() != d) {
             throw new IllegalArgumentException("target " + target + " has dimension " + t.get().dimension() + " but the model " + d);
         }
         Optional<Symmetry> sym = Symmetries.parse(symmetries, d);
-        ModelArgument.validate(in.data, flow);
         Evaluator evaluator = new Evaluator(flow, in.samples, in.seed, sym, t);
         CsvPoints.stream(in.data, CHUNK, rows -> evaluator.add(Nd4j.create(rows)));
         EvaluationReport report = evaluator.report();

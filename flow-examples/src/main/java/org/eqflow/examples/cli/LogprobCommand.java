@@ -35,9 +35,7 @@ final class LogprobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        in.check(spec.commandLine());
-        EquivariantHamiltonianFlow flow = ModelArgument.load(in.model);
-        ModelArgument.validate(in.data, flow);
+        EquivariantHamiltonianFlow flow = in.load(spec.commandLine());
         if (out != null) {
             Output.atomically(out, w -> write(w, flow));
         } else {

@@ -34,7 +34,7 @@ final class SampleCommand implements Callable<Integer> {
         if (n < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 1");
         }
-        EquivariantHamiltonianFlow flow = ModelArgument.load(model);
+        EquivariantHamiltonianFlow flow = org.eqflow.core.io.ModelFile.load(model);
         int d = flow.config().dimension();
         Output.atomically(out, w -> {
             w.write(Output.pointsHeader(d));
