@@ -58,21 +58,24 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     static final String OUTPUT = "logDensity";
     static final String CONSTRAINTS = "constraints";
 
+    /** flow-core's defaults: the layer has the same ones, kept in one place. */
+    private static final FlowConfig DEFAULTS = FlowConfig.builder(1).build();
+
     private int dimension;
-    private int hidden = 128;
-    private int leapfrogSteps = 2;
-    private double stepSize = 0.5;
-    private boolean learnableStepSize = true;
-    private boolean separateHamiltonians;
-    private String kinetic = "mlp";
-    private String base = "normal";
+    private int hidden = DEFAULTS.hidden();
+    private int leapfrogSteps = DEFAULTS.leapfrogSteps();
+    private double stepSize = DEFAULTS.stepSize();
+    private boolean learnableStepSize = DEFAULTS.learnableStepSize();
+    private boolean separateHamiltonians = DEFAULTS.separateHamiltonians();
+    private String kinetic = DEFAULTS.kinetic().name().toLowerCase(Locale.ROOT);
+    private String base = DEFAULTS.base();
     private List<String> symmetries = new ArrayList<>();
     private String constraint;
-    private double kappa = FlowConfig.Builder.DEFAULT_KAPPA;
-    private double multiplierRate = 0.02;
-    private double multiplierEma = 0.99;
-    private double initialMultiplier = 1.0;
-    private double maxMultiplier = 1e4;
+    private double kappa = DEFAULTS.kappa();
+    private double multiplierRate = DEFAULTS.multiplierRate();
+    private double multiplierEma = DEFAULTS.multiplierEma();
+    private double initialMultiplier = DEFAULTS.initialMultiplier();
+    private double maxMultiplier = DEFAULTS.maxMultiplier();
     private int outputSamples = 64;
     private long seed;
 
@@ -295,16 +298,16 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     /** Builds a validated layer configuration. */
     public static final class Builder {
         private int dimension;
-        private int hidden = 128;
-        private int leapfrogSteps = 2;
-        private double stepSize = 0.5;
-        private boolean learnableStepSize = true;
-        private boolean separateHamiltonians;
-        private String kinetic = "mlp";
-        private String base = "normal";
+        private int hidden = DEFAULTS.hidden();
+        private int leapfrogSteps = DEFAULTS.leapfrogSteps();
+        private double stepSize = DEFAULTS.stepSize();
+        private boolean learnableStepSize = DEFAULTS.learnableStepSize();
+        private boolean separateHamiltonians = DEFAULTS.separateHamiltonians();
+        private String kinetic = DEFAULTS.kinetic().name().toLowerCase(Locale.ROOT);
+        private String base = DEFAULTS.base();
         private final List<String> symmetries = new ArrayList<>();
         private String constraint;
-        private double kappa = FlowConfig.Builder.DEFAULT_KAPPA;
+        private double kappa = DEFAULTS.kappa();
         private int outputSamples = 64;
         private long seed;
 
