@@ -67,6 +67,19 @@ public final class DensityLayers {
         return net.output(x);
     }
 
+    /**
+     * {@code −mean ELBO} of {@code x} under the layer (nats per point, one encoder sample per point, seeded):
+     * the likelihood part of the score, reported apart from the moving Lagrangian DL4J minimises.
+     */
+    public static double negativeElbo(MultiLayerNetwork net, int layerIndex, INDArray x, long seed) {
+        double[] elbo = toFlow(net, layerIndex).elbo(x, seed);
+        double sum = 0;
+        for (double v : elbo) {
+            sum += v;
+        }
+        return -sum / elbo.length;
+    }
+
     /** {@code n} samples of the density layer's input, drawn through its flow-core twin. */
     public static INDArray sample(MultiLayerNetwork net, int layerIndex, int n, long seed) {
         return toFlow(net, layerIndex).sample(n, seed);

@@ -22,8 +22,32 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class MultiplierListener extends BaseTrainingListener {
     static final int PENALTY_SAMPLES = 1024;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MultiplierListener.class);
     private final java.util.Map<Layer, org.eqflow.core.EquivariantHamiltonianFlow> twins = new java.util.IdentityHashMap<>();
+    private final int logEvery;
     private boolean checked;
+    private double[] lastConstraints = new double[0];
+    private double[] lastMultipliers = new double[0];
+
+    /** Updates the multipliers silently. */
+    public MultiplierListener() {
+        this(0);
+    }
+
+    /** Also logs (SLF4J, INFO) the constraints and multipliers every {@code logEvery} iterations (0: never). */
+    public MultiplierListener(int logEvery) {
+        this.logEvery = logEvery;
+    }
+
+    /** {@code C_k} measured at the last iteration (of the last density layer updated). */
+    public double[] lastConstraints() {
+        return lastConstraints.clone();
+    }
+
+    /** {@code λ_k} after the last iteration's update. */
+    public double[] lastMultipliers() {
+        return lastMultipliers.clone();
+    }
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
@@ -45,6 +69,12 @@ public final class MultiplierListener extends BaseTrainingListener {
                 m.update(c);
                 lambda.assign(Nd4j.create(m.values(), lambda.shape(), DataType.DOUBLE).castTo(lambda.dataType()));
                 ema.assign(Nd4j.create(m.movingAverages(), ema.shape(), DataType.DOUBLE).castTo(ema.dataType()));
+                lastConstraints = c;
+                lastMultipliers = m.values();
+                if (logEvery > 0 && (iteration + 1) % logEvery == 0) {
+                    LOG.info("iteration {}: constraints {} multipliers {} (generators {})", iteration + 1,
+                            java.util.Arrays.toString(c), java.util.Arrays.toString(m.values()), twin.generatorNames());
+                }
             }
         }
     }

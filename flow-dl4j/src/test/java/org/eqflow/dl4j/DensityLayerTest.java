@@ -69,7 +69,8 @@ class DensityLayerTest {
     @Test
     void trainsLowersNllAndUpdatesMultipliers() {
         MultiLayerNetwork net = net(layer(16), DataType.FLOAT);
-        net.setListeners(new MultiplierListener());
+        MultiplierListener multipliers = new MultiplierListener(50);
+        net.setListeners(multipliers);
         FlowNoise noise = new FlowNoise(layer(16), 3);
         INDArray test = ring(200, 9);
         double before = -DensityLayers.logDensity(net, test, 1).meanNumber().doubleValue();
@@ -82,6 +83,10 @@ class DensityLayerTest {
         double after = -DensityLayers.logDensity(net, test, 1).meanNumber().doubleValue();
         assertTrue(after < before - 0.2, "NLL before " + before + " after " + after);
         assertNotEquals(lambda0, net.getLayer(0).getParam(EquivariantDensityLayer.LAMBDA).getDouble(0), "λ moves");
+        assertEquals(net.getLayer(0).getParam(EquivariantDensityLayer.LAMBDA).getDouble(0), multipliers.lastMultipliers()[0], 1e-6);
+        assertEquals(1, multipliers.lastConstraints().length);
+        double negElbo = DensityLayers.negativeElbo(net, 0, test, 1);
+        assertTrue(negElbo >= after - 0.05, "−ELBO " + negElbo + " bounds the IWAE NLL " + after + " from above");
         INDArray samples = DensityLayers.sample(net, 0, 50, 1);
         assertEquals(50, samples.rows());
         assertEquals(2, samples.columns());
