@@ -15,6 +15,21 @@ import org.nd4j.linalg.factory.Nd4j;
 /** softplus and log-sigmoid stay finite and exact where ND4J's own overflow (float32: beyond 88). */
 class StableOpsTest {
 
+    /** The derivative SameDiff computes through the stable form is sigmoid(x) on both sides of the switch. */
+    @org.junit.jupiter.api.Test
+    void gradientIsSigmoidEverywhere() {
+        double[] xs = {-800, -40, -5, 0, 5, 29.5, 30.5, 45, 800};
+        SameDiff sd = SameDiff.create();
+        org.nd4j.autodiff.samediff.SDVariable x = sd.var("x", Nd4j.createFromArray(xs));
+        StableOps.softplus(sd, x).sum().rename("s");
+        sd.setLossVariables("s");
+        org.eqflow.core.graph.Quiet.createGradFunction(sd);
+        INDArray g = sd.calculateGradients(Map.of(), "x").get("x");
+        for (int i = 0; i < xs.length; i++) {
+            assertEquals(1 / (1 + Math.exp(-xs[i])), g.getDouble(i), 1e-12, "d softplus/dx at " + xs[i]);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
     void finiteAndExactEverywhere(DataType dt) {
