@@ -83,25 +83,6 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     public EquivariantDensityLayer() {
     }
 
-    private EquivariantDensityLayer(Builder b) {
-        this.dimension = b.dimension;
-        this.hidden = b.hidden;
-        this.leapfrogSteps = b.leapfrogSteps;
-        this.stepSize = b.stepSize;
-        this.learnableStepSize = b.learnableStepSize;
-        this.separateHamiltonians = b.separateHamiltonians;
-        this.kinetic = b.kinetic;
-        this.base = b.base;
-        this.symmetries = new ArrayList<>(b.symmetries);
-        this.constraint = b.constraint;
-        this.kappa = b.kappa;
-        this.outputSamples = b.outputSamples;
-        this.seed = b.seed;
-        if (dimension >= 1) {
-            flowConfig(DataType.FLOAT);
-        }
-    }
-
     public static Builder builder() {
         return new Builder();
     }
@@ -295,47 +276,40 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         return java.util.Objects.hash(super.hashCode(), dimension, hidden, leapfrogSteps, symmetries, constraint, kappa, seed);
     }
 
-    /** Builds a validated layer configuration. */
+    /** Builds a validated layer configuration; defaults are the layer's (flow-core's). */
     public static final class Builder {
-        private int dimension;
-        private int hidden = DEFAULTS.hidden();
-        private int leapfrogSteps = DEFAULTS.leapfrogSteps();
-        private double stepSize = DEFAULTS.stepSize();
-        private boolean learnableStepSize = DEFAULTS.learnableStepSize();
-        private boolean separateHamiltonians = DEFAULTS.separateHamiltonians();
-        private String kinetic = DEFAULTS.kinetic().name().toLowerCase(Locale.ROOT);
-        private String base = DEFAULTS.base();
-        private final List<String> symmetries = new ArrayList<>();
-        private String constraint;
-        private double kappa = DEFAULTS.kappa();
-        private int outputSamples = 64;
-        private long seed;
+        private final EquivariantDensityLayer layer = new EquivariantDensityLayer();
 
-        public Builder nIn(int d) { dimension = d; return this; }
-        public Builder hidden(int h) { hidden = h; return this; }
-        public Builder leapfrogSteps(int l) { leapfrogSteps = l; return this; }
-        public Builder stepSize(double e) { stepSize = e; return this; }
-        public Builder learnableStepSize(boolean v) { learnableStepSize = v; return this; }
-        public Builder separateHamiltonians(boolean v) { separateHamiltonians = v; return this; }
+        public Builder nIn(int d) { layer.dimension = d; return this; }
+        public Builder hidden(int h) { layer.hidden = h; return this; }
+        public Builder leapfrogSteps(int l) { layer.leapfrogSteps = l; return this; }
+        public Builder stepSize(double e) { layer.stepSize = e; return this; }
+        public Builder learnableStepSize(boolean v) { layer.learnableStepSize = v; return this; }
+        public Builder separateHamiltonians(boolean v) { layer.separateHamiltonians = v; return this; }
         /** {@code mlp} or {@code quadratic}. */
-        public Builder kinetic(String k) { kinetic = k; return this; }
+        public Builder kinetic(String k) { layer.kinetic = k; return this; }
         /** {@code normal} or {@code soft-uniform:w,beta}. */
-        public Builder base(String b) { base = b; return this; }
+        public Builder base(String b) { layer.base = b; return this; }
         /** A symmetry spec (see {@link org.eqflow.core.symmetry.Symmetries}); repeatable. */
-        public Builder symmetry(String spec) { symmetries.add(spec); return this; }
+        public Builder symmetry(String spec) { layer.symmetries.add(spec); return this; }
         /** {@code soft}, {@code hard} or {@code none}. */
-        public Builder constraint(String c) { constraint = c; return this; }
-        public Builder kappa(double k) { kappa = k; return this; }
+        public Builder constraint(String c) { layer.constraint = c; return this; }
+        public Builder kappa(double k) { layer.kappa = k; return this; }
         /** Importance samples M of the per-example {@code log p} output. */
-        public Builder outputSamples(int m) { outputSamples = m; return this; }
-        public Builder seed(long s) { seed = s; return this; }
+        public Builder outputSamples(int m) { layer.outputSamples = m; return this; }
+        public Builder seed(long s) { layer.seed = s; return this; }
 
-        /** Validates (through {@link FlowConfig}) and builds. */
+        /** Validates (through {@link FlowConfig}, once the dimension is known) and returns a copy. */
         public EquivariantDensityLayer build() {
-            if (outputSamples < 1) {
-                throw new IllegalArgumentException("outputSamples must be >= 1, got " + outputSamples);
+            if (layer.outputSamples < 1) {
+                throw new IllegalArgumentException("outputSamples must be >= 1, got " + layer.outputSamples);
             }
-            return new EquivariantDensityLayer(this);
+            if (layer.dimension >= 1) {
+                layer.flowConfig(DataType.FLOAT);
+            }
+            EquivariantDensityLayer copy = (EquivariantDensityLayer) layer.clone();
+            copy.symmetries = new ArrayList<>(layer.symmetries);
+            return copy;
         }
     }
 }
