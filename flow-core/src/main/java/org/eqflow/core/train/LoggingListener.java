@@ -8,13 +8,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs training through SLF4J every {@code every} steps: loss, ELBO, the penalty and multiplier of each
- * generator, learning rate and throughput; also validations, checkpoints and skipped steps.
+ * Logs training through SLF4J every {@code every} steps: loss, ELBO (of the batch, in the model's scaled
+ * coordinates), the penalty and multiplier of each generator, learning rate and the throughput since the
+ * previous line; also validations, checkpoints and skipped steps.
  */
 public final class LoggingListener implements TrainingListener {
     private static final Logger LOG = LoggerFactory.getLogger(LoggingListener.class);
     private final int every;
     private final List<String> generators;
+    private double inverseRates;
+    private int steps;
 
     public LoggingListener(int every, List<String> generatorNames) {
         this.every = Math.max(1, every);
@@ -28,9 +31,15 @@ public final class LoggingListener implements TrainingListener {
                     s.iteration(), s.learningRate());
             return;
         }
+        inverseRates += 1 / samplesPerSecond;
+        steps++;
         if ((s.iteration() + 1) % every != 0) {
             return;
         }
+        // Throughput over the steps since the last line (harmonic mean: equal batches), not one step's.
+        double rate = steps / inverseRates;
+        inverseRates = 0;
+        steps = 0;
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "iteration %d/%d  loss %.4f  ELBO %.4f",
                 s.iteration() + 1, total, s.loss(), -s.negElbo()));
         for (int k = 0; k < s.constraints().length; k++) {
@@ -39,7 +48,7 @@ public final class LoggingListener implements TrainingListener {
                 b.append(String.format(Locale.ROOT, " λ %.3g", s.multipliers()[k]));
             }
         }
-        b.append(String.format(Locale.ROOT, "  lr %.2g  %.0f samples/s", s.learningRate(), samplesPerSecond));
+        b.append(String.format(Locale.ROOT, "  lr %.2g  %.0f samples/s", s.learningRate(), rate));
         LOG.info(b.toString());
     }
 
