@@ -15,7 +15,10 @@ import java.util.Optional;
  *   <li>{@code so<k>:i1,...,ik}: rotations of the listed 0-based coordinates;</li>
  *   <li>{@code linear:NAME:a11,a12,...;a21,...}: the generator {@code pᵀAq} of a {@code d×d} matrix, rows split by {@code ;};</li>
  *   <li>{@code class:com.example.MyGenerator}: a user class implementing {@link Generator} or {@link Symmetry},
- *       with a public constructor taking the dimension ({@code int}) or none.</li>
+ *       with a public constructor taking the dimension ({@code int}) or none;</li>
+ *   <li>{@code class:com.example.MyGenerator:ARGS}: the same with parameters, passed as one string to a
+ *       public constructor {@code (int dimension, String args)}; the spec, parameters included, is what
+ *       configurations and model files store.</li>
  * </ul>
  */
 public final class Symmetries {
@@ -48,7 +51,10 @@ public final class Symmetries {
             return Optional.of(parseLinear(s, dimension));
         }
         if (lower.startsWith("class:")) {
-            return Optional.of(instantiate(s.substring("class:".length()).trim(), dimension));
+            String rest = s.substring("class:".length()).trim();
+            int colon = rest.indexOf(':');
+            return Optional.of(colon < 0 ? instantiate(rest, null, dimension)
+                    : instantiate(rest.substring(0, colon).trim(), rest.substring(colon + 1), dimension));
         }
         throw new IllegalArgumentException("unknown symmetry '" + spec
                 + "': use none, so<k> (e.g. so2), so<k>:i1,...,ik (e.g. so2:0,1), linear:NAME:MATRIX or class:CLASSNAME");
@@ -113,17 +119,21 @@ public final class Symmetries {
         return new GeneratorSet(List.of(g));
     }
 
-    private static Symmetry instantiate(String className, int dimension) {
+    private static Symmetry instantiate(String className, String args, int dimension) {
         Object o;
         try {
             Class<?> c = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
-            o = newInstance(c, dimension);
+            o = args != null ? c.getConstructor(int.class, String.class).newInstance(dimension, args) : newInstance(c, dimension);
         } catch (ClassNotFoundException e) {
             throw new IllegalArgumentException("symmetry class '" + className
                     + "' is not on the class path: add the jar that defines it", e);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new IllegalArgumentException("symmetry class '" + className + "' rejected its parameters: "
+                    + e.getCause().getMessage(), e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException("symmetry class '" + className
-                    + "' could not be created: it needs a public constructor taking (int dimension) or none", e);
+            throw new IllegalArgumentException("symmetry class '" + className + "' could not be created: it needs a public "
+                    + (args != null ? "constructor (int dimension, String args) for the parameters '" + args + "'"
+                    : "constructor taking (int dimension) or none"), e);
         }
         Symmetry sym;
         if (o instanceof Symmetry s) {
