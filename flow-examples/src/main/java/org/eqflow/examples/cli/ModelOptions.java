@@ -8,14 +8,16 @@ import picocli.CommandLine.Option;
 /** The model flags of {@code eqflow train}; defaults are FlowConfig's, except where a flag says otherwise. */
 final class ModelOptions {
     @Option(names = "--symmetry", paramLabel = "SPEC",
-            description = "none, so<k> (all coordinates) or so<k>:i1,...,ik (listed 0-based coordinates); repeatable")
+            description = "none, so<k> (all coordinates), so<k>:i1,...,ik (listed 0-based coordinates), "
+                    + "linear:NAME:a11,a12;a21,a22 or class:CLASS[:ARGS] (docs/generators.md); repeatable")
     List<String> symmetries = new ArrayList<>();
 
     @Option(names = "--constraint", paramLabel = "soft|hard|none",
             description = "soft: the paper's penalty (default with a symmetry); hard: radial energies; none: baseline")
     String constraint;
 
-    @Option(names = "--kappa", paramLabel = "K", description = "constraint precision of the soft constraint (default ${DEFAULT-VALUE})")
+    @Option(names = "--kappa", paramLabel = "K", description = "constraint precision of the soft constraint (default "
+            + FlowConfig.Builder.DEFAULT_KAPPA + ")")
     Double kappa;
 
     @Option(names = "--base", paramLabel = "normal|soft-uniform:w,beta", defaultValue = "normal", description = "base density (default ${DEFAULT-VALUE})")
