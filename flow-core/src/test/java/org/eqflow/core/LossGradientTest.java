@@ -41,33 +41,13 @@ class LossGradientTest {
 
     @Test
     void everyElementAtSmallHiddenSize() {
-        EquivariantHamiltonianFlow m = model(8, FlowConfig.Constraint.SOFT);
-        INDArray x = TestSupport.gaussian(4, 16, 2, 1.5);
-        long noise = 5;
-        Map<String, INDArray> grads = m.gradients(x, noise);
-        int checked = 0;
-        for (String name : m.parameterNames()) {
-            INDArray param = m.graph().getVariable(name).getArr();
-            for (long i = 0; i < param.length(); i++) {
-                check(m, x, noise, name, param, i, grads.get(name).getDouble(i));
-                checked++;
-            }
-        }
+        int checked = checkEveryElement(model(8, FlowConfig.Constraint.SOFT), TestSupport.gaussian(4, 16, 2, 1.5), 5);
         assertTrue(checked > 600, "checked " + checked + " elements");
     }
 
     @Test
     void hardConstraintEveryElement() {
-        EquivariantHamiltonianFlow m = model(6, FlowConfig.Constraint.HARD);
-        INDArray x = TestSupport.gaussian(6, 16, 2, 1.5);
-        long noise = 2;
-        Map<String, INDArray> grads = m.gradients(x, noise);
-        for (String name : m.parameterNames()) {
-            INDArray param = m.graph().getVariable(name).getArr();
-            for (long i = 0; i < param.length(); i++) {
-                check(m, x, noise, name, param, i, grads.get(name).getDouble(i));
-            }
-        }
+        checkEveryElement(model(6, FlowConfig.Constraint.HARD), TestSupport.gaussian(6, 16, 2, 1.5), 2);
     }
 
     @Test
@@ -97,6 +77,20 @@ class LossGradientTest {
             assertTrue(TestSupport.close(analytic, numeric, 1e-4, 1e-8),
                     "directional derivative " + dir + ": analytic " + analytic + " numeric " + numeric);
         }
+    }
+
+    /** Checks every element of every variable; returns how many. */
+    private static int checkEveryElement(EquivariantHamiltonianFlow m, INDArray x, long noise) {
+        Map<String, INDArray> grads = m.gradients(x, noise);
+        int checked = 0;
+        for (String name : m.parameterNames()) {
+            INDArray param = m.graph().getVariable(name).getArr();
+            for (long i = 0; i < param.length(); i++) {
+                check(m, x, noise, name, param, i, grads.get(name).getDouble(i));
+                checked++;
+            }
+        }
+        return checked;
     }
 
     private static double shifted(EquivariantHamiltonianFlow m, INDArray x, List<INDArray> v, double h) {

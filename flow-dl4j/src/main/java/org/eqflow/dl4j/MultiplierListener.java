@@ -57,12 +57,15 @@ public final class MultiplierListener extends BaseTrainingListener {
             checked = true;
         }
         for (Layer l : layers) {
-            if (l instanceof DensityLayerImpl impl && ((EquivariantDensityLayer) impl.layerConf()).multiplierCount() > 0) {
-                EquivariantDensityLayer conf = (EquivariantDensityLayer) impl.layerConf();
-                org.eqflow.core.EquivariantHamiltonianFlow twin = twins.computeIfAbsent(l, k -> DensityLayers.toFlow(impl));
+            if (!(l instanceof DensityLayerImpl impl)) {
+                continue;
+            }
+            // The twin (built once per layer) also carries the validated configuration: nothing is re-parsed per iteration.
+            org.eqflow.core.EquivariantHamiltonianFlow twin = twins.computeIfAbsent(l, k -> DensityLayers.toFlow(impl));
+            if (twin.multipliers().length > 0) {
                 DensityLayers.link(twin, impl);
-                double[] c = twin.constraintViolations(PENALTY_SAMPLES, conf.getSeed() * 31 + iteration);
-                LagrangeMultipliers m = new LagrangeMultipliers(c.length, conf.flowConfig(DataType.FLOAT));
+                double[] c = twin.constraintViolations(PENALTY_SAMPLES, twin.config().seed() * 31 + iteration);
+                LagrangeMultipliers m = new LagrangeMultipliers(c.length, twin.config());
                 INDArray lambda = impl.getParam(EquivariantDensityLayer.LAMBDA);
                 INDArray ema = impl.getParam(EquivariantDensityLayer.LAMBDA_EMA);
                 m.restore(lambda.toDoubleVector(), ema.toDoubleVector());

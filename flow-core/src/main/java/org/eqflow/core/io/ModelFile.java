@@ -113,22 +113,32 @@ public final class ModelFile {
 
     /** Loads and checks a model file. */
     public static EquivariantHamiltonianFlow load(Path path) throws IOException {
-        ModelState state = read(path);
+        return loadWithExtras(path).model();
+    }
+
+    /** A loaded model with the extra entries it was saved with (for example a trainer's checkpoint state). */
+    public record Loaded(EquivariantHamiltonianFlow model, Map<String, byte[]> extras) {
+    }
+
+    /** Loads and checks a model file and returns its extra entries too, all checksum-verified, in one read. */
+    public static Loaded loadWithExtras(Path path) throws IOException {
+        Checked checked = readChecked(path);
+        EquivariantHamiltonianFlow model;
         try {
-            return EquivariantHamiltonianFlow.restore(state);
+            model = EquivariantHamiltonianFlow.restore(checked.state());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
         }
+        Map<String, byte[]> extras = new LinkedHashMap<>(checked.entries());
+        for (String own : new String[] {"manifest.json", "config.json", "state.json", "parameters.bin", "optimizer.bin"}) {
+            extras.remove(own);
+        }
+        return new Loaded(model, extras);
     }
 
     /** Reads and checks the state in a model file without building the model. */
     public static ModelState read(Path path) throws IOException {
         return readChecked(path).state();
-    }
-
-    /** An extra entry written by {@link #save(EquivariantHamiltonianFlow, Path, boolean, Map)}, checksum-verified. */
-    public static java.util.Optional<byte[]> readExtra(Path path, String name) throws IOException {
-        return java.util.Optional.ofNullable(readChecked(path).entries().get(name));
     }
 
     private record Checked(ModelState state, Map<String, byte[]> entries) {

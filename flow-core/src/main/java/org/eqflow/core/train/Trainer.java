@@ -69,10 +69,12 @@ public final class Trainer {
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "no checkpoint to resume from");
         }
-        EquivariantHamiltonianFlow model = ModelFile.load(file);
-        Trainer t = new Trainer(model, data, validation, options, listeners);
-        byte[] saved = ModelFile.readExtra(file, STATE_ENTRY)
-                .orElseThrow(() -> new ModelFileException(file + " is a model file but not a training checkpoint"));
+        ModelFile.Loaded loaded = ModelFile.loadWithExtras(file);
+        Trainer t = new Trainer(loaded.model(), data, validation, options, listeners);
+        byte[] saved = loaded.extras().get(STATE_ENTRY);
+        if (saved == null) {
+            throw new ModelFileException(file + " is a model file but not a training checkpoint");
+        }
         t.state = JSON.readValue(saved, State.class);
         return t;
     }

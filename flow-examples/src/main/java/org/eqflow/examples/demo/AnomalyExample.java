@@ -69,7 +69,7 @@ final class AnomalyExample {
         int truePos = (int) Arrays.stream(sOdd).filter(v -> v < threshold).count();
         double auc = auc(sNormal, sOdd);
 
-        Map<String, double[][]> pts = DemoContext.series();
+        Map<String, double[][]> pts = Plots.series();
         pts.put("normal", columns(testNormal));
         pts.put("anomalous", columns(testOdd));
         INDArray flagged = flagged(Nd4j.vstack(testNormal, testOdd), concat(sNormal, sOdd), threshold);

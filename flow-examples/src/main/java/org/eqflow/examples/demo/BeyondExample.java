@@ -58,7 +58,7 @@ final class BeyondExample {
         int[] sizes = ctx.size == DemoSize.FULL ? new int[] {100, 300, 1000, 10_000}
                 : ctx.size == DemoSize.TINY ? new int[] {50} : new int[] {100, 300, 1000};
         md.append("\n### Data efficiency (ring): test NLL − entropy by training-set size\n\n| training points | soft so(2) | no constraint |\n|---|---|---|\n");
-        Map<String, double[][]> series = DemoContext.series();
+        Map<String, double[][]> series = Plots.series();
         double[][] soft = new double[2][sizes.length];
         double[][] none = new double[2][sizes.length];
         for (int i = 0; i < sizes.length; i++) {

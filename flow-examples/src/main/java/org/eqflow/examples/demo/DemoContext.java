@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
@@ -124,9 +123,5 @@ final class DemoContext {
             System.arraycopy(values, i * n, g[i], 0, n);
         }
         return g;
-    }
-
-    static Map<String, double[][]> series() {
-        return Plots.series();
     }
 }

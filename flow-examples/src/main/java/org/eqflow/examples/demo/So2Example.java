@@ -49,7 +49,7 @@ final class So2Example {
                 .append("|---|---|---|---|---|---|\n");
         EquivariantHamiltonianFlow showcase = null;
         for (String regime : new String[] {"infinite", "finite"}) {
-            Map<String, double[][]> curves = DemoContext.series();
+            Map<String, double[][]> curves = Plots.series();
             for (Map.Entry<String, Double> k : kappas.entrySet()) {
                 ctx.step("so2: " + regime + " data, " + k.getKey());
                 FlowConfig.Builder b = ctx.config(2).symmetry("so2");
@@ -59,7 +59,7 @@ final class So2Example {
                     b.kappa(k.getValue());
                 }
                 EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(b.build());
-                boolean inf = inf(regime);
+                boolean inf = regime.equals("infinite");
                 INDArray trainPts = inf ? freshTrain : DemoContext.rows(finite);
                 DemoContext.Curve c = ctx.train(m, inf ? new TargetData(ring, ctx.seed) : new FiniteData(finite, ctx.seed),
                         trainPts, test);
@@ -84,10 +84,6 @@ final class So2Example {
                 .append("![target](so2-target-density.png) ![learned](so2-learned-density.png)\n")
                 .append("![K](so2-kinetic.png) ![U](so2-potential.png)\n\n");
         return md.toString();
-    }
-
-    private static boolean inf(String regime) {
-        return regime.equals("infinite");
     }
 
     static void heatMaps(DemoContext ctx, Target target, EquivariantHamiltonianFlow m) throws IOException {
