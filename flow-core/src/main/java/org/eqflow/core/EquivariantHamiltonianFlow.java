@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eqflow.core.flow.PhaseState;
+import org.eqflow.core.fused.FusedLagrangian;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.graph.Quiet;
 import org.eqflow.core.objective.Elbo;
@@ -41,6 +42,8 @@ import org.nd4j.linalg.learning.config.Adam;
 public final class EquivariantHamiltonianFlow {
     private static final int MAX_ROWS_PER_PASS = 65_536;
     private static final int MAX_CONSECUTIVE_SKIPS = 3;
+    /** Set this system property to {@code false} to train every model through the SameDiff graph. */
+    public static final String FUSED_PROPERTY = "eqflow.fused";
 
     private final FlowConfig config;
     private final SameDiff sd;
@@ -52,6 +55,8 @@ public final class EquivariantHamiltonianFlow {
     private final Map<String, INDArray> optimizerState = new LinkedHashMap<>();
     private final Map<String, GradientUpdater> updaters = new HashMap<>();
     private final int generatorCount;
+    private final FusedLagrangian fused;
+    private boolean useFused;
     private long iteration;
     private int consecutiveSkips;
 
@@ -67,6 +72,12 @@ public final class EquivariantHamiltonianFlow {
         this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config);
         this.adam = new Adam(config.learningRate());
         defineOutputs();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (String name : parameterNames) {
+            shapes.put(name, sd.getVariable(name).getArr().shape());
+        }
+        this.fused = FusedLagrangian.unsupportedReason(config).isEmpty() ? new FusedLagrangian(config, shapes) : null;
+        this.useFused = fused != null && !"false".equalsIgnoreCase(System.getProperty(FUSED_PROPERTY));
         for (String name : parameterNames) {
             long n = sd.getVariable(name).getArr().length();
             INDArray state = Nd4j.zeros(dataType, 1, 2 * n);
@@ -176,18 +187,12 @@ public final class EquivariantHamiltonianFlow {
      * {@link TrainingDivergedException} is thrown.
      */
     public TrainStep trainStep(INDArray batch) {
-        Quiet.createGradFunction(sd);
         long t = iteration;
-        Map<String, INDArray> feeds = trainingFeeds(batch, t);
-        List<String> outputs = new ArrayList<>(List.of("loss", "negElbo"));
-        if (generatorCount > 0) {
-            outputs.add("constraints");
-        }
-        OutAndGrad og = sd.calculateGradientsAndOutputs(feeds, outputs, parameterNames);
-        double loss = og.getOutputs().get("loss").getDouble(0);
-        double negElbo = og.getOutputs().get("negElbo").getDouble(0);
-        double[] constraints = generatorCount > 0 ? og.getOutputs().get("constraints").toDoubleVector() : new double[0];
-        Map<String, INDArray> grads = og.getGradients();
+        Evaluation e = evaluate(batch, t);
+        double loss = e.loss();
+        double negElbo = e.negElbo();
+        double[] constraints = e.constraints();
+        Map<String, INDArray> grads = e.gradients();
         double sq = 0;
         for (String name : parameterNames) {
             double n2 = grads.get(name).norm2Number().doubleValue();
@@ -225,8 +230,54 @@ public final class EquivariantHamiltonianFlow {
 
     /** Gradients of the loss at a batch, with the noise of the given iteration (for checks and the DL4J parity test). */
     public Map<String, INDArray> gradients(INDArray batch, long noiseIteration) {
+        return evaluate(batch, noiseIteration).gradients();
+    }
+
+    /**
+     * Whether training computes the loss and gradients on the fused path ({@link FusedLagrangian}, the
+     * default where the model supports it) rather than through the SameDiff graph. Both give the same
+     * numbers to round-off (FusedParityTest).
+     */
+    public boolean usesFusedPath() {
+        return useFused;
+    }
+
+    /**
+     * Chooses the fused path (true) or the graph (false) for training.
+     *
+     * @throws IllegalArgumentException if the fused path is asked for but does not support this model
+     */
+    public void useFusedPath(boolean fusedPath) {
+        if (fusedPath && fused == null) {
+            throw new IllegalArgumentException("the fused training path does not support this model: "
+                    + FusedLagrangian.unsupportedReason(config).orElse("?"));
+        }
+        this.useFused = fusedPath;
+    }
+
+    private Evaluation evaluate(INDArray batch, long t) {
+        Map<String, INDArray> feeds = trainingFeeds(batch, t);
+        if (useFused) {
+            Map<String, INDArray> values = new HashMap<>();
+            for (String name : parameterNames) {
+                values.put(name, sd.getVariable(name).getArr());
+            }
+            FusedLagrangian.Result r = fused.evaluate(values, feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
+                    feeds.get("penaltyP"), multipliers.values());
+            return new Evaluation(r.loss(), r.negElbo(), r.constraints(), r.gradients());
+        }
         Quiet.createGradFunction(sd);
-        return sd.calculateGradients(trainingFeeds(batch, noiseIteration), parameterNames);
+        List<String> outputs = new ArrayList<>(List.of("loss", "negElbo"));
+        if (generatorCount > 0) {
+            outputs.add("constraints");
+        }
+        OutAndGrad og = sd.calculateGradientsAndOutputs(feeds, outputs, parameterNames);
+        double[] constraints = generatorCount > 0 ? og.getOutputs().get("constraints").toDoubleVector() : new double[0];
+        return new Evaluation(og.getOutputs().get("loss").getDouble(0), og.getOutputs().get("negElbo").getDouble(0),
+                constraints, og.getGradients());
+    }
+
+    private record Evaluation(double loss, double negElbo, double[] constraints, Map<String, INDArray> gradients) {
     }
 
     /** The loss at a batch with the noise of the given iteration. */

@@ -21,6 +21,9 @@ public interface BaseDensity {
     /** Its derivative {@code f'(x)} as graph ops, element-wise. */
     SDVariable gradLogDensityCoordinate(SameDiff sd, SDVariable x);
 
+    /** {@code f'(x)}, the derivative of {@link #logDensityCoordinate(double)} (the fused training path uses it). */
+    double gradLogDensityCoordinate(double x);
+
     /** {@code f(x)} as graph ops, element-wise. */
     SDVariable logDensityCoordinate(SameDiff sd, SDVariable x);
 

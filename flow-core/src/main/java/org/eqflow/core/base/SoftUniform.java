@@ -53,6 +53,11 @@ public record SoftUniform(double width, double beta) implements BaseDensity {
     }
 
     @Override
+    public double gradLogDensityCoordinate(double x) {
+        return beta * (sigmoid(-beta * (x + width / 2)) - sigmoid(beta * (x - width / 2)));
+    }
+
+    @Override
     public double sampleCoordinate(SplittableRandom rng) {
         double u = rng.nextDouble();
         while (u == 0.0) {
@@ -65,6 +70,10 @@ public record SoftUniform(double width, double beta) implements BaseDensity {
     @Override
     public String spec() {
         return String.format(Locale.ROOT, "soft-uniform:%s,%s", width, beta);
+    }
+
+    private static double sigmoid(double z) {
+        return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
     }
 
     private static double logSigmoid(double z) {

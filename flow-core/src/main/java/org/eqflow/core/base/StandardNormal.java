@@ -27,6 +27,11 @@ public record StandardNormal() implements BaseDensity {
     }
 
     @Override
+    public double gradLogDensityCoordinate(double x) {
+        return -x;
+    }
+
+    @Override
     public double sampleCoordinate(SplittableRandom rng) {
         return rng.nextGaussian();
     }

@@ -18,6 +18,8 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * JMH benchmarks of the model's three workloads, one thread: a full training step (ELBO + so(d) penalty
@@ -31,6 +33,8 @@ import org.openjdk.jmh.annotations.State;
 public class FlowBenchmark {
     /** Importance samples of the log-density workload. */
     public static final int LOGPROB_SAMPLES = 256;
+    /** System property: the file that {@link #recordPeakMemory} appends to. */
+    public static final String MEMORY_FILE_PROPERTY = "eqflow.bench.memory";
 
     @Param({"2"})
     public int d;
@@ -44,6 +48,10 @@ public class FlowBenchmark {
     @Param({"FLOAT32"})
     public String precision;
 
+    /** How the training step computes its gradients: {@code fused} (the default path) or {@code graph} (SameDiff). */
+    @Param({"fused"})
+    public String path;
+
     private EquivariantHamiltonianFlow model;
     private INDArray x;
     private INDArray few;
@@ -52,6 +60,7 @@ public class FlowBenchmark {
     public void setUp() {
         Threads.useSingleThread();
         model = EquivariantHamiltonianFlow.create(config(d, steps, FlowConfig.Precision.valueOf(precision)));
+        model.useFusedPath(path.equals("fused"));
         DataType dt = model.dataType();
         x = Noise.gaussian(Noise.stream(1, 0, Noise.Purpose.DATA), batch, d, dt);
         few = Noise.gaussian(Noise.stream(2, 0, Noise.Purpose.DATA), Math.max(1, batch / 16), d, dt);
@@ -64,6 +73,26 @@ public class FlowBenchmark {
             b.symmetry("so" + d);
         }
         return b.build();
+    }
+
+    /**
+     * Writes the fork's peak resident memory (VmHWM: heap, ND4J's native buffers and the JVM itself) to
+     * the file named by the system property {@code eqflow.bench.memory}, one line per trial.
+     */
+    @TearDown(Level.Trial)
+    public void recordPeakMemory(BenchmarkParams params) throws java.io.IOException {
+        String file = System.getProperty(MEMORY_FILE_PROPERTY);
+        if (file == null) {
+            return;
+        }
+        String hwm = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: 0 kB");
+        long kb = Long.parseLong(hwm.replaceAll("[^0-9]", ""));
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        String line = String.join(",", method, precision, Integer.toString(d), Integer.toString(batch),
+                Integer.toString(steps), path, Long.toString(kb / 1024)) + "\n";
+        java.nio.file.Files.writeString(java.nio.file.Path.of(file), line, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     @Benchmark

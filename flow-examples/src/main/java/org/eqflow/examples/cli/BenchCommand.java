@@ -49,6 +49,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--precision", split = ",", defaultValue = "FLOAT32,FLOAT64", description = "FLOAT32 and/or FLOAT64")
     List<String> precisions;
 
+    @Option(names = "--path", split = ",", defaultValue = "fused",
+            description = "training-step paths: fused (the default one) and/or graph (SameDiff); only trainStep differs")
+    List<String> paths;
+
     @Option(names = "--workloads", split = ",", defaultValue = "trainStep,sample,logprob")
     List<String> workloads;
 
@@ -67,6 +71,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
+        Path memoryFile = out.resolve("peak-memory.csv.part");
+        Files.deleteIfExists(memoryFile);
         Map<String, Double> gemm = new LinkedHashMap<>();
         for (String p : precisions) {
             gemm.put(p, gemmGflops(p.equals("FLOAT64") ? DataType.DOUBLE : DataType.FLOAT));
@@ -76,20 +82,35 @@ final class BenchCommand implements Callable<Integer> {
                 .warmupIterations(1).warmupTime(TimeValue.seconds(warmup))
                 .measurementIterations(Math.max(1, measure / 2)).measurementTime(TimeValue.seconds(2))
                 .param("d", strings(dims)).param("batch", strings(batches)).param("steps", strings(steps))
-                .param("precision", precisions.toArray(new String[0]))
-                .jvmArgsAppend("-Xmx12g", "-Djava.awt.headless=true").shouldFailOnError(true);
+                .param("precision", precisions.toArray(new String[0])).param("path", paths.toArray(new String[0]))
+                .jvmArgsAppend("-Xmx12g", "-Djava.awt.headless=true",
+                        "-D" + FlowBenchmark.MEMORY_FILE_PROPERTY + "=" + memoryFile.toAbsolutePath())
+                .shouldFailOnError(true);
         for (String w : workloads) {
             o.include(FlowBenchmark.class.getName() + "." + w + "$");
         }
         Collection<RunResult> results = new Runner(o.build()).run();
-        StringBuilder csv = new StringBuilder("workload,precision,d,batch,steps,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm\n");
-        StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | ms/op | samples/s | GFLOP/s | of GEMM |\n|---|---|---|---|---|---|---|---|---|\n");
+        Map<String, String> peak = new java.util.HashMap<>();
+        if (Files.exists(memoryFile)) {
+            for (String line : Files.readAllLines(memoryFile)) {
+                int cut = line.lastIndexOf(',');
+                peak.put(line.substring(0, cut), line.substring(cut + 1));
+            }
+            Files.delete(memoryFile);
+        }
+        StringBuilder csv = new StringBuilder(
+                "workload,precision,d,batch,steps,path,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm,peak_rss_mib\n");
+        StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | path | ms/op | samples/s | GFLOP/s | of GEMM "
+                + "| peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        List<Row> rows = new java.util.ArrayList<>();
         for (RunResult r : results) {
             String w = r.getParams().getBenchmark().substring(r.getParams().getBenchmark().lastIndexOf('.') + 1);
             int d = Integer.parseInt(r.getParams().getParam("d"));
             int b = Integer.parseInt(r.getParams().getParam("batch"));
             int l = Integer.parseInt(r.getParams().getParam("steps"));
             String p = r.getParams().getParam("precision");
+            String path = r.getParams().getParam("path");
+            String mib = peak.getOrDefault(String.join(",", w, p, Integer.toString(d), Integer.toString(b), Integer.toString(l), path), "");
             double ms = r.getPrimaryResult().getScore();
             double err = r.getPrimaryResult().getScoreError();
             int points = w.equals("logprob") ? Math.max(1, b / 16) : b;
@@ -99,19 +120,67 @@ final class BenchCommand implements Callable<Integer> {
                 default -> Flops.logprob(d, HIDDEN, l, points * FlowBenchmark.LOGPROB_SAMPLES);
             };
             double gflops = flops / (ms * 1e6);
-            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.4f,%.4f,%.1f,%.3f,%.4f%n", w, p, d, b, l, ms, err,
-                    points / (ms / 1000), gflops, gflops / gemm.get(p)));
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.2f ± %.2f | %.0f | %.2f | %.1f %% |%n", w, p, d, b, l,
-                    ms, err, points / (ms / 1000), gflops, 100 * gflops / gemm.get(p)));
+            rows.add(new Row(w, p, d, b, l, path, points / (ms / 1000)));
+            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%s,%.4f,%.4f,%.1f,%.3f,%.4f,%s%n", w, p, d, b, l, path, ms, err,
+                    points / (ms / 1000), gflops, gflops / gemm.get(p), mib));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %s | %.2f ± %.2f | %.0f | %.2f | %.1f %% | %s MiB |%n", w, p,
+                    d, b, l, path, ms, err, points / (ms / 1000), gflops, 100 * gflops / gemm.get(p), mib));
         }
         md.append("\nGEMM limit (single-thread SameDiff matmul 1024³): ");
         gemm.forEach((p, g) -> md.append(String.format(Locale.ROOT, "%s %.1f GFLOP/s; ", p, g)));
         md.append("\n");
         AtomicFiles.write(out.resolve("results.csv"), os -> os.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         AtomicFiles.write(out.resolve("results.md"), os -> os.write(md.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        scalingCurves(rows);
         spec.commandLine().getOut().print(md);
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /** One measured configuration, for the scaling curves. */
+    private record Row(String workload, String precision, int d, int batch, int steps, String path, double throughput) {
+        String series() {
+            return workload + " " + precision + (workload.equals("trainStep") ? " " + path : "");
+        }
+    }
+
+    /**
+     * Throughput against d, the number of generators d(d−1)/2, B and the Leap-Frog steps, the other
+     * parameters held at the smallest d, the largest B and the fewest steps measured: {@code scaling-*.png}
+     * with the CSV behind each. A curve needs at least two measured values of its parameter.
+     */
+    private void scalingCurves(List<Row> rows) throws java.io.IOException {
+        int dRef = dims.stream().min(Integer::compare).orElseThrow();
+        int bRef = batches.stream().max(Integer::compare).orElseThrow();
+        int lRef = steps.stream().min(Integer::compare).orElseThrow();
+        curve(rows, "scaling-d", "throughput against d (B = " + bRef + ", " + lRef + " steps)", "d",
+                r -> r.batch() == bRef && r.steps() == lRef, r -> r.d());
+        curve(rows, "scaling-generators", "throughput against so(d) generators (B = " + bRef + ", " + lRef + " steps)",
+                "generators d(d-1)/2", r -> r.batch() == bRef && r.steps() == lRef && r.d() >= 2, r -> r.d() * (r.d() - 1) / 2.0);
+        curve(rows, "scaling-batch", "throughput against B (d = " + dRef + ", " + lRef + " steps)", "B",
+                r -> r.d() == dRef && r.steps() == lRef, r -> r.batch());
+        curve(rows, "scaling-steps", "throughput against Leap-Frog steps (d = " + dRef + ", B = " + bRef + ")", "steps",
+                r -> r.d() == dRef && r.batch() == bRef, r -> r.steps());
+    }
+
+    private void curve(List<Row> rows, String name, String title, String xTitle, java.util.function.Predicate<Row> keep,
+                       java.util.function.ToDoubleFunction<Row> x) throws java.io.IOException {
+        Map<String, java.util.TreeMap<Double, Double>> bySeries = new java.util.TreeMap<>();
+        for (Row r : rows) {
+            if (keep.test(r)) {
+                bySeries.computeIfAbsent(r.series(), k -> new java.util.TreeMap<>()).put(x.applyAsDouble(r), r.throughput());
+            }
+        }
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        bySeries.forEach((k, v) -> {
+            if (v.size() >= 2) {
+                series.put(k, new double[][] {v.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
+                        v.values().stream().mapToDouble(Double::doubleValue).toArray()});
+            }
+        });
+        if (!series.isEmpty()) {
+            org.eqflow.examples.demo.Plots.lines(out, name, title, xTitle, "samples/s (logprob: points/s)", series, true);
+        }
     }
 
     private static String[] strings(List<Integer> v) {

@@ -32,6 +32,18 @@ final class ModelOptions {
     @Option(names = "--fixed-step-size", description = "do not learn the step sizes")
     boolean fixedStepSize;
 
+    @Option(names = "--separate-hamiltonians", description = "give every Leap-Frog step its own K and U (default: one shared pair)")
+    boolean separateHamiltonians;
+
+    @Option(names = "--kinetic", paramLabel = "mlp|quadratic", defaultValue = "mlp",
+            description = "kinetic energy: a learned softplus MLP, or the fixed |p|²/2 (default ${DEFAULT-VALUE})")
+    String kinetic;
+
+    @Option(names = "--penalty-sites", paramLabel = "base|base-and-flow", defaultValue = "base",
+            description = "where the soft constraint evaluates {g, H}: base samples (the paper), or also along their flow "
+                    + "(default ${DEFAULT-VALUE})")
+    String penaltySites;
+
     @Option(names = "--hidden", paramLabel = "H", defaultValue = "128", description = "hidden width of every MLP (default ${DEFAULT-VALUE})")
     int hidden;
 
@@ -49,7 +61,9 @@ final class ModelOptions {
         FlowConfig.Builder b = FlowConfig.builder(d).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
                 .learnableStepSize(!fixedStepSize).base(base).symmetries(symmetries).learningRate(lr).clipNorm(clipNorm)
                 .precision(float64 ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32).seed(seed)
-                .centre(centre).scale(scale);
+                .centre(centre).scale(scale).separateHamiltonians(separateHamiltonians)
+                .kinetic(choice("--kinetic", kinetic, FlowConfig.Kinetic.class))
+                .penaltySites(choice("--penalty-sites", penaltySites, FlowConfig.PenaltySites.class));
         FlowConfig.Constraint c = null;
         if (constraint != null) {
             try {
@@ -68,5 +82,14 @@ final class ModelOptions {
             b.kappa(kappa);
         }
         return b.build();
+    }
+
+    private static <E extends Enum<E>> E choice(String flag, String value, Class<E> type) {
+        try {
+            return Enum.valueOf(type, value.trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+                    .map(c -> c.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).toList() + ", got '" + value + "'");
+        }
     }
 }

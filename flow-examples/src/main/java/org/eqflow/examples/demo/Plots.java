@@ -19,7 +19,7 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG charts (XChart), each written with the CSV of the numbers behind it. */
-final class Plots {
+public final class Plots {
     private static final int WIDTH = 640;
     private static final int HEIGHT = 480;
 
@@ -29,7 +29,15 @@ final class Plots {
     /** Lines: one series per entry, {x[], y[]}. Writes NAME.png and NAME.csv (series,x,y). */
     static void lines(Path dir, String name, String title, String xTitle, String yTitle, Map<String, double[][]> series)
             throws IOException {
+        lines(dir, name, title, xTitle, yTitle, series, false);
+    }
+
+    /** Lines, with both axes logarithmic when {@code logLog}. */
+    public static void lines(Path dir, String name, String title, String xTitle, String yTitle, Map<String, double[][]> series,
+                             boolean logLog) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setXAxisLogarithmic(logLog);
+        chart.getStyler().setYAxisLogarithmic(logLog);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         chart.getStyler().setMarkerSize(4);
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
