@@ -20,8 +20,6 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * An equivariant Hamiltonian flow density model (Rezende, Racanière, Higgins, Toth 2019,
@@ -51,9 +49,9 @@ public final class EquivariantHamiltonianFlow {
     private final DataType dataType;
     private final List<String> parameterNames;
     private final LagrangeMultipliers multipliers;
-    private final Adam adam;
+    private final AdamUpdate adam = new AdamUpdate();
+    private double learningRate;
     private final Map<String, INDArray> optimizerState = new LinkedHashMap<>();
-    private final Map<String, GradientUpdater> updaters = new HashMap<>();
     private final int generatorCount;
     private final FusedLagrangian fused;
     private boolean useFused;
@@ -70,7 +68,7 @@ public final class EquivariantHamiltonianFlow {
         this.generatorCount = parts.symmetry().map(s -> s.size()).orElse(0);
         parts.symmetry().ifPresent(s -> BaseInvariance.check(s, parts.base()));
         this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config);
-        this.adam = new Adam(config.learningRate());
+        this.learningRate = config.learningRate();
         defineOutputs();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (String name : parameterNames) {
@@ -80,9 +78,7 @@ public final class EquivariantHamiltonianFlow {
         this.useFused = fused != null && !"false".equalsIgnoreCase(System.getProperty(FUSED_PROPERTY));
         for (String name : parameterNames) {
             long n = sd.getVariable(name).getArr().length();
-            INDArray state = Nd4j.zeros(dataType, 1, 2 * n);
-            optimizerState.put(name, state);
-            updaters.put(name, adam.instantiate(state, true));
+            optimizerState.put(name, Nd4j.zeros(dataType, 1, 2 * n));
         }
     }
 
@@ -109,7 +105,7 @@ public final class EquivariantHamiltonianFlow {
         }
         m.iteration = state.iteration();
         m.consecutiveSkips = state.consecutiveSkips();
-        m.adam.setLearningRate(state.learningRate());
+        m.learningRate = state.learningRate();
         if (m.multipliers.size() > 0) {
             m.multipliers.restore(state.multipliers(), state.multiplierAverages());
         }
@@ -124,7 +120,7 @@ public final class EquivariantHamiltonianFlow {
             p.put(name, named(sd.getVariable(name).getArr()));
             o.put(name, named(optimizerState.get(name)));
         }
-        return new ModelState(config, p, o, iteration, adam.getLearningRate(), consecutiveSkips,
+        return new ModelState(config, p, o, iteration, learningRate, consecutiveSkips,
                 multipliers.values(), multipliers.movingAverages());
     }
 
@@ -192,45 +188,43 @@ public final class EquivariantHamiltonianFlow {
         double loss = e.loss();
         double negElbo = e.negElbo();
         double[] constraints = e.constraints();
-        Map<String, INDArray> grads = e.gradients();
+        Map<String, double[]> grads = e.gradients();
         double sq = 0;
-        for (String name : parameterNames) {
-            double n2 = grads.get(name).norm2Number().doubleValue();
-            sq += n2 * n2;
+        for (double[] g : grads.values()) {
+            for (double v : g) {
+                sq += v * v;
+            }
         }
         double gradNorm = Math.sqrt(sq);
         iteration++;
         if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
             consecutiveSkips++;
-            adam.setLearningRate(adam.getLearningRate() / 2);
+            learningRate /= 2;
             if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
                 throw new TrainingDivergedException("training diverged: the loss or its gradient was not finite "
                         + consecutiveSkips + " steps in a row (last at iteration " + t + ", learning rate now "
-                        + adam.getLearningRate() + "); resume from the last checkpoint with a lower learning rate "
+                        + learningRate + "); resume from the last checkpoint with a lower learning rate "
                         + "or gradient clipping");
             }
-            return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, true, adam.getLearningRate());
+            return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, true, learningRate);
         }
         consecutiveSkips = 0;
         double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / gradNorm : 1.0;
         for (String name : parameterNames) {
-            INDArray param = sd.getVariable(name).getArr();
-            INDArray g = grads.get(name).castTo(dataType).dup('c').reshape(1, param.length());
-            if (clip != 1.0) {
-                g.muli(clip);
-            }
-            updaters.get(name).applyUpdater(g, (int) t, 0);
-            param.subi(g.reshape(param.shape()));
+            adam.apply(sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip, learningRate, t);
         }
         if (softConstraint()) {
             multipliers.update(constraints);
         }
-        return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, false, adam.getLearningRate());
+        return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, false, learningRate);
     }
 
     /** Gradients of the loss at a batch, with the noise of the given iteration (for checks and the DL4J parity test). */
     public Map<String, INDArray> gradients(INDArray batch, long noiseIteration) {
-        return evaluate(batch, noiseIteration).gradients();
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        evaluate(batch, noiseIteration).gradients().forEach((name, g) -> out.put(name,
+                Nd4j.create(g, sd.getVariable(name).getArr().shape(), DataType.DOUBLE).castTo(dataType)));
+        return out;
     }
 
     /**
@@ -273,11 +267,16 @@ public final class EquivariantHamiltonianFlow {
         }
         OutAndGrad og = sd.calculateGradientsAndOutputs(feeds, outputs, parameterNames);
         double[] constraints = generatorCount > 0 ? og.getOutputs().get("constraints").toDoubleVector() : new double[0];
+        Map<String, double[]> grads = new LinkedHashMap<>();
+        for (String name : parameterNames) {
+            grads.put(name, og.getGradients().get(name).castTo(DataType.DOUBLE).dup('c').data().asDouble());
+        }
         return new Evaluation(og.getOutputs().get("loss").getDouble(0), og.getOutputs().get("negElbo").getDouble(0),
-                constraints, og.getGradients());
+                constraints, grads);
     }
 
-    private record Evaluation(double loss, double negElbo, double[] constraints, Map<String, INDArray> gradients) {
+    /** The loss, its parts and the gradient of every parameter (c order, double). */
+    private record Evaluation(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
     }
 
     /** The loss at a batch with the noise of the given iteration. */
@@ -455,7 +454,7 @@ public final class EquivariantHamiltonianFlow {
     }
 
     public double learningRate() {
-        return adam.getLearningRate();
+        return learningRate;
     }
 
     public double[] multipliers() {

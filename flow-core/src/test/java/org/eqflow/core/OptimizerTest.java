@@ -46,4 +46,32 @@ class OptimizerTest {
         TrainStep s = m.trainStep(TestSupport.gaussian(1, 32, 2, 1.0));
         assertTrue(s.gradientNorm() > 1e-3, "the raw gradient is larger than the clip threshold");
     }
+
+    /**
+     * The Java Adam equals ND4J's Adam updater over five steps, parameter and state ({@code [m | v]}), so
+     * model files written when training used ND4J's updater resume the same.
+     */
+    @Test
+    void javaAdamEqualsNd4jAdam() {
+        double lr = 3e-3;
+        INDArray paramJava = TestSupport.gaussian(2, 3, 4, 1.0);
+        INDArray paramNd4j = paramJava.dup();
+        INDArray stateJava = org.nd4j.linalg.factory.Nd4j.zeros(paramJava.dataType(), 1, 24);
+        INDArray stateNd4j = stateJava.dup();
+        org.nd4j.linalg.learning.GradientUpdater<?> nd4j = new org.nd4j.linalg.learning.config.Adam(lr).instantiate(stateNd4j, true);
+        AdamUpdate java = new AdamUpdate();
+        for (int t = 0; t < 5; t++) {
+            INDArray g = TestSupport.gaussian(10 + t, 3, 4, 0.5);
+            java.apply(paramJava, stateJava, g.dup('c').data().asDouble(), 1.0, lr, t);
+            INDArray update = g.dup('c').reshape(1, 12);
+            nd4j.applyUpdater(update, t, 0);
+            paramNd4j.subi(update.reshape(3, 4));
+        }
+        for (long i = 0; i < 12; i++) {
+            assertEquals(paramNd4j.getDouble(i), paramJava.getDouble(i), 1e-12, "parameter " + i);
+        }
+        for (long i = 0; i < 24; i++) {
+            assertEquals(stateNd4j.getDouble(i), stateJava.getDouble(i), 1e-14, "state " + i);
+        }
+    }
 }

@@ -12,7 +12,6 @@ import org.eqflow.core.symmetry.Generator;
 import org.eqflow.core.symmetry.Symmetry;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The training loss of the model and the gradients of all its weights, derived by hand: the same
@@ -53,8 +52,8 @@ public final class FusedLagrangian {
     private Workspace ws;
     private float[] floats = new float[0];
 
-    /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter. */
-    public record Result(double loss, double negElbo, double[] constraints, Map<String, INDArray> gradients) {
+    /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter (c order). */
+    public record Result(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
     }
 
     /**
@@ -171,9 +170,9 @@ public final class FusedLagrangian {
             read(penaltyP, ws.penaltyP);
             loss += penalty(constraints, lambda);
         }
-        Map<String, INDArray> grads = new LinkedHashMap<>();
+        Map<String, double[]> grads = new LinkedHashMap<>();
         for (Param p : params.values()) {
-            grads.put(p.name, Nd4j.create(p.grad.v, new long[] {p.grad.rows, p.grad.cols}, DataType.DOUBLE).castTo(dataType));
+            grads.put(p.name, p.grad.v.clone());
         }
         return new Result(loss, negElbo, constraints, grads);
     }
