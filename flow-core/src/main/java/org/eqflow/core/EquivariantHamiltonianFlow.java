@@ -228,16 +228,16 @@ public final class EquivariantHamiltonianFlow {
     }
 
     /**
-     * Whether training computes the loss and gradients on the fused path ({@link FusedLagrangian}, the
-     * default where the model supports it) rather than through the SameDiff graph. Both give the same
-     * numbers to round-off (FusedParityTest).
+     * Whether training (loss and gradients) and the ELBO/IWAE log-densities run on the fused path
+     * ({@link FusedLagrangian}, the default where the model supports it) rather than through the SameDiff
+     * graph. Both give the same numbers to round-off (FusedParityTest).
      */
     public boolean usesFusedPath() {
         return useFused;
     }
 
     /**
-     * Chooses the fused path (true) or the graph (false) for training.
+     * Chooses the fused path (true) or the graph (false) for training and log-densities.
      *
      * @throws IllegalArgumentException if the fused path is asked for but does not support this model
      */
@@ -252,11 +252,7 @@ public final class EquivariantHamiltonianFlow {
     private Evaluation evaluate(INDArray batch, long t) {
         Map<String, INDArray> feeds = trainingFeeds(batch, t);
         if (useFused) {
-            Map<String, INDArray> values = new HashMap<>();
-            for (String name : parameterNames) {
-                values.put(name, sd.getVariable(name).getArr());
-            }
-            FusedLagrangian.Result r = fused.evaluate(values, feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
+            FusedLagrangian.Result r = fused.evaluate(parameterValues(), feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
                     feeds.get("penaltyP"), multipliers.values());
             return new Evaluation(r.loss(), r.negElbo(), r.constraints(), r.gradients());
         }
@@ -307,7 +303,7 @@ public final class EquivariantHamiltonianFlow {
     public double[] elbo(INDArray x, long seed) {
         INDArray q = toModelSpace(x);
         INDArray noise = Noise.gaussian(Noise.stream(seed, 0, Noise.Purpose.EVALUATION), q.rows(), config.dimension(), dataType);
-        double[] w = sd.output(Map.of("q", q, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
+        double[] w = logWeights(q, noise);
         double shift = config.logScaleJacobian();
         for (int i = 0; i < w.length; i++) {
             w[i] -= shift;
@@ -334,7 +330,7 @@ public final class EquivariantHamiltonianFlow {
             INDArray block = q.get(interval(start, start + count), all());
             INDArray repeated = Nd4j.tile(block, m, 1);
             INDArray noise = Noise.gaussian(Noise.stream(seed, start, Noise.Purpose.EVALUATION), (long) count * m, d, dataType);
-            double[] w = sd.output(Map.of("q", repeated, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
+            double[] w = logWeights(repeated, noise);
             double[] perPoint = new double[m];
             for (int i = 0; i < count; i++) {
                 for (int k = 0; k < m; k++) {
@@ -345,6 +341,22 @@ public final class EquivariantHamiltonianFlow {
             }
         }
         return out;
+    }
+
+    /** {@code log w} of each row in the model's space, on the fused path when it is in use. */
+    private double[] logWeights(INDArray q, INDArray noise) {
+        if (useFused) {
+            return fused.logWeights(parameterValues(), q, noise);
+        }
+        return sd.output(Map.of("q", q, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
+    }
+
+    private Map<String, INDArray> parameterValues() {
+        Map<String, INDArray> values = new HashMap<>();
+        for (String name : parameterNames) {
+            values.put(name, sd.getVariable(name).getArr());
+        }
+        return values;
     }
 
     /** {@code n} samples (data units), {@code [n, d]}. */

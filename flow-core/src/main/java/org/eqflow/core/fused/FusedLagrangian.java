@@ -38,6 +38,8 @@ public final class FusedLagrangian {
     private final FlowConfig config;
     private final DataType dataType;
     private final Blas blas;
+    /** Rows per block of {@link #logWeights}: bounds its buffers (~65 MB at hidden 128, 2 steps). */
+    static final int EVALUATION_BLOCK = 2048;
     private final Map<String, Param> params = new LinkedHashMap<>();
     private final List<List<Param>> kinetic = new ArrayList<>();
     private final List<List<Param>> potential = new ArrayList<>();
@@ -50,6 +52,7 @@ public final class FusedLagrangian {
     private final boolean soft;
     private final java.util.Set<String> taken = new java.util.HashSet<>();
     private Workspace ws;
+    private Workspace evalWs;
     private float[] floats = new float[0];
 
     /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter (c order). */
@@ -147,12 +150,8 @@ public final class FusedLagrangian {
      */
     public Result evaluate(Map<String, INDArray> values, INDArray q, INDArray noise, INDArray penaltyQ,
                            INDArray penaltyP, double[] lambda) {
+        loadValues(values);
         for (Param p : params.values()) {
-            INDArray v = values.get(p.name);
-            if (v == null) {
-                throw new IllegalArgumentException("no value for parameter " + p.name);
-            }
-            read(v, p.value);
             p.grad.zero();
         }
         int b = Math.toIntExact(q.rows());
@@ -177,29 +176,67 @@ public final class FusedLagrangian {
         return new Result(loss, negElbo, constraints, grads);
     }
 
+    /**
+     * The importance log-weights {@code log w = log π(T⁻¹(q, p)) − log h(p|q)} of each row, {@code p} drawn
+     * with the given noise: the forward half of {@link #evaluate}, in blocks of {@value #EVALUATION_BLOCK} rows.
+     */
+    public double[] logWeights(Map<String, INDArray> values, INDArray q, INDArray noise) {
+        loadValues(values);
+        int rows = Math.toIntExact(q.rows());
+        int d = config.dimension();
+        double[] qAll = new double[rows * d];
+        double[] noiseAll = new double[rows * d];
+        read(q, qAll);
+        read(noise, noiseAll);
+        int block = Math.min(rows, EVALUATION_BLOCK);
+        if (evalWs == null || evalWs.batch != block) {
+            evalWs = new Workspace(block, 0);
+        }
+        double[] out = new double[rows];
+        double[] blockOut = new double[block];
+        for (int start = 0; start < rows; start += block) {
+            int count = Math.min(block, rows - start);
+            // a short last block is padded with zeros, whose weights are dropped
+            java.util.Arrays.fill(evalWs.q[0].v, 0.0);
+            java.util.Arrays.fill(evalWs.noise.v, 0.0);
+            System.arraycopy(qAll, start * d, evalWs.q[0].v, 0, count * d);
+            System.arraycopy(noiseAll, start * d, evalWs.noise.v, 0, count * d);
+            forward(evalWs, blockOut);
+            System.arraycopy(blockOut, 0, out, start, count);
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- ELBO through the inverse flow
 
-    private double elbo() {
-        Workspace w = ws;
+    /**
+     * The encoder draw and the inverse flow of the rows in {@code w}: returns {@code Σ_b log w_b} and,
+     * when {@code rowLogWeights} is not null, writes each {@code log w_b = log π(T⁻¹(q_b, p_b)) − log h(p_b|q_b)}.
+     */
+    private double forward(Workspace w, double[] rowLogWeights) {
         int steps = config.leapfrogSteps();
         int b = w.batch;
         int d = config.dimension();
         // encoder: p = μ + σ ⊙ ε,  log h = Σ (−ε²/2 − log σ) − (d/2) log 2π
         Dense mu = w.mean.forward(w.q[0]);
         Dense logSigma = w.logScale.forward(w.q[0]);
-        double logH = 0;
         double[] pv = w.p[0].v;
         double[] sv = w.sigma.v;
         double[] ev = w.noise.v;
-        for (int i = 0; i < pv.length; i++) {
-            double s = Math.exp(logSigma.v[i]);
-            sv[i] = s;
-            pv[i] = mu.v[i] + s * ev[i];
-            logH += -0.5 * ev[i] * ev[i] - logSigma.v[i];
+        double[] logH = w.rowLogH;
+        double constant = -0.5 * Math.log(2 * Math.PI) * d;
+        for (int r = 0, i = 0; r < b; r++) {
+            double sum = constant;
+            for (int j = 0; j < d; j++, i++) {
+                double s = Math.exp(logSigma.v[i]);
+                sv[i] = s;
+                pv[i] = mu.v[i] + s * ev[i];
+                sum += -0.5 * ev[i] * ev[i] - logSigma.v[i];
+            }
+            logH[r] = sum;
         }
-        logH -= 0.5 * Math.log(2 * Math.PI) * (double) b * d;
         // inverse flow: blocks L..1 with h = −ε_i
-        double[] h = new double[steps];
+        double[] h = w.stepSigned;
         for (int n = 0; n < steps; n++) {
             int block = steps - 1 - n;
             h[n] = -stepSize(block);
@@ -211,8 +248,31 @@ public final class FusedLagrangian {
             Dense gU1 = w.end(n).forward(w.q[n + 1]);
             w.p[n + 1].setSum(w.pHalf[n], -h[n] / 2, gU1);
         }
-        double logPi = logBase(w.q[steps]) + logBase(w.p[steps]);
-        double negElbo = -(logPi - logH) / b;
+        double[] q0 = w.q[steps].v;
+        double[] p0 = w.p[steps].v;
+        double total = 0;
+        for (int r = 0, i = 0; r < b; r++) {
+            double logPi = 0;
+            for (int j = 0; j < d; j++, i++) {
+                logPi += base.logDensityCoordinate(q0[i]) + base.logDensityCoordinate(p0[i]);
+            }
+            double logW = logPi - logH[r];
+            if (rowLogWeights != null) {
+                rowLogWeights[r] = logW;
+            }
+            total += logW;
+        }
+        return total;
+    }
+
+    private double elbo() {
+        Workspace w = ws;
+        int steps = config.leapfrogSteps();
+        int b = w.batch;
+        double negElbo = -forward(w, null) / b;
+        double[] h = w.stepSigned;
+        double[] sv = w.sigma.v;
+        double[] ev = w.noise.v;
 
         // backward: adjoints of q and p, from the base density down to the data
         Dense qBar = w.qBar;
@@ -264,14 +324,6 @@ public final class FusedLagrangian {
 
     private double stepSize(int block) {
         return config.learnableStepSize() ? Math.exp(logSteps.get(block).value.v[0]) : config.stepSize();
-    }
-
-    private double logBase(Dense x) {
-        double s = 0;
-        for (double v : x.v) {
-            s += base.logDensityCoordinate(v);
-        }
-        return s;
     }
 
     private void gradBase(Dense x, Dense out, double scale) {
@@ -360,6 +412,8 @@ public final class FusedLagrangian {
         final Dense[] pHalf;
         final Dense noise;
         final Dense sigma;
+        final double[] rowLogH;
+        final double[] stepSigned;
         final Dense logScaleBar;
         final Dense qBar;
         final Dense pBar;
@@ -396,6 +450,8 @@ public final class FusedLagrangian {
             }
             noise = new Dense(batch, d);
             sigma = new Dense(batch, d);
+            rowLogH = new double[batch];
+            stepSigned = new double[steps];
             logScaleBar = new Dense(batch, d);
             qBar = new Dense(batch, d);
             pBar = new Dense(batch, d);
@@ -469,27 +525,41 @@ public final class FusedLagrangian {
         return p;
     }
 
-    /** Copies a c-ordered array of the model's precision into {@code out}. */
+    private void loadValues(Map<String, INDArray> values) {
+        for (Param p : params.values()) {
+            INDArray v = values.get(p.name);
+            if (v == null) {
+                throw new IllegalArgumentException("no value for parameter " + p.name);
+            }
+            read(v, p.value);
+        }
+    }
+
     private void read(INDArray a, Dense out) {
         if (a.length() != out.size()) {
             throw new IllegalArgumentException("expected " + out.rows + "×" + out.cols + " values, got shape "
                     + java.util.Arrays.toString(a.shape()));
         }
+        read(a, out.v);
+    }
+
+    /** Copies the values of {@code a} in c order into {@code out}. */
+    private void read(INDArray a, double[] out) {
         INDArray c = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
         var bytes = c.data().asNio().order(ByteOrder.nativeOrder());
-        int n = out.size();
+        int n = Math.toIntExact(c.length());
         if (c.dataType() == DataType.DOUBLE) {
-            bytes.asDoubleBuffer().get(0, out.v, 0, n);
+            bytes.asDoubleBuffer().get(0, out, 0, n);
         } else if (c.dataType() == DataType.FLOAT) {
             if (floats.length < n) {
                 floats = new float[n];
             }
             bytes.asFloatBuffer().get(0, floats, 0, n);
             for (int i = 0; i < n; i++) {
-                out.v[i] = floats[i];
+                out[i] = floats[i];
             }
         } else {
-            c.castTo(DataType.DOUBLE).data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().get(0, out.v, 0, n);
+            c.castTo(DataType.DOUBLE).data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().get(0, out, 0, n);
         }
     }
 }

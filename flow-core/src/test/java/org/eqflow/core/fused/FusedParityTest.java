@@ -66,6 +66,28 @@ class FusedParityTest {
         }
     }
 
+    /** IWAE log-densities (and ELBOs) equal the graph's, over more rows than one block of the fused path. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configurations")
+    void float64LogDensitiesMatchTheGraph(String name, FlowConfig.Builder builder) {
+        FlowConfig config = builder.hidden(16).stepSize(0.3).float64().seed(5).build();
+        EquivariantHamiltonianFlow graph = perturbed(config);
+        EquivariantHamiltonianFlow fused = perturbed(config);
+        graph.useFusedPath(false);
+        INDArray x = TestSupport.gaussian(4, 300, config.dimension(), 1.3);
+        org.eqflow.core.objective.Iwae.Estimate[] a = graph.logDensity(x, 9, 11);
+        org.eqflow.core.objective.Iwae.Estimate[] b = fused.logDensity(x, 9, 11);
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(a[i].logDensity(), b[i].logDensity(), 1e-10 * Math.abs(a[i].logDensity()), "log p of row " + i);
+            assertEquals(a[i].standardError(), b[i].standardError(), 1e-8 * a[i].standardError() + 1e-14, "s.e. of row " + i);
+        }
+        double[] ea = graph.elbo(x, 3);
+        double[] eb = fused.elbo(x, 3);
+        for (int i = 0; i < ea.length; i++) {
+            assertEquals(ea[i], eb[i], 1e-10 * Math.abs(ea[i]), "ELBO of row " + i);
+        }
+    }
+
     /**
      * In float32 both paths round differently; each is compared with the float64 gradient at the same
      * weights. The fused path (float32 products, double element-wise work) must be at least as accurate
