@@ -51,6 +51,7 @@ public final class EquivariantHamiltonianFlow {
     private final LagrangeMultipliers multipliers;
     private final AdamUpdate adam = new AdamUpdate();
     private double learningRate;
+    private double learningRateScale = 1.0;
     private final Map<String, INDArray> optimizerState = new LinkedHashMap<>();
     private final int generatorCount;
     private final FusedLagrangian fused;
@@ -211,12 +212,14 @@ public final class EquivariantHamiltonianFlow {
         consecutiveSkips = 0;
         double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / gradNorm : 1.0;
         for (String name : parameterNames) {
-            adam.apply(sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip, learningRate, t);
+            adam.apply(sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip,
+                    learningRate * learningRateScale, t);
         }
         if (softConstraint()) {
             multipliers.update(constraints);
         }
-        return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, false, learningRate);
+        return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, false,
+                learningRate * learningRateScale);
     }
 
     /** Gradients of the loss at a batch, with the noise of the given iteration (for checks and the DL4J parity test). */
@@ -463,6 +466,17 @@ public final class EquivariantHamiltonianFlow {
 
     public long iteration() {
         return iteration;
+    }
+
+    /**
+     * Scales the learning rate of the following steps (a schedule, set by the trainer before each step); the
+     * base rate, which a non-finite step halves, is what the model state stores.
+     */
+    public void setLearningRateScale(double scale) {
+        if (!(scale >= 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("the learning-rate scale must be finite and >= 0, got " + scale);
+        }
+        this.learningRateScale = scale;
     }
 
     public double learningRate() {

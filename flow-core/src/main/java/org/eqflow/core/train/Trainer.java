@@ -96,6 +96,7 @@ public final class Trainer {
             long t = model.iteration();
             INDArray batch = data.batch(t, options.batchSize());
             long t0 = System.nanoTime();
+            model.setLearningRateScale(options.schedule().scale(t, options.iterations()));
             TrainStep step = model.trainStep(batch);
             double rate = batch.rows() / ((System.nanoTime() - t0) / 1e9);
             for (TrainingListener l : listeners) {

@@ -14,9 +14,27 @@ import java.nio.file.Path;
  * @param checkpointDir     where checkpoints go ({@code checkpoint.zip}, replaced atomically)
  * @param out               where the model goes: the best by validation, else the final one (null: nowhere)
  * @param seed              seed of the data order / target draws and of the validation noise
+ * @param schedule          how the learning rate changes over the run
  */
 public record TrainingOptions(long iterations, int batchSize, int validateEvery, int patience, int validationSamples,
-                              int checkpointEvery, Path checkpointDir, Path out, long seed) {
+                              int checkpointEvery, Path checkpointDir, Path out, long seed, Schedule schedule) {
+
+    /**
+     * The learning-rate schedule: {@code CONSTANT}, or {@code COSINE}, which scales the model's learning
+     * rate by {@code (1 + cos(π t / iterations)) / 2} at iteration {@code t}, from 1 down to 0 at the end.
+     * A function of the iteration alone, so a resumed run follows it exactly.
+     */
+    public enum Schedule {
+        CONSTANT, COSINE;
+
+        /** The factor on the learning rate at iteration {@code t} of {@code iterations}. */
+        public double scale(long t, long iterations) {
+            if (this == CONSTANT || iterations <= 0) {
+                return 1.0;
+            }
+            return 0.5 * (1 + Math.cos(Math.PI * Math.min(t, iterations) / iterations));
+        }
+    }
 
     public TrainingOptions {
         require(iterations >= 0, "iterations must be >= 0, got " + iterations);
@@ -26,6 +44,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         require(validationSamples >= 1, "validation samples must be >= 1, got " + validationSamples);
         require(checkpointEvery >= 0, "checkpoint interval must be >= 0, got " + checkpointEvery);
         require(checkpointEvery == 0 || checkpointDir != null, "checkpoints need a checkpoint directory");
+        java.util.Objects.requireNonNull(schedule, "schedule");
     }
 
     private static void require(boolean ok, String message) {
@@ -38,7 +57,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         return new Builder();
     }
 
-    /** Defaults: 2,000 iterations of 256 points, validation every 100 with M = 64 and patience 10, no checkpoints. */
+    /** Defaults: 2,000 iterations of 256 points, validation every 100 with M = 64 and patience 10, no checkpoints, constant rate. */
     public static final class Builder {
         private long iterations = 2000;
         private int batchSize = 256;
@@ -49,6 +68,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         private Path checkpointDir;
         private Path out;
         private long seed = 0;
+        private Schedule schedule = Schedule.CONSTANT;
 
         public Builder iterations(long v) { iterations = v; return this; }
         public Builder batchSize(int v) { batchSize = v; return this; }
@@ -59,10 +79,11 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
         public Builder out(Path v) { out = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
+        public Builder schedule(Schedule v) { schedule = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(iterations, batchSize, validateEvery, patience, validationSamples,
-                    checkpointEvery, checkpointDir, out, seed);
+                    checkpointEvery, checkpointDir, out, seed, schedule);
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.TestSupport;
+import org.eqflow.core.TrainStep;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.target.Targets;
@@ -52,6 +53,22 @@ class TrainerTest {
     }
 
     /** A run stopped at a checkpoint and resumed ends bitwise where the uninterrupted run ends (float64). */
+    /** Cosine decay: 1 at the start, 1/2 half-way, 0 at the end; a zero scale leaves every weight where it was. */
+    @Test
+    void cosineScheduleDecaysToZero() {
+        TrainingOptions.Schedule cos = TrainingOptions.Schedule.COSINE;
+        assertEquals(1.0, cos.scale(0, 100), 1e-15);
+        assertEquals(0.5, cos.scale(50, 100), 1e-15);
+        assertEquals(0.0, cos.scale(100, 100), 1e-15);
+        assertEquals(1.0, TrainingOptions.Schedule.CONSTANT.scale(100, 100));
+        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config(FlowConfig.Precision.FLOAT64));
+        INDArray before = m.graph().getVariable(m.parameterNames().get(0)).getArr().dup();
+        m.setLearningRateScale(0.0);
+        TrainStep step = m.trainStep(TestSupport.rows(Targets.parse("ring").sample(16, new SplittableRandom(3))));
+        assertEquals(0.0, step.learningRate());
+        assertEquals(before, m.graph().getVariable(m.parameterNames().get(0)).getArr());
+    }
+
     @Test
     void resumedRunMatchesUninterruptedRun() throws IOException {
         for (FlowConfig.Precision precision : FlowConfig.Precision.values()) {

@@ -70,6 +70,23 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--iterations", paramLabel = "N", defaultValue = "2000", description = "optimiser updates (default ${DEFAULT-VALUE})")
     long iterations;
 
+    @Option(names = "--lr-schedule", paramLabel = "constant|cosine", defaultValue = "constant",
+            converter = ScheduleConverter.class,
+            description = "learning-rate schedule: constant, or cosine decay to 0 over --iterations (default ${DEFAULT-VALUE})")
+    TrainingOptions.Schedule schedule;
+
+    /** Reads constant|cosine, any case. */
+    static final class ScheduleConverter implements picocli.CommandLine.ITypeConverter<TrainingOptions.Schedule> {
+        @Override
+        public TrainingOptions.Schedule convert(String value) {
+            try {
+                return TrainingOptions.Schedule.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("--lr-schedule must be constant or cosine, got '" + value + "'");
+            }
+        }
+    }
+
     @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "points per update (default ${DEFAULT-VALUE})")
     int batch;
 
@@ -137,7 +154,7 @@ final class TrainCommand implements Callable<Integer> {
                 : out.toAbsolutePath().resolveSibling(out.getFileName() + ".checkpoints");
         TrainingOptions opts = TrainingOptions.builder().iterations(iterations).batchSize(batch).validateEvery(validateEvery)
                 .patience(patience).validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
-                .out(out).seed(seed).build();
+                .out(out).seed(seed).schedule(schedule).build();
 
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
