@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.eqflow.core.flow.PhaseState;
 import org.eqflow.core.fused.FusedLagrangian;
+import org.eqflow.core.fused.ShardedLagrangian;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.graph.Quiet;
 import org.eqflow.core.objective.Elbo;
@@ -54,7 +55,8 @@ public final class EquivariantHamiltonianFlow {
     private double learningRateScale = 1.0;
     private final Map<String, INDArray> optimizerState = new LinkedHashMap<>();
     private final int generatorCount;
-    private final FusedLagrangian fused;
+    private final Map<String, long[]> parameterShapes = new LinkedHashMap<>();
+    private ShardedLagrangian fused;
     private boolean useFused;
     private long iteration;
     private int consecutiveSkips;
@@ -71,11 +73,10 @@ public final class EquivariantHamiltonianFlow {
         this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config);
         this.learningRate = config.learningRate();
         defineOutputs();
-        Map<String, long[]> shapes = new LinkedHashMap<>();
         for (String name : parameterNames) {
-            shapes.put(name, sd.getVariable(name).getArr().shape());
+            parameterShapes.put(name, sd.getVariable(name).getArr().shape());
         }
-        this.fused = FusedLagrangian.unsupportedReason(config).isEmpty() ? new FusedLagrangian(config, shapes) : null;
+        this.fused = FusedLagrangian.unsupportedReason(config).isEmpty() ? new ShardedLagrangian(config, parameterShapes, 1) : null;
         this.useFused = fused != null && !"false".equalsIgnoreCase(System.getProperty(FUSED_PROPERTY));
         for (String name : parameterNames) {
             long n = sd.getVariable(name).getArr().length();
@@ -250,6 +251,21 @@ public final class EquivariantHamiltonianFlow {
                     + FusedLagrangian.unsupportedReason(config).orElse("?"));
         }
         this.useFused = fusedPath;
+    }
+
+    /**
+     * Runs the fused path on {@code threads} cores (default 1): each step's batch, and each block of
+     * log-density rows, is cut into that many shards computed in parallel ({@link ShardedLagrangian}).
+     * Results equal the one-thread results up to the order of floating-point sums. No effect on models
+     * that train through the graph.
+     */
+    public void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (fused != null && fused.threads() != threads) {
+            fused = new ShardedLagrangian(config, parameterShapes, threads);
+        }
     }
 
     private Evaluation evaluate(INDArray batch, long t) {

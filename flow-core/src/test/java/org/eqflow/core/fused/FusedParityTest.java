@@ -128,6 +128,31 @@ class FusedParityTest {
         return worst;
     }
 
+    /** Two and three threads give the one-thread loss, gradients and log-densities up to summation order. */
+    @Test
+    void shardsOnSeveralThreadsEqualOneThread() {
+        FlowConfig config = FlowConfig.builder(3).symmetry("so3").hidden(16).leapfrogSteps(2).initialMultiplier(2.5)
+                .float64().seed(5).build();
+        EquivariantHamiltonianFlow one = perturbed(config);
+        INDArray x = TestSupport.gaussian(3, 301, 3, 1.3);
+        Map<String, INDArray> expected = one.gradients(x, 7);
+        org.eqflow.core.objective.Iwae.Estimate[] logP = one.logDensity(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 40),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()), 8, 2);
+        for (int threads : new int[] {2, 3}) {
+            EquivariantHamiltonianFlow many = perturbed(config);
+            many.setThreads(threads);
+            assertGradientsEqual(expected, many.gradients(x, 7), 1e-12, 1e-15);
+            org.eqflow.core.objective.Iwae.Estimate[] p = many.logDensity(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 40),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()), 8, 2);
+            for (int i = 0; i < p.length; i++) {
+                assertEquals(logP[i].logDensity(), p[i].logDensity(), 1e-12 * Math.abs(logP[i].logDensity()), "row " + i);
+            }
+            TrainStep a = perturbed(config).trainStep(x);
+            TrainStep b = many.trainStep(x);
+            assertEquals(a.loss(), b.loss(), 1e-12 * Math.abs(a.loss()));
+        }
+    }
+
     @Test
     void unsupportedModelsStayOnTheGraph() {
         FlowConfig hard = FlowConfig.builder(2).symmetry("so2").constraint(FlowConfig.Constraint.HARD).hidden(8).build();

@@ -52,6 +52,10 @@ public class FlowBenchmark {
     @Param({"fused"})
     public String path;
 
+    /** Cores for the fused path (batch shards); 1 is the single-thread comparison. */
+    @Param({"1"})
+    public int threads;
+
     private EquivariantHamiltonianFlow model;
     private INDArray x;
     private INDArray few;
@@ -61,6 +65,7 @@ public class FlowBenchmark {
         Threads.useSingleThread();
         model = EquivariantHamiltonianFlow.create(config(d, steps, FlowConfig.Precision.valueOf(precision)));
         model.useFusedPath(path.equals("fused"));
+        model.setThreads(threads);
         DataType dt = model.dataType();
         x = Noise.gaussian(Noise.stream(1, 0, Noise.Purpose.DATA), batch, d, dt);
         few = Noise.gaussian(Noise.stream(2, 0, Noise.Purpose.DATA), Math.max(1, batch / 16), d, dt);
@@ -90,7 +95,7 @@ public class FlowBenchmark {
         long kb = Long.parseLong(hwm.replaceAll("[^0-9]", ""));
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         String line = String.join(",", method, precision, Integer.toString(d), Integer.toString(batch),
-                Integer.toString(steps), path, Long.toString(kb / 1024)) + "\n";
+                Integer.toString(steps), path, Integer.toString(threads), Long.toString(kb / 1024)) + "\n";
         java.nio.file.Files.writeString(java.nio.file.Path.of(file), line, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }

@@ -53,6 +53,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "training-step paths: fused (the default one) and/or graph (SameDiff); only trainStep differs")
     List<String> paths;
 
+    @Option(names = "--threads", split = ",", defaultValue = "1",
+            description = "cores for the fused path (default ${DEFAULT-VALUE}: the single-thread comparison)")
+    List<Integer> threads;
+
     @Option(names = "--workloads", split = ",", defaultValue = "trainStep,sample,logprob")
     List<String> workloads;
 
@@ -83,6 +87,7 @@ final class BenchCommand implements Callable<Integer> {
                 .measurementIterations(Math.max(1, measure / 2)).measurementTime(TimeValue.seconds(2))
                 .param("d", strings(dims)).param("batch", strings(batches)).param("steps", strings(steps))
                 .param("precision", precisions.toArray(new String[0])).param("path", paths.toArray(new String[0]))
+                .param("threads", strings(threads))
                 .jvmArgsAppend("-Xmx12g", "-Djava.awt.headless=true",
                         "-D" + FlowBenchmark.MEMORY_FILE_PROPERTY + "=" + memoryFile.toAbsolutePath())
                 .shouldFailOnError(true);
@@ -99,9 +104,9 @@ final class BenchCommand implements Callable<Integer> {
             Files.delete(memoryFile);
         }
         StringBuilder csv = new StringBuilder(
-                "workload,precision,d,batch,steps,path,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm,peak_rss_mib\n");
-        StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | path | ms/op | samples/s | GFLOP/s | of GEMM "
-                + "| peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+                "workload,precision,d,batch,steps,path,threads,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm,peak_rss_mib\n");
+        StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | path | threads | ms/op | samples/s | GFLOP/s "
+                + "| of GEMM | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         List<Row> rows = new java.util.ArrayList<>();
         for (RunResult r : results) {
             String w = r.getParams().getBenchmark().substring(r.getParams().getBenchmark().lastIndexOf('.') + 1);
@@ -110,7 +115,9 @@ final class BenchCommand implements Callable<Integer> {
             int l = Integer.parseInt(r.getParams().getParam("steps"));
             String p = r.getParams().getParam("precision");
             String path = r.getParams().getParam("path");
-            String mib = peak.getOrDefault(String.join(",", w, p, Integer.toString(d), Integer.toString(b), Integer.toString(l), path), "");
+            int th = Integer.parseInt(r.getParams().getParam("threads"));
+            String mib = peak.getOrDefault(String.join(",", w, p, Integer.toString(d), Integer.toString(b), Integer.toString(l), path,
+                    Integer.toString(th)), "");
             double ms = r.getPrimaryResult().getScore();
             double err = r.getPrimaryResult().getScoreError();
             int points = w.equals("logprob") ? Math.max(1, b / 16) : b;
@@ -120,11 +127,11 @@ final class BenchCommand implements Callable<Integer> {
                 default -> Flops.logprob(d, HIDDEN, l, points * FlowBenchmark.LOGPROB_SAMPLES);
             };
             double gflops = flops / (ms * 1e6);
-            rows.add(new Row(w, p, d, b, l, path, points / (ms / 1000)));
-            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%s,%.4f,%.4f,%.1f,%.3f,%.4f,%s%n", w, p, d, b, l, path, ms, err,
+            rows.add(new Row(w, p, d, b, l, path, th, points / (ms / 1000)));
+            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%s,%d,%.4f,%.4f,%.1f,%.3f,%.4f,%s%n", w, p, d, b, l, path, th, ms, err,
                     points / (ms / 1000), gflops, gflops / gemm.get(p), mib));
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %s | %.2f ± %.2f | %.0f | %.2f | %.1f %% | %s MiB |%n", w, p,
-                    d, b, l, path, ms, err, points / (ms / 1000), gflops, 100 * gflops / gemm.get(p), mib));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %s | %d | %.2f ± %.2f | %.0f | %.2f | %.1f %% | %s MiB |%n",
+                    w, p, d, b, l, path, th, ms, err, points / (ms / 1000), gflops, 100 * gflops / gemm.get(p), mib));
         }
         md.append("\nGEMM limit (single-thread SameDiff matmul 1024³): ");
         gemm.forEach((p, g) -> md.append(String.format(Locale.ROOT, "%s %.1f GFLOP/s; ", p, g)));
@@ -138,9 +145,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One measured configuration, for the scaling curves. */
-    private record Row(String workload, String precision, int d, int batch, int steps, String path, double throughput) {
+    private record Row(String workload, String precision, int d, int batch, int steps, String path, int threads,
+                       double throughput) {
         String series() {
-            return workload + " " + precision + (workload.equals("trainStep") ? " " + path : "");
+            return workload + " " + precision + (workload.equals("trainStep") ? " " + path : "") + (threads > 1 ? " ×" + threads : "");
         }
     }
 

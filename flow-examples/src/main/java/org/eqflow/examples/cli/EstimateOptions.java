@@ -22,6 +22,9 @@ final class EstimateOptions {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
     long seed;
 
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     /**
      * Checks the options, loads the model and validates the whole data file against it (nothing is
      * computed or written for a bad file).
@@ -36,6 +39,6 @@ final class EstimateOptions {
             throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "
                     + flow.config().dimension());
         }
-        return flow;
+        return threads.apply(flow);
     }
 }

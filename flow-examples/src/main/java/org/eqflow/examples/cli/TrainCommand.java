@@ -70,6 +70,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--iterations", paramLabel = "N", defaultValue = "2000", description = "optimiser updates (default ${DEFAULT-VALUE})")
     long iterations;
 
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     @Option(names = "--lr-schedule", paramLabel = "constant|cosine", defaultValue = "constant",
             converter = ScheduleConverter.class,
             description = "learning-rate schedule: constant, or cosine decay to 0 over --iterations (default ${DEFAULT-VALUE})")
@@ -180,6 +183,7 @@ final class TrainCommand implements Callable<Integer> {
                     config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
                     config.constraint().name().toLowerCase(java.util.Locale.ROOT), parameterCount(flow));
         }
+        threads.apply(flow);
         trainer.addListener(new LoggingListener(logEvery, flow.generatorNames()));
         if (!noProgress && ProgressListener.wanted()) {
             trainer.addListener(new ProgressListener("train", flow.iteration(), iterations));
@@ -188,7 +192,7 @@ final class TrainCommand implements Callable<Integer> {
         LOG.info("model saved to {}{}", out, val != null ? " (best validation log p " + result.bestValidation()
                 + " at iteration " + result.bestIteration() + ")" : "");
         if (test != null) {
-            EquivariantHamiltonianFlow best = val != null ? org.eqflow.core.io.ModelFile.load(out) : flow;
+            EquivariantHamiltonianFlow best = val != null ? threads.apply(org.eqflow.core.io.ModelFile.load(out)) : flow;
             INDArray testPoints = readChecked(test, d);
             EvaluationReport report = Evaluator.evaluate(best, testPoints, samples, seed, Optional.empty(), target);
             spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));

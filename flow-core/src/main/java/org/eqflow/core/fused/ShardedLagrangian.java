@@ -1,0 +1,140 @@
+package org.eqflow.core.fused;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.eqflow.core.FlowConfig;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The fused path on several cores: the batch is cut into contiguous row shards, one
+ * {@link FusedLagrangian} (own buffers, single-threaded BLAS) per shard on its own thread, and the
+ * results are combined with weights {@code n_s / B}. Every term of the Lagrangian is a mean over rows
+ * (the penalty's base samples are cut the same way), so the combination is the full-batch loss and
+ * gradient exactly, up to the order of floating-point sums; a given thread count is deterministic.
+ * Like DL4J's ParallelWrapper, but inside one step. With one thread it is the plain fused path.
+ */
+public final class ShardedLagrangian {
+    /** Fewer rows than this per shard are not worth a thread. */
+    static final int MIN_ROWS_PER_SHARD = 64;
+
+    private final List<FusedLagrangian> shards = new ArrayList<>();
+    private final ExecutorService pool;
+
+    public ShardedLagrangian(FlowConfig config, Map<String, long[]> parameterShapes, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        for (int i = 0; i < threads; i++) {
+            shards.add(new FusedLagrangian(config, parameterShapes));
+        }
+        pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
+            Thread t = new Thread(r, "eqflow-fused-shard");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public int threads() {
+        return shards.size();
+    }
+
+    /** {@link FusedLagrangian#evaluate} of the whole batch, computed in shards. */
+    public FusedLagrangian.Result evaluate(Map<String, INDArray> values, INDArray q, INDArray noise, INDArray penaltyQ,
+                                           INDArray penaltyP, double[] lambda) {
+        int b = Math.toIntExact(q.rows());
+        int n = shardCount(b);
+        if (n == 1 || (penaltyQ != null && penaltyQ.rows() != b)) {
+            return shards.get(0).evaluate(values, q, noise, penaltyQ, penaltyP, lambda);
+        }
+        List<FusedLagrangian.Result> parts = run(n, b, (s, from, to) -> shards.get(s).evaluate(values, rows(q, from, to),
+                rows(noise, from, to), rows(penaltyQ, from, to), rows(penaltyP, from, to), lambda));
+        double loss = 0;
+        double negElbo = 0;
+        double[] constraints = new double[parts.get(0).constraints().length];
+        Map<String, double[]> grads = new LinkedHashMap<>();
+        for (int s = 0; s < n; s++) {
+            FusedLagrangian.Result r = parts.get(s);
+            double w = (double) (end(s, n, b) - start(s, n, b)) / b;
+            loss += w * r.loss();
+            negElbo += w * r.negElbo();
+            for (int k = 0; k < constraints.length; k++) {
+                constraints[k] += w * r.constraints()[k];
+            }
+            for (Map.Entry<String, double[]> e : r.gradients().entrySet()) {
+                double[] acc = grads.computeIfAbsent(e.getKey(), k -> new double[e.getValue().length]);
+                double[] g = e.getValue();
+                for (int i = 0; i < g.length; i++) {
+                    acc[i] += w * g[i];
+                }
+            }
+        }
+        return new FusedLagrangian.Result(loss, negElbo, constraints, grads);
+    }
+
+    /** {@link FusedLagrangian#logWeights} of every row, computed in shards. */
+    public double[] logWeights(Map<String, INDArray> values, INDArray q, INDArray noise) {
+        int b = Math.toIntExact(q.rows());
+        int n = shardCount(b);
+        if (n == 1) {
+            return shards.get(0).logWeights(values, q, noise);
+        }
+        List<double[]> parts = run(n, b, (s, from, to) -> shards.get(s).logWeights(values, rows(q, from, to), rows(noise, from, to)));
+        double[] out = new double[b];
+        for (int s = 0; s < n; s++) {
+            System.arraycopy(parts.get(s), 0, out, start(s, n, b), parts.get(s).length);
+        }
+        return out;
+    }
+
+    private int shardCount(int rows) {
+        return Math.max(1, Math.min(shards.size(), rows / MIN_ROWS_PER_SHARD));
+    }
+
+    private interface ShardTask<T> {
+        T apply(int shard, int from, int to);
+    }
+
+    /** Runs shards 1..n−1 on the pool and shard 0 on the calling thread; results in shard order. */
+    private <T> List<T> run(int n, int b, ShardTask<T> task) {
+        List<Future<T>> futures = new ArrayList<>();
+        for (int s = 1; s < n; s++) {
+            int shard = s;
+            futures.add(pool.submit(() -> task.apply(shard, start(shard, n, b), end(shard, n, b))));
+        }
+        List<T> out = new ArrayList<>();
+        out.add(task.apply(0, start(0, n, b), end(0, n, b)));
+        for (Future<T> f : futures) {
+            try {
+                out.add(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a shard", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+        return out;
+    }
+
+    private static int start(int shard, int n, int b) {
+        return (int) ((long) b * shard / n);
+    }
+
+    private static int end(int shard, int n, int b) {
+        return (int) ((long) b * (shard + 1) / n);
+    }
+
+    private static INDArray rows(INDArray a, int from, int to) {
+        return a == null ? null : a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup('c');
+    }
+}
