@@ -38,7 +38,7 @@ public final class Plots {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setXAxisLogarithmic(logLog);
         chart.getStyler().setYAxisLogarithmic(logLog);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setLegendPosition(logLog ? Styler.LegendPosition.OutsideS : Styler.LegendPosition.InsideSE);
         chart.getStyler().setMarkerSize(4);
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
