@@ -170,7 +170,7 @@ public record FlowConfig(
     /** Builder with the project's defaults (the paper's settings where it gives them). */
     public static final class Builder {
         /** Default constraint precision κ of the soft constraint. */
-        public static final double DEFAULT_KAPPA = 1e-3;
+        public static final double DEFAULT_KAPPA = 1e-2;
 
         private final int dimension;
         private int hidden = 128;

@@ -342,7 +342,7 @@ public final class FusedLagrangian {
         int d = config.dimension();
         double[] qv = w.penaltyQ.v;
         double[] pv = w.penaltyP.v;
-        double[] br = new double[g * bp];
+        double[] br = w.brackets;
         for (int hIndex = 0; hIndex < potential.size(); hIndex++) {
             Dense gradK = w.penaltyKin.get(hIndex) == null ? w.penaltyP : w.penaltyKin.get(hIndex).forward(w.penaltyP);
             Dense gradU = w.penaltyPot.get(hIndex).forward(w.penaltyQ);
@@ -429,6 +429,8 @@ public final class FusedLagrangian {
         final Dense penaltyP;
         final Dense penaltyKBar;
         final Dense penaltyUBar;
+        /** {@code {g_k, H}} of every generator and penalty row, generator-major. */
+        final double[] brackets;
         final List<SoftplusGradient> penaltyKin = new ArrayList<>();
         final List<SoftplusGradient> penaltyPot = new ArrayList<>();
 
@@ -477,6 +479,7 @@ public final class FusedLagrangian {
                 penaltyP = new Dense(penaltyBatch, d);
                 penaltyKBar = new Dense(penaltyBatch, d);
                 penaltyUBar = new Dense(penaltyBatch, d);
+                brackets = new double[generatorEntries.length * penaltyBatch];
                 for (int hIndex = 0; hIndex < potential.size(); hIndex++) {
                     List<Param> k = kinetic.get(hIndex);
                     penaltyKin.add(k == null ? null : new SoftplusGradient(blas, k, penaltyBatch, penaltyScratch));
@@ -487,6 +490,7 @@ public final class FusedLagrangian {
                 penaltyP = null;
                 penaltyKBar = null;
                 penaltyUBar = null;
+                brackets = null;
             }
         }
 
