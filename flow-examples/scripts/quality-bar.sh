@@ -5,7 +5,8 @@
 # One process per run, one thread each (--threads 1): run two copies with different seeds to use two cores.
 # EQFLOW overrides the launcher; RING_ITERATIONS, SHELL_ITERATIONS and SMALL_ITERATIONS the run lengths.
 # The configuration (docs/results.md): data in its own units (--no-standardize), a K and U per Leap-Frog step
-# (--separate-hamiltonians), 4 steps, hidden 64, Adam 1e-3 with cosine decay.
+# (--separate-hamiltonians), 4 steps, Adam 1e-3 with cosine decay, the default κ = 1e-2; hidden 64 (128 for
+# the shell), 16,000 iterations for ring and shell. About 35 minutes for three seeds on two cores (two copies).
 set -euo pipefail
 out=${1:?usage: quality-bar.sh OUTDIR [SEEDS...]}
 shift || true
@@ -32,17 +33,17 @@ run() {  # name target test extra-args...
   fi
 }
 
-common=(--no-standardize --separate-hamiltonians --leapfrog-steps 4 --hidden 64 --lr 1e-3 --lr-schedule cosine)
+common=(--no-standardize --separate-hamiltonians --leapfrog-steps 4 --lr 1e-3 --lr-schedule cosine)
 for s in "${seeds[@]}"; do
   # 1. single ring, soft so(2), 10,000 training points
-  run "ring-soft-s$s" ring ring-test.csv --train-size 10000 --symmetry so2 "${common[@]}" \
-      --iterations "${RING_ITERATIONS:-8000}" --batch 256 --seed "$s"
+  run "ring-soft-s$s" ring ring-test.csv --train-size 10000 --symmetry so2 "${common[@]}" --hidden 64 \
+      --iterations "${RING_ITERATIONS:-16000}" --batch 256 --seed "$s"
   # 2. radial shell in 3-D, soft so(3), 10,000 training points
-  run "shell3-soft-s$s" shell:3,2,0.2 shell-test.csv --train-size 10000 --symmetry so3 "${common[@]}" \
-      --iterations "${SHELL_ITERATIONS:-8000}" --batch 256 --seed "$s"
+  run "shell3-soft-s$s" shell:3,2,0.2 shell-test.csv --train-size 10000 --symmetry so3 "${common[@]}" --hidden 128 \
+      --iterations "${SHELL_ITERATIONS:-16000}" --batch 256 --seed "$s"
   # 3. small data: 300 training points, constrained (soft and hard) against unconstrained
   for c in soft hard none; do
-    run "small-$c-s$s" ring ring-test.csv --train-size 300 --symmetry so2 --constraint "$c" "${common[@]}" \
+    run "small-$c-s$s" ring ring-test.csv --train-size 300 --symmetry so2 --constraint "$c" "${common[@]}" --hidden 64 \
         --iterations "${SMALL_ITERATIONS:-3000}" --batch 128 --seed "$s"
   done
 done
