@@ -50,6 +50,8 @@ final class AdamUpdate {
         }
         write(param, th, n);
         write(stateView, st, 2 * n);
+        java.lang.ref.Reference.reachabilityFence(param);
+        java.lang.ref.Reference.reachabilityFence(stateView);
     }
 
     private double[] read(INDArray a, double[] buffer, int n) {

@@ -550,6 +550,16 @@ public final class FusedLagrangian {
     /** Copies the values of {@code a} in c order into {@code out}. */
     private void read(INDArray a, double[] out) {
         INDArray c = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+        try {
+            readContiguous(c, out);
+        } finally {
+            // the NIO view does not keep a temporary copy alive: without this, a collection could free its
+            // native buffer while it is being read
+            java.lang.ref.Reference.reachabilityFence(c);
+        }
+    }
+
+    private void readContiguous(INDArray c, double[] out) {
         var bytes = c.data().asNio().order(ByteOrder.nativeOrder());
         int n = Math.toIntExact(c.length());
         if (c.dataType() == DataType.DOUBLE) {
@@ -563,7 +573,9 @@ public final class FusedLagrangian {
                 out[i] = floats[i];
             }
         } else {
-            c.castTo(DataType.DOUBLE).data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().get(0, out, 0, n);
+            INDArray d = c.castTo(DataType.DOUBLE);
+            d.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().get(0, out, 0, n);
+            java.lang.ref.Reference.reachabilityFence(d);
         }
     }
 }
