@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the examples: so2 (paper Fig. 2A), multimodal (Fig. 2B), beyond (hard vs soft vs none, so(3),",
             "data efficiency), anomaly (a DL4J pipeline), or all. Writes PNG plots, the CSV behind each, and summary.md.",
-            "The default size takes a few minutes on a 2-core laptop; --quick about a minute; --full is paper-length."})
+            "The default size takes under two minutes on a 2-core laptop; --quick about 30 seconds; --full is paper-length."})
 final class DemoCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
 
@@ -32,7 +32,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "demo-out", description = "output directory (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--quick", description = "smaller runs (about a minute)")
+    @Option(names = "--quick", description = "smaller runs (about 30 seconds)")
     boolean quick;
 
     @Option(names = "--full", description = "paper-length runs (hidden 128, 10,000 iterations)")
