@@ -1,7 +1,6 @@
 package org.eqflow.core;
 
-import java.nio.ByteOrder;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.eqflow.core.fused.HostArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -20,7 +19,7 @@ final class AdamUpdate {
 
     private double[] theta = new double[0];
     private double[] state = new double[0];
-    private float[] floats = new float[0];
+    private final HostArrays host = new HostArrays();
 
     /**
      * @param param     the parameter, c-ordered, FLOAT or DOUBLE, updated in place
@@ -35,8 +34,12 @@ final class AdamUpdate {
             throw new IllegalArgumentException("Adam: parameter of " + param.length() + " values, state of "
                     + stateView.length() + ", gradient of " + n);
         }
-        theta = read(param, theta, n);
-        state = read(stateView, state, 2 * n);
+        if (theta.length < n) {  // grow-only scratch, reused across parameters and steps
+            theta = new double[n];
+            state = new double[2 * n];
+        }
+        host.read(param, theta);
+        host.read(stateView, state);
         double alpha = learningRate * Math.sqrt(1 - Math.pow(BETA2, t + 1)) / (1 - Math.pow(BETA1, t + 1));
         double[] th = theta;
         double[] st = state;
@@ -48,46 +51,7 @@ final class AdamUpdate {
             st[n + i] = v;
             th[i] -= alpha * m / (Math.sqrt(v) + EPSILON);
         }
-        write(param, th, n);
-        write(stateView, st, 2 * n);
-        java.lang.ref.Reference.reachabilityFence(param);
-        java.lang.ref.Reference.reachabilityFence(stateView);
-    }
-
-    private double[] read(INDArray a, double[] buffer, int n) {
-        double[] out = buffer.length >= n ? buffer : new double[n];
-        var bytes = a.data().asNio().order(ByteOrder.nativeOrder());
-        long offset = a.offset();
-        if (a.dataType() == DataType.DOUBLE) {
-            bytes.asDoubleBuffer().get((int) offset, out, 0, n);
-        } else {
-            float[] f = floats(n);
-            bytes.asFloatBuffer().get((int) offset, f, 0, n);
-            for (int i = 0; i < n; i++) {
-                out[i] = f[i];
-            }
-        }
-        return out;
-    }
-
-    private void write(INDArray a, double[] values, int n) {
-        var bytes = a.data().asNio().order(ByteOrder.nativeOrder());
-        long offset = a.offset();
-        if (a.dataType() == DataType.DOUBLE) {
-            bytes.asDoubleBuffer().put((int) offset, values, 0, n);
-        } else {
-            float[] f = floats(n);
-            for (int i = 0; i < n; i++) {
-                f[i] = (float) values[i];
-            }
-            bytes.asFloatBuffer().put((int) offset, f, 0, n);
-        }
-    }
-
-    private float[] floats(int n) {
-        if (floats.length < n) {
-            floats = new float[n];
-        }
-        return floats;
+        host.write(param, th);
+        host.write(stateView, st);
     }
 }

@@ -1,6 +1,5 @@
 package org.eqflow.core.fused;
 
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +35,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class FusedLagrangian {
     private final FlowConfig config;
-    private final DataType dataType;
     private final Blas blas;
     /** Rows per block of {@link #logWeights}: bounds its buffers (~65 MB at hidden 128, 2 steps). */
     static final int EVALUATION_BLOCK = 2048;
@@ -53,7 +51,7 @@ public final class FusedLagrangian {
     private final java.util.Set<String> taken = new java.util.HashSet<>();
     private Workspace ws;
     private Workspace evalWs;
-    private float[] floats = new float[0];
+    private final HostArrays host = new HostArrays();
 
     /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter (c order). */
     public record Result(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
@@ -68,8 +66,7 @@ public final class FusedLagrangian {
             throw new IllegalArgumentException("the fused training path does not support this model: " + r);
         });
         this.config = config;
-        this.dataType = config.precision() == FlowConfig.Precision.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
-        this.blas = new Blas(dataType);
+        this.blas = new Blas(config.precision() == FlowConfig.Precision.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT);
         parameterShapes.forEach((name, shape) -> {
             if (shape.length != 2) {
                 throw new IllegalArgumentException("parameter " + name + " is not a matrix: " + java.util.Arrays.toString(shape));
@@ -186,8 +183,8 @@ public final class FusedLagrangian {
         int d = config.dimension();
         double[] qAll = new double[rows * d];
         double[] noiseAll = new double[rows * d];
-        read(q, qAll);
-        read(noise, noiseAll);
+        host.read(q, qAll);
+        host.read(noise, noiseAll);
         int block = Math.min(rows, EVALUATION_BLOCK);
         if (evalWs == null || evalWs.batch != block) {
             evalWs = new Workspace(block, 0);
@@ -544,38 +541,6 @@ public final class FusedLagrangian {
             throw new IllegalArgumentException("expected " + out.rows + "×" + out.cols + " values, got shape "
                     + java.util.Arrays.toString(a.shape()));
         }
-        read(a, out.v);
-    }
-
-    /** Copies the values of {@code a} in c order into {@code out}. */
-    private void read(INDArray a, double[] out) {
-        INDArray c = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
-        try {
-            readContiguous(c, out);
-        } finally {
-            // the NIO view does not keep a temporary copy alive: without this, a collection could free its
-            // native buffer while it is being read
-            java.lang.ref.Reference.reachabilityFence(c);
-        }
-    }
-
-    private void readContiguous(INDArray c, double[] out) {
-        var bytes = c.data().asNio().order(ByteOrder.nativeOrder());
-        int n = Math.toIntExact(c.length());
-        if (c.dataType() == DataType.DOUBLE) {
-            bytes.asDoubleBuffer().get(0, out, 0, n);
-        } else if (c.dataType() == DataType.FLOAT) {
-            if (floats.length < n) {
-                floats = new float[n];
-            }
-            bytes.asFloatBuffer().get(0, floats, 0, n);
-            for (int i = 0; i < n; i++) {
-                out[i] = floats[i];
-            }
-        } else {
-            INDArray d = c.castTo(DataType.DOUBLE);
-            d.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().get(0, out, 0, n);
-            java.lang.ref.Reference.reachabilityFence(d);
-        }
+        host.read(a, out.v);
     }
 }

@@ -94,10 +94,15 @@ public class FlowBenchmark {
                 .filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: 0 kB");
         long kb = Long.parseLong(hwm.replaceAll("[^0-9]", ""));
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        String line = String.join(",", method, precision, Integer.toString(d), Integer.toString(batch),
-                Integer.toString(steps), path, Integer.toString(threads), Long.toString(kb / 1024)) + "\n";
+        String line = memoryKey(method, precision, d, batch, steps, path, threads) + "," + kb / 1024 + "\n";
         java.nio.file.Files.writeString(java.nio.file.Path.of(file), line, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** The configuration's key in the peak-memory file: its JMH parameters, comma-separated. */
+    public static String memoryKey(String workload, String precision, int d, int batch, int steps, String path, int threads) {
+        return String.join(",", workload, precision, Integer.toString(d), Integer.toString(batch), Integer.toString(steps),
+                path, Integer.toString(threads));
     }
 
     @Benchmark

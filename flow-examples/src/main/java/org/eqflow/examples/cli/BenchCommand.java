@@ -116,8 +116,7 @@ final class BenchCommand implements Callable<Integer> {
             String p = r.getParams().getParam("precision");
             String path = r.getParams().getParam("path");
             int th = Integer.parseInt(r.getParams().getParam("threads"));
-            String mib = peak.getOrDefault(String.join(",", w, p, Integer.toString(d), Integer.toString(b), Integer.toString(l), path,
-                    Integer.toString(th)), "");
+            String mib = peak.getOrDefault(FlowBenchmark.memoryKey(w, p, d, b, l, path, th), "");
             double ms = r.getPrimaryResult().getScore();
             double err = r.getPrimaryResult().getScoreError();
             int points = w.equals("logprob") ? Math.max(1, b / 16) : b;

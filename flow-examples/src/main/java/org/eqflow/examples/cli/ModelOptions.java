@@ -84,7 +84,8 @@ final class ModelOptions {
         return b.build();
     }
 
-    private static <E extends Enum<E>> E choice(String flag, String value, Class<E> type) {
+    /** Reads an enum constant from a flag's value: any case, {@code -} for {@code _}; the error lists the choices. */
+    static <E extends Enum<E>> E choice(String flag, String value, Class<E> type) {
         try {
             return Enum.valueOf(type, value.trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {

@@ -74,21 +74,8 @@ final class TrainCommand implements Callable<Integer> {
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--lr-schedule", paramLabel = "constant|cosine", defaultValue = "constant",
-            converter = ScheduleConverter.class,
             description = "learning-rate schedule: constant, or cosine decay to 0 over --iterations (default ${DEFAULT-VALUE})")
-    TrainingOptions.Schedule schedule;
-
-    /** Reads constant|cosine, any case. */
-    static final class ScheduleConverter implements picocli.CommandLine.ITypeConverter<TrainingOptions.Schedule> {
-        @Override
-        public TrainingOptions.Schedule convert(String value) {
-            try {
-                return TrainingOptions.Schedule.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("--lr-schedule must be constant or cosine, got '" + value + "'");
-            }
-        }
-    }
+    String schedule;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "points per update (default ${DEFAULT-VALUE})")
     int batch;
@@ -157,7 +144,8 @@ final class TrainCommand implements Callable<Integer> {
                 : out.toAbsolutePath().resolveSibling(out.getFileName() + ".checkpoints");
         TrainingOptions opts = TrainingOptions.builder().iterations(iterations).batchSize(batch).validateEvery(validateEvery)
                 .patience(patience).validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
-                .out(out).seed(seed).schedule(schedule).build();
+                .out(out).seed(seed)
+                .schedule(ModelOptions.choice("--lr-schedule", schedule, TrainingOptions.Schedule.class)).build();
 
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
