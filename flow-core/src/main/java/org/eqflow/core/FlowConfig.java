@@ -72,12 +72,29 @@ public record FlowConfig(
     /** Numeric precision of the graph. */
     public enum Precision { FLOAT32, FLOAT64 }
 
+    /** Largest data dimension a configuration accepts. */
+    public static final int MAX_DIMENSION = 4096;
+    /** Largest hidden width (a {@code [h, h]} layer then holds 16.8 million weights). */
+    public static final int MAX_HIDDEN = 4096;
+    /** Largest number of Leap-Frog steps. */
+    public static final int MAX_LEAPFROG_STEPS = 256;
+    /** Most symmetry specs, and the longest one (characters). */
+    public static final int MAX_SYMMETRIES = 64;
+    public static final int MAX_SPEC_LENGTH = 1 << 16;
+
     public FlowConfig {
+        require(symmetries != null && symmetries.size() <= MAX_SYMMETRIES, "at most " + MAX_SYMMETRIES + " symmetry specs");
+        for (String s : symmetries) {
+            require(s != null && s.length() <= MAX_SPEC_LENGTH, "a symmetry spec must be text of at most "
+                    + MAX_SPEC_LENGTH + " characters");
+        }
+        require(base != null && base.length() <= 256, "the base density spec must be text of at most 256 characters");
+        require(dimension >= 1 && dimension <= MAX_DIMENSION, "dimension must be in 1.." + MAX_DIMENSION + ", got " + dimension);
+        require(hidden >= 1 && hidden <= MAX_HIDDEN, "hidden size must be in 1.." + MAX_HIDDEN + ", got " + hidden);
+        require(leapfrogSteps >= 1 && leapfrogSteps <= MAX_LEAPFROG_STEPS, "the number of Leap-Frog steps must be in 1.."
+                + MAX_LEAPFROG_STEPS + ", got " + leapfrogSteps);
         symmetries = List.copyOf(symmetries);
         centre = centre == null || centre.isEmpty() ? zeros(dimension) : List.copyOf(centre);
-        require(dimension >= 1, "dimension must be >= 1, got " + dimension);
-        require(hidden >= 1, "hidden size must be >= 1, got " + hidden);
-        require(leapfrogSteps >= 1, "the number of Leap-Frog steps must be >= 1, got " + leapfrogSteps);
         require(stepSize > 0 && Double.isFinite(stepSize), "step size must be > 0 and finite, got " + stepSize);
         require(kappa >= 0 && Double.isFinite(kappa), "kappa (constraint precision) must be >= 0, got " + kappa);
         require(multiplierRate > 0 && Double.isFinite(multiplierRate), "multiplier rate must be > 0, got " + multiplierRate);

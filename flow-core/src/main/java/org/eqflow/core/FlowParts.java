@@ -1,7 +1,9 @@
 package org.eqflow.core;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eqflow.core.base.BaseDensity;
 import org.eqflow.core.encoder.GaussianEncoder;
@@ -49,6 +51,23 @@ public record FlowParts(
         }
         GaussianEncoder encoder = new GaussianEncoder(params, "enc", c.dimension(), c.hidden());
         return new FlowParts(c, c.baseDensity(), List.copyOf(hams), new HamiltonianFlow(blocks), encoder, symmetry);
+    }
+
+    /**
+     * The name and shape of every trainable parameter {@code c} defines, in creation order, found by
+     * running {@link #build} with placeholders instead of weights: nothing of the model's size is
+     * allocated, so a loader can check stored arrays against a configuration it does not yet trust.
+     */
+    public static Map<String, long[]> parameterShapes(FlowConfig c) {
+        SameDiff sd = SameDiff.create();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        build(sd, c, (name, shape, init) -> {
+            if (shapes.put(name, shape.clone()) != null) {
+                throw new IllegalStateException("parameter '" + name + "' is defined twice");
+            }
+            return sd.placeHolder(name, org.nd4j.linalg.api.buffer.DataType.DOUBLE, shape);
+        });
+        return shapes;
     }
 
     private static Energy energy(FlowConfig c, ParameterSource params, String prefix, boolean kinetic,

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.eqflow.core.flow.PhaseState;
+import org.eqflow.core.io.LoadOptions;
 import org.eqflow.core.io.ModelFile;
+import org.eqflow.core.io.ModelFileException;
 import org.eqflow.core.symmetry.Generator;
 import org.eqflow.core.symmetry.LinearGenerator;
 import org.junit.jupiter.api.Test;
@@ -51,7 +53,11 @@ class SymmetrySpecTest {
         assertEquals(List.of("plane(0,2)"), m.generatorNames());
         Path file = dir.resolve("m.zip");
         ModelFile.save(m, file, false);
-        assertEquals(List.of("plane(0,2)"), ModelFile.load(file).generatorNames());
+        ModelFileException refused = assertThrows(ModelFileException.class, () -> ModelFile.load(file));
+        assertTrue(refused.getMessage().contains("--allow-class " + PlaneRotation.class.getName()), refused.getMessage());
+        assertEquals(List.of("plane(0,2)"), ModelFile.load(file, LoadOptions.allowClasses(PlaneRotation.class.getName()))
+                .generatorNames());
+        assertEquals(List.of("plane(0,2)"), ModelFile.load(file, LoadOptions.allowClasses("org.eqflow.core")).generatorNames());
     }
 
     @Test

@@ -24,6 +24,28 @@ final class ArrayCodec {
     private ArrayCodec() {
     }
 
+    /** The exact size of {@link #encode} for arrays of these names and shapes (names in modified UTF-8). */
+    static long encodedSize(Map<String, long[]> shapes) {
+        long size = 12;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long n = 1;
+            for (long s : e.getValue()) {
+                n *= s;
+            }
+            size += 2 + utfLength(e.getKey()) + 4 + 8L * e.getValue().length + 8 * n;
+        }
+        return size;
+    }
+
+    private static long utfLength(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c >= 0x0001 && c <= 0x007F ? 1 : c > 0x07FF ? 3 : 2;
+        }
+        return n;
+    }
+
     static byte[] encode(Map<String, NamedArray> arrays) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -15,15 +15,18 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
+import org.eqflow.core.FlowParts;
 import org.eqflow.core.ModelState;
+import org.eqflow.core.symmetry.Symmetries;
 
 /**
  * The one-file model format: a zip holding
@@ -43,7 +46,12 @@ public final class ModelFile {
     /** The format this build writes and reads. */
     public static final int FORMAT_VERSION = 1;
     private static final String FORMAT = "eqflow-model";
-    private static final long MAX_ENTRY_BYTES = 1L << 30;
+    private static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 16;
+    private static final int MAX_ENTRIES = 64;
+    private static final int MAX_MANIFEST_BYTES = 1 << 16;
+    private static final int MAX_JSON_BYTES = 1 << 20;
+    private static final int MAX_MULTIPLIERS = 1 << 20;
+    private static final String[] OWN_ENTRIES = {"config.json", "state.json", "parameters.bin", "optimizer.bin"};
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -111,62 +119,97 @@ public final class ModelFile {
         });
     }
 
-    /** Loads and checks a model file. */
+    /** Loads and checks a model file as data: a {@code class:} symmetry in it is refused (see {@link LoadOptions}). */
     public static EquivariantHamiltonianFlow load(Path path) throws IOException {
-        return loadWithExtras(path).model();
+        return load(path, LoadOptions.defaults());
+    }
+
+    /** Loads and checks a model file; {@code options} says which classes named in it may be constructed. */
+    public static EquivariantHamiltonianFlow load(Path path, LoadOptions options) throws IOException {
+        return loadWithExtras(path, options).model();
     }
 
     /** A loaded model with the extra entries it was saved with (for example a trainer's checkpoint state). */
     public record Loaded(EquivariantHamiltonianFlow model, Map<String, byte[]> extras) {
     }
 
-    /** Loads and checks a model file and returns its extra entries too, all checksum-verified, in one read. */
+    /** {@link #loadWithExtras(Path, LoadOptions)} with {@link LoadOptions#defaults()}. */
     public static Loaded loadWithExtras(Path path) throws IOException {
-        Checked checked = readChecked(path);
+        return loadWithExtras(path, LoadOptions.defaults());
+    }
+
+    /** Loads and checks a model file and returns its extra entries too, all checksum-verified, in one read. */
+    public static Loaded loadWithExtras(Path path, LoadOptions options) throws IOException {
+        Checked checked = readChecked(path, options);
         EquivariantHamiltonianFlow model;
         try {
             model = EquivariantHamiltonianFlow.restore(checked.state());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
         }
-        Map<String, byte[]> extras = new LinkedHashMap<>(checked.entries());
-        for (String own : new String[] {"manifest.json", "config.json", "state.json", "parameters.bin", "optimizer.bin"}) {
-            extras.remove(own);
-        }
-        return new Loaded(model, extras);
+        return new Loaded(model, checked.extras());
     }
 
     /** Reads and checks the state in a model file without building the model. */
     public static ModelState read(Path path) throws IOException {
-        return readChecked(path).state();
+        return read(path, LoadOptions.defaults());
     }
 
-    private record Checked(ModelState state, Map<String, byte[]> entries) {
+    /** Reads and checks the state in a model file without building the model. */
+    public static ModelState read(Path path, LoadOptions options) throws IOException {
+        return readChecked(path, options).state();
     }
 
-    private static Checked readChecked(Path path) throws IOException {
+    private record Checked(ModelState state, Map<String, byte[]> extras) {
+    }
+
+    /**
+     * The loader's order is the threat model's (docs/reliability.md): nothing is inflated before the
+     * manifest, no entry beyond its listed size, nothing is parsed before its checksum passes, no class is
+     * touched unless allowed, and the weights' sizes are derived from the configuration arithmetically and
+     * compared with the listed sizes before any array is read.
+     */
+    private static Checked readChecked(Path path, LoadOptions options) throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "no such model file");
         }
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (InputStream is = Files.newInputStream(path); ZipInputStream zip = new ZipInputStream(is)) {
-            ZipEntry e;
-            while ((e = zip.getNextEntry()) != null) {
-                if (entries.containsKey(e.getName())) {
-                    throw new ModelFileException(path + ": entry " + e.getName() + " appears twice");
-                }
-                entries.put(e.getName(), readBounded(zip, path, e.getName()));
-            }
-        } catch (ZipException | IllegalArgumentException e) {
-            throw new ModelFileException(path + " is not a valid eqflow model file (corrupted zip: " + e.getMessage() + ")", e);
+        if (Files.isDirectory(path)) {
+            throw new ModelFileException(path + " is a directory, not a model file: give the .zip that eqflow train wrote");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new ModelFileException(path + " is not a regular file (a FIFO or a device?): give the .zip that eqflow train wrote");
+        }
+        try (ZipFile zip = new ZipFile(path.toFile())) {
+            return readChecked(path, zip, options);
+        } catch (ZipException e) {
+            throw new ModelFileException(path + " is not an eqflow model file (not a readable zip: " + e.getMessage()
+                    + "; truncated or another format)", e);
         } catch (java.io.EOFException e) {
             throw new ModelFileException(path + " is truncated", e);
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ModelFileException(path + " could not be read as a model file: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new ModelFileException(path + " is not a valid eqflow model file (" + rootMessage(e) + ")", e);
         }
-        byte[] manifestBytes = entries.get("manifest.json");
-        if (manifestBytes == null) {
+    }
+
+    private static Checked readChecked(Path path, ZipFile zip, LoadOptions options) throws IOException {
+        if (zip.size() > MAX_ENTRIES) {
+            throw new ModelFileException(path + " has " + zip.size() + " zip entries; a model file has at most " + MAX_ENTRIES);
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (java.util.Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+            String name = en.nextElement().getName();
+            if (!names.add(name)) {
+                throw new ModelFileException(path + ": entry " + name + " appears twice");
+            }
+        }
+        if (!names.contains("manifest.json")) {
             throw new ModelFileException(path + " is not an eqflow model file (no manifest.json; truncated or another format)");
         }
-        JsonNode manifest = parseJson(manifestBytes, path, "manifest.json");
+        JsonNode manifest = parseJson(entry(zip, path, "manifest.json", -1, MAX_MANIFEST_BYTES), path, "manifest.json");
         if (!FORMAT.equals(manifest.path("format").asText())) {
             throw new ModelFileException(path + " is not an eqflow model file (format '" + manifest.path("format").asText() + "')");
         }
@@ -175,52 +218,208 @@ public final class ModelFile {
             throw new ModelFileException(path + " has model format version " + version + " (written by eqflow "
                     + manifest.path("eqflowVersion").asText("?") + "); this eqflow reads version " + FORMAT_VERSION);
         }
-        for (String name : new String[] {"config.json", "state.json", "parameters.bin", "optimizer.bin"}) {
-            if (manifest.path("entries").path(name).isMissingNode() || !entries.containsKey(name)) {
+        JsonNode listed = manifest.path("entries");
+        if (!listed.isObject() || listed.size() > MAX_ENTRIES) {
+            throw new ModelFileException(path + ": manifest.json lists no valid entries (the file is corrupted)");
+        }
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = listed.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode size = e.getValue().path("size");
+            if (!size.canConvertToLong() || size.asLong() < 0 || !e.getValue().path("sha256").isTextual()) {
+                throw new ModelFileException(path + ": manifest.json gives entry " + e.getKey() + " no valid size and checksum");
+            }
+            if (!names.contains(e.getKey())) {
+                throw new ModelFileException(path + ": entry " + e.getKey() + " is missing (truncated file?)");
+            }
+            sizes.put(e.getKey(), size.asLong());
+        }
+        for (String name : OWN_ENTRIES) {
+            if (!sizes.containsKey(name)) {
                 throw new ModelFileException(path + ": entry " + name + " is missing (truncated file?)");
             }
         }
-        java.util.Iterator<Map.Entry<String, JsonNode>> listed = manifest.path("entries").fields();
-        while (listed.hasNext()) {
-            Map.Entry<String, JsonNode> e = listed.next();
-            byte[] data = entries.get(e.getKey());
-            if (data == null) {
-                throw new ModelFileException(path + ": entry " + e.getKey() + " is missing (truncated file?)");
-            }
-            if (e.getValue().path("size").asLong(-1) != data.length || !sha256(data).equals(e.getValue().path("sha256").asText())) {
-                throw new ModelFileException(path + ": entry " + e.getKey() + " fails its checksum (the file is corrupted)");
-            }
+        long configSize = sizes.get("config.json");
+        if (configSize > MAX_JSON_BYTES || sizes.get("state.json") > MAX_JSON_BYTES) {
+            throw new ModelFileException(path + ": config.json or state.json is larger than " + MAX_JSON_BYTES
+                    + " bytes (the file is corrupted or not from eqflow)");
         }
+        byte[] configBytes = verified(zip, path, "config.json", manifest);
+        JsonNode configTree = parseJson(configBytes, path, "config.json");
+        checkClasses(path, configTree, options);
         FlowConfig config;
+        Map<String, long[]> shapes;
+        try {
+            config = JSON.treeToValue(configTree, FlowConfig.class);
+            shapes = FlowParts.parameterShapes(config);
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
+        }
+        Map<String, long[]> optimizerShapes = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            optimizerShapes.put(e.getKey(), new long[] {1, 2 * count(e.getValue())});
+        }
+        long parameterBytes = ArrayCodec.encodedSize(shapes);
+        long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
+        expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
+        expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
+        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
+        long allowed = 4 * (parameterBytes + optimizerBytes) + 2 * MAX_JSON_BYTES;
+        if (total > allowed) {
+            throw new ModelFileException(path + ": its entries list " + total + " bytes, more than the " + allowed
+                    + " a model of this configuration can need (the file is corrupted or not from eqflow)");
+        }
+        Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
+        Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
         SavedState saved;
         try {
-            config = JSON.readValue(entries.get("config.json"), FlowConfig.class);
-            saved = JSON.readValue(entries.get("state.json"), SavedState.class);
+            saved = JSON.readValue(verified(zip, path, "state.json", manifest), SavedState.class);
+        } catch (ModelFileException e) {
+            throw e;
         } catch (IOException e) {
-            throw new ModelFileException(path + ": configuration or state is invalid: " + rootMessage(e), e);
+            throw new ModelFileException(path + ": state.json is invalid: " + rootMessage(e), e);
+        }
+        checkState(path, saved);
+        Map<String, byte[]> extras = new LinkedHashMap<>();
+        for (String name : sizes.keySet()) {
+            if (!name.equals("manifest.json") && !java.util.Arrays.asList(OWN_ENTRIES).contains(name)) {
+                extras.put(name, verified(zip, path, name, manifest));
+            }
         }
         try {
-            return new Checked(new ModelState(config, ArrayCodec.decode(entries.get("parameters.bin"), "parameters.bin"),
-                    ArrayCodec.decode(entries.get("optimizer.bin"), "optimizer.bin"), saved.iteration(),
-                    saved.learningRate(), saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages()), entries);
-        } catch (ModelFileException e) {
+            return new Checked(new ModelState(config, parameters, optimizer, saved.iteration(), saved.learningRate(),
+                    saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages()), extras);
+        } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
         }
     }
 
-    private static byte[] readBounded(InputStream in, Path path, String entry) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+    /** Refuses a {@code class:} symmetry whose class the caller has not allowed, before anything loads it. */
+    private static void checkClasses(Path path, JsonNode config, LoadOptions options) throws ModelFileException {
+        JsonNode specs = config.path("symmetries");
+        if (!specs.isArray()) {
+            return;
+        }
+        List<String> texts = new java.util.ArrayList<>();
+        for (JsonNode spec : specs) {
+            texts.add(spec.asText());
+        }
+        for (String name : Symmetries.classNames(texts)) {
+            if (!options.allows(name)) {
+                throw new ModelFileException(path + ": its symmetry names the class '" + name + "', and a model file may only "
+                        + "construct classes you allow: if you trust this file, pass --allow-class " + name
+                        + " (in Java: LoadOptions.allowClasses(\"" + name + "\"))");
+            }
+        }
+    }
+
+    private static void checkState(Path path, SavedState s) throws ModelFileException {
+        boolean ok = s.iteration() >= 0 && s.consecutiveSkips() >= 0 && s.learningRate() > 0
+                && Double.isFinite(s.learningRate()) && s.multipliers() != null && s.multiplierAverages() != null
+                && s.multipliers().length <= MAX_MULTIPLIERS && s.multiplierAverages().length <= MAX_MULTIPLIERS;
+        if (ok) {
+            for (double v : s.multipliers()) {
+                ok &= v > 0 && Double.isFinite(v);
+            }
+            for (double v : s.multiplierAverages()) {
+                ok &= Double.isFinite(v);
+            }
+        }
+        if (!ok) {
+            throw new ModelFileException(path + ": state.json holds an invalid training state (a non-finite or non-positive "
+                    + "learning rate or multiplier, or a negative counter); the file is corrupted or from a diverged run");
+        }
+    }
+
+    private static void expectSize(Path path, String name, long listed, long expected) throws ModelFileException {
+        if (listed != expected) {
+            throw new ModelFileException(path + ": " + name + " holds " + listed + " bytes but the configuration implies "
+                    + expected + " (the file is corrupted, or its config.json was altered)");
+        }
+    }
+
+    private static Map<String, ModelState.NamedArray> arrays(ZipFile zip, Path path, JsonNode manifest, String name,
+                                                             Map<String, long[]> shapes) throws IOException {
+        Map<String, ModelState.NamedArray> arrays;
+        try {
+            arrays = ArrayCodec.decode(verified(zip, path, name, manifest), name);
+        } catch (ModelFileException e) {
+            throw e.getMessage().startsWith(path.toString()) ? e : new ModelFileException(path + ": " + e.getMessage(), e);
+        }
+        if (!arrays.keySet().equals(shapes.keySet())) {
+            throw new ModelFileException(path + ": " + name + " holds arrays " + arrays.keySet() + " but the configuration defines "
+                    + shapes.keySet());
+        }
+        for (Map.Entry<String, ModelState.NamedArray> e : arrays.entrySet()) {
+            if (!java.util.Arrays.equals(e.getValue().shape(), shapes.get(e.getKey()))) {
+                throw new ModelFileException(path + ": " + name + ": array '" + e.getKey() + "' has shape "
+                        + java.util.Arrays.toString(e.getValue().shape()) + " but the configuration implies "
+                        + java.util.Arrays.toString(shapes.get(e.getKey())));
+            }
+            for (double v : e.getValue().data()) {
+                if (!Double.isFinite(v)) {
+                    throw new ModelFileException(path + ": " + name + ": array '" + e.getKey() + "' holds " + v
+                            + "; a usable model has finite weights and optimiser state (saved from a diverged run?)");
+                }
+            }
+        }
+        return arrays;
+    }
+
+    /** An entry's bytes, read up to its listed size only, with the listed checksum verified. */
+    private static byte[] verified(ZipFile zip, Path path, String name, JsonNode manifest) throws IOException {
+        JsonNode listed = manifest.path("entries").path(name);
+        long size = listed.path("size").asLong();
+        if (size > MAX_ENTRY_BYTES) {
+            throw new ModelFileException(path + ": entry " + name + " is larger than " + MAX_ENTRY_BYTES + " bytes");
+        }
+        byte[] data = entry(zip, path, name, size, size);
+        if (!sha256(data).equals(listed.path("sha256").asText())) {
+            throw new ModelFileException(path + ": entry " + name + " fails its checksum (the file is corrupted)");
+        }
+        return data;
+    }
+
+    /**
+     * Inflates one entry into at most {@code cap} bytes; with {@code expected >= 0} it must hold exactly that
+     * many. Never allocates more than {@code cap}, whatever the entry's headers claim.
+     */
+    private static byte[] entry(ZipFile zip, Path path, String name, long expected, long cap) throws IOException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new ModelFileException(path + ": entry " + name + " is missing (truncated file?)");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(cap, 1 << 16));
         byte[] buf = new byte[1 << 16];
         long total = 0;
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            total += n;
-            if (total > MAX_ENTRY_BYTES) {
-                throw new ModelFileException(path + ": entry " + entry + " is larger than " + MAX_ENTRY_BYTES + " bytes");
+        try (InputStream in = zip.getInputStream(e)) {
+            int n;
+            while ((n = in.read(buf, 0, (int) Math.min(buf.length, cap + 1 - total))) > 0) {
+                total += n;
+                if (total > cap) {
+                    throw new ModelFileException(path + ": entry " + name + " holds more than "
+                            + (expected >= 0 ? "the " + expected + " bytes the manifest lists" : cap + " bytes")
+                            + " (the file is corrupted)");
+                }
+                out.write(buf, 0, n);
             }
-            out.write(buf, 0, n);
+        } catch (ZipException | java.io.EOFException ex) {
+            throw new ModelFileException(path + ": entry " + name + " cannot be inflated (the file is corrupted or truncated: "
+                    + ex.getMessage() + ")", ex);
+        }
+        if (expected >= 0 && total != expected) {
+            throw new ModelFileException(path + ": entry " + name + " holds " + total + " bytes but the manifest lists "
+                    + expected + " (the file is corrupted)");
         }
         return out.toByteArray();
+    }
+
+    private static long count(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        return n;
     }
 
     private static JsonNode parseJson(byte[] data, Path path, String entry) throws ModelFileException {
@@ -235,7 +434,8 @@ public final class ModelFile {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage();
+        String m = t instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : t.getMessage();
+        return m != null ? m : t.getClass().getSimpleName();
     }
 
     private static String sha256(byte[] data) {

@@ -2,13 +2,20 @@ package org.eqflow.core.io;
 
 import java.io.IOException;
 
-/** A model file that is missing, truncated, corrupted or from an incompatible version. */
+/**
+ * A model file that is missing, truncated, corrupted, hostile or from an incompatible version. The
+ * message is always one line that names the file.
+ */
 public final class ModelFileException extends IOException {
     public ModelFileException(String message) {
-        super(message);
+        super(oneLine(message));
     }
 
     public ModelFileException(String message, Throwable cause) {
-        super(message, cause);
+        super(oneLine(message), cause);
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? null : message.replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 }

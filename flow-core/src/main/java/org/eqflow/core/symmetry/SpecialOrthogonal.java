@@ -18,6 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The paper's so(2) generator {@code q1 p2 − q2 p1} is {@code −g_12}: same square, opposite sign.
  */
 public final class SpecialOrthogonal implements Symmetry {
+    /** The most values all generator matrices together may hold (128 MB in double precision). */
+    public static final long MAX_GENERATOR_VALUES = 1L << 24;
+
     private final int dimension;
     private final int[] subset;
     private final List<Generator> generators;
@@ -43,9 +46,15 @@ public final class SpecialOrthogonal implements Symmetry {
             }
             seen[i] = true;
         }
+        int k = subset.length;
+        long values = (long) k * (k - 1) / 2 * dimension * dimension;
+        if (values > MAX_GENERATOR_VALUES) {
+            throw new IllegalArgumentException("so(" + k + ") on data of dimension " + dimension + " has " + (long) k * (k - 1) / 2
+                    + " generators stored as dense " + dimension + "x" + dimension + " matrices (" + values
+                    + " values, more than " + MAX_GENERATOR_VALUES + "); rotate a smaller subset, e.g. so3:0,1,2");
+        }
         this.dimension = dimension;
         this.subset = subset.clone();
-        int k = subset.length;
         List<Generator> gens = new ArrayList<>();
         for (int a = 0; a < k; a++) {
             for (int b = a + 1; b < k; b++) {

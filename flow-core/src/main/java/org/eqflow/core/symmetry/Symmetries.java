@@ -119,12 +119,37 @@ public final class Symmetries {
         return new GeneratorSet(List.of(g));
     }
 
+    /**
+     * The fully qualified class names that the {@code class:} specs among {@code specs} would construct,
+     * read without loading anything (a model loader checks them against its allow-list first).
+     */
+    public static List<String> classNames(List<String> specs) {
+        List<String> names = new ArrayList<>();
+        for (String spec : specs) {
+            String s = spec.trim();
+            if (s.toLowerCase(Locale.ROOT).startsWith("class:")) {
+                String rest = s.substring("class:".length()).trim();
+                int colon = rest.indexOf(':');
+                names.add((colon < 0 ? rest : rest.substring(0, colon)).trim());
+            }
+        }
+        return names;
+    }
+
     private static Symmetry instantiate(String className, String args, int dimension) {
         Object o;
         try {
-            Class<?> c = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+            // Load without initialising, and check the type before any static initialiser or constructor runs.
+            Class<?> c = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
+            if (!Generator.class.isAssignableFrom(c) && !Symmetry.class.isAssignableFrom(c)) {
+                throw new IllegalArgumentException("symmetry class '" + className + "' implements neither "
+                        + Generator.class.getName() + " nor " + Symmetry.class.getName() + "; nothing was constructed");
+            }
             o = args != null ? c.getConstructor(int.class, String.class).newInstance(dimension, args) : newInstance(c, dimension);
-        } catch (ClassNotFoundException e) {
+        } catch (ExceptionInInitializerError e) {
+            throw new IllegalArgumentException("symmetry class '" + className + "' failed to initialise: "
+                    + e.getCause(), e);
+        } catch (ClassNotFoundException | LinkageError e) {
             throw new IllegalArgumentException("symmetry class '" + className
                     + "' is not on the class path: add the jar that defines it", e);
         } catch (java.lang.reflect.InvocationTargetException e) {

@@ -1,0 +1,74 @@
+package org.eqflow.core.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/** Reads a model file's entries and writes them back with a manifest that matches: a "resealed" file. */
+final class ModelZips {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelZips() {
+    }
+
+    /** The entries of a zip, in order. */
+    static Map<String, byte[]> entries(byte[] zip) throws IOException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        try (ZipInputStream in = new ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+            ZipEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                out.put(e.getName(), in.readAllBytes());
+            }
+        }
+        return out;
+    }
+
+    /** A zip of {@code entries} (manifest.json excluded) under a fresh manifest listing all of them. */
+    static byte[] reseal(Map<String, byte[]> entries) throws IOException {
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("format", "eqflow-model");
+        manifest.put("formatVersion", ModelFile.FORMAT_VERSION);
+        ObjectNode list = manifest.putObject("entries");
+        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+            if (!e.getKey().equals("manifest.json")) {
+                list.putObject(e.getKey()).put("size", e.getValue().length).put("sha256", sha256(e.getValue()));
+            }
+        }
+        Map<String, byte[]> all = new LinkedHashMap<>();
+        all.put("manifest.json", JSON.writeValueAsBytes(manifest));
+        entries.forEach((k, v) -> {
+            if (!k.equals("manifest.json")) {
+                all.put(k, v);
+            }
+        });
+        return zip(all);
+    }
+
+    static byte[] zip(Map<String, byte[]> entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
