@@ -17,32 +17,36 @@ final class AdamUpdate {
     static final double BETA2 = 0.999;
     static final double EPSILON = 1e-8;
 
-    private double[] theta = new double[0];
-    private double[] state = new double[0];
+    private final java.util.Map<INDArray, double[][]> staged = new java.util.IdentityHashMap<>();
     private final HostArrays host = new HostArrays();
 
     /**
-     * @param param     the parameter, c-ordered, FLOAT or DOUBLE, updated in place
-     * @param stateView its state {@code [1, 2n]} of the same type, updated in place
+     * Computes the update of one parameter into a staging buffer without touching it.
+     *
+     * @param param     the parameter, c-ordered, FLOAT or DOUBLE
+     * @param stateView its state {@code [1, 2n]} of the same type
      * @param grad      the gradient, {@code n} values in the parameter's order
      * @param scale     factor applied to the gradient first (clipping)
      * @param t         the iteration, from 0
+     * @return whether every updated weight and moment is finite
      */
-    void apply(INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
+    boolean stage(INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
         int n = grad.length;
         if (param.length() != n || stateView.length() != 2L * n) {
             throw new IllegalArgumentException("Adam: parameter of " + param.length() + " values, state of "
                     + stateView.length() + ", gradient of " + n);
         }
-        if (theta.length < n) {  // grow-only scratch, reused across parameters and steps
-            theta = new double[n];
-            state = new double[2 * n];
+        double[][] buf = staged.get(param);
+        if (buf == null || buf[0].length != n) {  // one buffer per parameter, reused across steps
+            buf = new double[][] {new double[n], new double[2 * n]};
+            staged.put(param, buf);
         }
-        host.read(param, theta);
-        host.read(stateView, state);
+        double[] th = buf[0];
+        double[] st = buf[1];
+        host.read(param, th);
+        host.read(stateView, st);
         double alpha = learningRate * Math.sqrt(1 - Math.pow(BETA2, t + 1)) / (1 - Math.pow(BETA1, t + 1));
-        double[] th = theta;
-        double[] st = state;
+        boolean finite = Double.isFinite(alpha);
         for (int i = 0; i < n; i++) {
             double g = grad[i] * scale;
             double m = BETA1 * st[i] + (1 - BETA1) * g;
@@ -50,8 +54,21 @@ final class AdamUpdate {
             st[i] = m;
             st[n + i] = v;
             th[i] -= alpha * m / (Math.sqrt(v) + EPSILON);
+            finite &= Double.isFinite(th[i]) && Double.isFinite(v);
         }
-        host.write(param, th);
-        host.write(stateView, st);
+        return finite;
+    }
+
+    /** Writes a staged update into its parameter and state (after every parameter's stage was finite). */
+    void commit(INDArray param, INDArray stateView) {
+        double[][] buf = staged.get(param);
+        host.write(param, buf[0]);
+        host.write(stateView, buf[1]);
+    }
+
+    /** Stages and commits at once (one parameter; tests). */
+    void apply(INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
+        stage(param, stateView, grad, scale, learningRate, t);
+        commit(param, stateView);
     }
 }

@@ -44,7 +44,7 @@ public final class EquivariantHamiltonianFlow {
     /** Set this system property to {@code false} to train every model through the SameDiff graph. */
     public static final String FUSED_PROPERTY = "eqflow.fused";
 
-    private final FlowConfig config;
+    private FlowConfig config;
     private final SameDiff sd;
     private final FlowParts parts;
     private final DataType dataType;
@@ -199,28 +199,43 @@ public final class EquivariantHamiltonianFlow {
         }
         double gradNorm = Math.sqrt(sq);
         iteration++;
-        if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+        boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);
+        double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / gradNorm : 1.0;
+        if (finite) {
+            // Stage every update first: the weights and moments are kept only if all of them stay finite.
+            for (String name : parameterNames) {
+                finite &= adam.stage(sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip,
+                        learningRate * learningRateScale, t);
+            }
+        }
+        if (!finite) {
             consecutiveSkips++;
             learningRate /= 2;
             if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
-                throw new TrainingDivergedException("training diverged: the loss or its gradient was not finite "
-                        + consecutiveSkips + " steps in a row (last at iteration " + t + ", learning rate now "
-                        + learningRate + "); resume from the last checkpoint with a lower learning rate "
-                        + "or gradient clipping");
+                throw new TrainingDivergedException("training diverged: the loss, its gradient or the updated weights were "
+                        + "not finite " + consecutiveSkips + " steps in a row (last at iteration " + t + ", learning rate now "
+                        + learningRate + "); resume from the last checkpoint with a lower --lr or with --clip-norm");
             }
             return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, true, learningRate);
         }
         consecutiveSkips = 0;
-        double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / gradNorm : 1.0;
         for (String name : parameterNames) {
-            adam.apply(sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip,
-                    learningRate * learningRateScale, t);
+            adam.commit(sd.getVariable(name).getArr(), optimizerState.get(name));
         }
         if (softConstraint()) {
             multipliers.update(constraints);
         }
         return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, false,
                 learningRate * learningRateScale);
+    }
+
+    /**
+     * Continues with another learning rate and clipping threshold (a resume that asks for them): the
+     * configuration records the new values, the optimiser's moments are kept.
+     */
+    public void overrideTraining(double learningRate, double clipNorm) {
+        this.config = config.toBuilder().learningRate(learningRate).clipNorm(clipNorm).build();
+        this.learningRate = learningRate;
     }
 
     /** Gradients of the loss at a batch, with the noise of the given iteration (for checks and the DL4J parity test). */
@@ -318,8 +333,42 @@ public final class EquivariantHamiltonianFlow {
 
     // ---------------------------------------------------------------- evaluation
 
-    /** A single-sample ELBO for each point (data units), shape {@code [n]}. */
+    /**
+     * A single-sample ELBO for each point (data units), shape {@code [n]}; non-finite float32 values are
+     * computed again in float64, as in {@link #logDensity}.
+     */
     public double[] elbo(INDArray x, long seed) {
+        double[] w = elboInOwnPrecision(x, seed);
+        if (dataType == DataType.FLOAT && java.util.Arrays.stream(w).anyMatch(v -> !Double.isFinite(v))) {
+            double[] wide = float64Twin().elboInOwnPrecision(x.castTo(DataType.DOUBLE), seed);
+            for (int i = 0; i < w.length; i++) {
+                if (!Double.isFinite(w[i])) {
+                    w[i] = wide[i];
+                }
+            }
+        }
+        if (java.util.Arrays.stream(w).anyMatch(v -> !Double.isFinite(v))) {
+            Iwae.Estimate[] one = new Iwae.Estimate[w.length];
+            for (int i = 0; i < w.length; i++) {
+                one[i] = new Iwae.Estimate(w[i], Double.NaN);
+            }
+            one = withBaseProposal(one, x, 1, seed);
+            for (int i = 0; i < w.length; i++) {
+                w[i] = one[i].logDensity();
+            }
+        }
+        return w;
+    }
+
+    /** The same model in float64, same weights and state (far-point estimates). */
+    private EquivariantHamiltonianFlow float64Twin() {
+        ModelState s = state();
+        FlowConfig wide = config.toBuilder().precision(FlowConfig.Precision.FLOAT64).build();
+        return restore(new ModelState(wide, s.parameters(), s.optimizer(), s.iteration(), s.learningRate(),
+                s.consecutiveSkips(), s.multipliers(), s.multiplierAverages()));
+    }
+
+    private double[] elboInOwnPrecision(INDArray x, long seed) {
         INDArray q = toModelSpace(x);
         INDArray noise = Noise.gaussian(Noise.stream(seed, 0, Noise.Purpose.EVALUATION), q.rows(), config.dimension(), dataType);
         double[] w = logWeights(q, noise);
@@ -333,8 +382,79 @@ public final class EquivariantHamiltonianFlow {
     /**
      * The IWAE estimate of {@code log p(x)} for each row (data units) with {@code m} importance samples,
      * and its Monte Carlo standard error. Seeded: the same call gives the same numbers.
+     *
+     * <p>Far from the data a float32 model's activations can overflow (an encoder scale {@code exp(log σ)}
+     * or a squared norm beyond 3.4e38); rows whose float32 estimate is not finite are estimated again by
+     * a float64 twin of the model with the same weights, so far points get large negative finite values.
+     * Where even that has no finite importance weight (the encoder's scale overflows far from the data),
+     * the momentum proposal falls back to {@code N(0, I)} (see {@link #withBaseProposal}). Only a point
+     * beyond double precision (|x| above about 1e150) gives a non-finite estimate.
      */
     public Iwae.Estimate[] logDensity(INDArray x, int m, long seed) {
+        Iwae.Estimate[] out = logDensityInOwnPrecision(x, m, seed);
+        if (dataType != DataType.FLOAT) {
+            return withBaseProposal(out, x, m, seed);
+        }
+        List<Integer> bad = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            if (!Double.isFinite(out[i].logDensity())) {
+                bad.add(i);
+            }
+        }
+        if (!bad.isEmpty()) {
+            EquivariantHamiltonianFlow twin = float64Twin();
+            INDArray rows = Nd4j.create(DataType.DOUBLE, bad.size(), config.dimension());
+            for (int k = 0; k < bad.size(); k++) {
+                rows.putRow(k, x.getRow(bad.get(k)).castTo(DataType.DOUBLE));
+            }
+            Iwae.Estimate[] redo = twin.logDensityInOwnPrecision(rows, m, seed);
+            for (int k = 0; k < bad.size(); k++) {
+                out[bad.get(k)] = redo[k];
+            }
+        }
+        return withBaseProposal(out, x, m, seed);
+    }
+
+    /**
+     * Far from the data the encoder's proposal can overflow (its scale {@code exp(log σ(q))} grows with
+     * {@code |q|}), leaving no finite importance weight. For such rows the estimate is made again, in
+     * float64, with the momentum drawn from {@code r(p) = N(0, I)} instead of {@code h(p|q)}: an importance
+     * sampler with any full-support proposal estimates the same {@code log p(q)} (IWAE's bound holds for
+     * every proposal), so the rows get the model's own density, only with more Monte Carlo noise.
+     */
+    private Iwae.Estimate[] withBaseProposal(Iwae.Estimate[] out, INDArray x, int m, long seed) {
+        List<Integer> bad = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            if (!Double.isFinite(out[i].logDensity())) {
+                bad.add(i);
+            }
+        }
+        if (bad.isEmpty()) {
+            return out;
+        }
+        EquivariantHamiltonianFlow wide = dataType == DataType.DOUBLE ? this : float64Twin();
+        int d = config.dimension();
+        double shift = config.logScaleJacobian();
+        for (int i : bad) {
+            INDArray q = Nd4j.tile(wide.toModelSpace(x.getRow(i).reshape(1, d).castTo(DataType.DOUBLE)), m, 1);
+            INDArray p = Noise.gaussian(Noise.stream(seed, i, Noise.Purpose.EVALUATION), m, d, DataType.DOUBLE);
+            double[] logJoint = wide.logJoint(q, p).castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
+            double[] pp = p.reshape(-1).toDoubleVector();
+            double[] w = new double[m];
+            for (int k = 0; k < m; k++) {
+                double sq = 0;
+                for (int j = 0; j < d; j++) {
+                    sq += pp[k * d + j] * pp[k * d + j];
+                }
+                w[k] = logJoint[k] + 0.5 * sq + 0.5 * d * Math.log(2 * Math.PI);
+            }
+            Iwae.Estimate e = Iwae.estimate(w);
+            out[i] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
+        }
+        return out;
+    }
+
+    private Iwae.Estimate[] logDensityInOwnPrecision(INDArray x, int m, long seed) {
         if (m < 1) {
             throw new IllegalArgumentException("the number of importance samples must be >= 1, got " + m);
         }

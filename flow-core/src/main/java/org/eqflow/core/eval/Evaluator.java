@@ -60,13 +60,30 @@ public final class Evaluator {
     }
 
     /** Adds a chunk of points (data units). Each chunk gets its own noise stream. */
+    private long rowsSeen;
+
+    /**
+     * Adds a chunk of points (data units).
+     *
+     * @throws IllegalStateException naming the row when an estimate is not finite (nothing of the chunk is added)
+     */
     public void add(INDArray x) {
         long chunkSeed = seed + 1_000_003L * chunks++;
         int n = (int) x.rows();
-        for (double v : model.elbo(x, chunkSeed)) {
+        double[] elbos = model.elbo(x, chunkSeed);
+        Iwae.Estimate[] est = model.logDensity(x, samples, chunkSeed);
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(elbos[i]) || !Double.isFinite(est[i].logDensity())) {
+                throw new IllegalStateException("data row " + (rowsSeen + i + 1) + ": the log-density estimate is not finite ("
+                        + (Double.isFinite(est[i].logDensity()) ? "ELBO " + elbos[i] : "IWAE " + est[i].logDensity())
+                        + "): the point lies beyond the range the model can score even in double precision; "
+                        + "nothing was reported");
+            }
+        }
+        rowsSeen += n;
+        for (double v : elbos) {
             elbo.add(v);
         }
-        Iwae.Estimate[] est = model.logDensity(x, samples, chunkSeed);
         for (int i = 0; i < n; i++) {
             iwae.add(est[i].logDensity());
             double se = est[i].standardError();

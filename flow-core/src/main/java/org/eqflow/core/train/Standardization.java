@@ -12,26 +12,44 @@ import java.util.List;
  */
 public record Standardization(List<Double> centre, double scale) {
 
-    /** Fits centre and scale to points (rows). */
+    /**
+     * Fits centre and scale to points (rows). The sums run on the points divided by their largest
+     * magnitude, so data near ±1e308 neither overflows nor silently loses its scale; a spread beyond
+     * double precision is refused.
+     *
+     * @throws IllegalArgumentException when the spread of the data overflows double precision
+     */
     public static Standardization fit(double[][] x) {
         int d = x[0].length;
+        double m = 0;
+        for (double[] row : x) {
+            for (double v : row) {
+                m = Math.max(m, Math.abs(v));
+            }
+        }
+        double unit = m > 0 ? m : 1.0;
         double[] c = new double[d];
         for (double[] row : x) {
             for (int j = 0; j < d; j++) {
-                c[j] += row[j] / x.length;
+                c[j] += row[j] / unit / x.length;
             }
         }
         double ss = 0;
         for (double[] row : x) {
             for (int j = 0; j < d; j++) {
-                ss += (row[j] - c[j]) * (row[j] - c[j]);
+                double dev = row[j] / unit - c[j];
+                ss += dev * dev;
             }
         }
-        double scale = Math.sqrt(ss / x.length / d);
+        double scale = unit * Math.sqrt(ss / x.length / d);
+        if (!Double.isFinite(scale)) {
+            throw new IllegalArgumentException("the training data's spread overflows double precision (values up to "
+                    + m + "); rescale the data, or train with --no-standardize");
+        }
         List<Double> centre = new ArrayList<>();
         for (double v : c) {
-            centre.add(v);
+            centre.add(v * unit);
         }
-        return new Standardization(centre, scale > 0 && Double.isFinite(scale) ? scale : 1.0);
+        return new Standardization(centre, scale > 0 ? scale : 1.0);
     }
 }

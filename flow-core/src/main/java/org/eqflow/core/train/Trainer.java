@@ -65,11 +65,22 @@ public final class Trainer {
     /** Continues from the checkpoint in {@code checkpointDir}: model and early-stopping state as saved. */
     public static Trainer resume(Path checkpointDir, DataSource data, INDArray validation, TrainingOptions options,
                                  List<TrainingListener> listeners) throws IOException {
+        return resume(checkpointDir, data, validation, options, listeners, org.eqflow.core.io.LoadOptions.defaults());
+    }
+
+    /** The checkpoint file in a checkpoint directory. */
+    public static Path checkpointFile(Path checkpointDir) {
+        return checkpointDir.resolve(CHECKPOINT_FILE);
+    }
+
+    /** {@link #resume(Path, DataSource, INDArray, TrainingOptions, List)}, letting the checkpoint construct the allowed classes. */
+    public static Trainer resume(Path checkpointDir, DataSource data, INDArray validation, TrainingOptions options,
+                                 List<TrainingListener> listeners, org.eqflow.core.io.LoadOptions load) throws IOException {
         Path file = checkpointDir.resolve(CHECKPOINT_FILE);
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "no checkpoint to resume from");
         }
-        ModelFile.Loaded loaded = ModelFile.loadWithExtras(file);
+        ModelFile.Loaded loaded = ModelFile.loadWithExtras(file, load);
         Trainer t = new Trainer(loaded.model(), data, validation, options, listeners);
         byte[] saved = loaded.extras().get(STATE_ENTRY);
         if (saved == null) {

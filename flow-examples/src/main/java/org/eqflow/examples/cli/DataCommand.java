@@ -27,7 +27,10 @@ final class DataCommand implements Callable<Integer> {
     @Option(names = "--entropy", description = "print the entropy to stderr")
     boolean entropy;
 
-    @Option(names = "--out", paramLabel = "OUT.csv", required = true)
+    /** The points are drawn into memory at once: 10⁷ rows of a few coordinates is a few hundred MB. */
+    static final int MAX_N = 10_000_000;
+
+    @Option(names = "--out", paramLabel = "OUT.csv", required = true, description = "where the points go; - for standard output")
     Path out;
 
     @CommandLine.Spec
@@ -35,12 +38,13 @@ final class DataCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (n < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 1");
+        if (n < 1 || n > MAX_N) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + " (the points are held in "
+                    + "memory), got " + n);
         }
         Target t = Targets.parse(target);
         double[][] x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
-        Output.atomically(out, w -> {
+        Output.write(out, spec.commandLine(), w -> {
             StringBuilder b = new StringBuilder(Output.pointsHeader(t.dimension()));
             for (double[] row : x) {
                 for (int j = 0; j < row.length; j++) {

@@ -29,12 +29,42 @@ public final class Eqflow implements Runnable {
 
     public static void main(String[] args) {
         Threads.useSingleThread();
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        // Standard output without PrintStream's silent error flag, so a failed write (disk full) is seen.
+        cl.setOut(new PrintWriter(new java.io.BufferedWriter(new java.io.OutputStreamWriter(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), java.nio.charset.StandardCharsets.UTF_8))));
+        System.exit(execute(cl, args));
+    }
+
+    /**
+     * Runs a command line; an {@link Error} (out of memory, a missing native library) also ends in one
+     * line and exit code 1, never a stack trace.
+     */
+    public static int execute(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            return fail(cl, "out of memory (" + e.getMessage() + "): the input or an option asks for more than this JVM has; "
+                    + "use a smaller --batch, -n or --samples, or a larger heap (EQFLOW_JAVA_OPTS=-Xmx16g)");
+        } catch (StackOverflowError e) {
+            return fail(cl, "stack overflow: the input is nested too deeply");
+        } catch (Error e) {
+            return fail(cl, e.getClass().getSimpleName() + ": " + oneLine(e) + " (an internal or environment fault; "
+                    + "please report it with the command that caused it)");
+        }
+    }
+
+    private static int fail(CommandLine cl, String message) {
+        PrintWriter err = cl.getErr();
+        err.println("eqflow: error: " + message.replace('\n', ' '));
+        err.flush();
+        return 1;
     }
 
     /** The configured command line, with one-line error handling; tests call this with their own streams. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Eqflow());
+        StrictNumbers.register(cl);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             err.println("eqflow: error: " + oneLine(ex));

@@ -3,7 +3,6 @@ package org.eqflow.examples.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.eqflow.core.EquivariantHamiltonianFlow;
-import org.eqflow.core.io.ModelFile;
 import org.eqflow.examples.io.CsvException;
 import org.eqflow.examples.io.CsvPoints;
 import picocli.CommandLine.Option;
@@ -25,15 +24,21 @@ final class EstimateOptions {
     @picocli.CommandLine.Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @picocli.CommandLine.Mixin
+    AllowClassOption allow = new AllowClassOption();
+
+    /** The most importance samples per point. */
+    static final int MAX_SAMPLES = 1 << 16;
+
     /**
      * Checks the options, loads the model and validates the whole data file against it (nothing is
      * computed or written for a bad file).
      */
     EquivariantHamiltonianFlow load(picocli.CommandLine cl) throws IOException {
-        if (samples < 1) {
-            throw new picocli.CommandLine.ParameterException(cl, "--samples must be >= 1");
+        if (samples < 1 || samples > MAX_SAMPLES) {
+            throw new picocli.CommandLine.ParameterException(cl, "--samples must be in 1.." + MAX_SAMPLES + ", got " + samples);
         }
-        EquivariantHamiltonianFlow flow = ModelFile.load(model);
+        EquivariantHamiltonianFlow flow = allow.load(model);
         CsvPoints.Info info = CsvPoints.validate(data);
         if (info.dimension() != flow.config().dimension()) {
             throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "

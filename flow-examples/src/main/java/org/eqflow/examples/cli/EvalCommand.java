@@ -52,8 +52,8 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator evaluator = new Evaluator(flow, in.samples, in.seed, sym, t);
         CsvPoints.stream(in.data, CHUNK, rows -> evaluator.add(Nd4j.create(rows)));
         EvaluationReport report = evaluator.report();
-        spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-        spec.commandLine().getOut().flush();
+        String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
+        Output.toStandardOutput(spec.commandLine().getOut(), w -> w.write(json + "\n"));
         return 0;
     }
 }

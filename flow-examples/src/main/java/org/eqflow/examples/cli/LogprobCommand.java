@@ -1,6 +1,5 @@
 package org.eqflow.examples.cli;
 
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Path;
@@ -27,7 +26,11 @@ final class LogprobCommand implements Callable<Integer> {
     @Option(names = "--with-error", description = "add a second column: the Monte Carlo standard error of the estimate")
     boolean withError;
 
-    @Option(names = "--out", paramLabel = "OUT.csv", description = "write here instead of standard output")
+    @Option(names = "--allow-nonfinite", description = "write NaN for a point whose estimate is not finite (beyond double "
+            + "precision) and go on; the count goes to stderr. Without it such a point ends the command with an error")
+    boolean allowNonfinite;
+
+    @Option(names = "--out", paramLabel = "OUT.csv", description = "write here instead of standard output (- for standard output)")
     Path out;
 
     @CommandLine.Spec
@@ -35,24 +38,39 @@ final class LogprobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (withError && in.samples < 2) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--with-error needs --samples >= 2 (one sample has no spread)");
+        }
         EquivariantHamiltonianFlow flow = in.load(spec.commandLine());
-        if (out != null) {
-            Output.atomically(out, w -> write(w, flow));
-        } else {
-            PrintWriter w = spec.commandLine().getOut();
-            write(w, flow);
-            w.flush();
+        long[] nonFinite = {0};
+        Output.write(out, spec.commandLine(), w -> write(w, flow, nonFinite));
+        if (nonFinite[0] > 0) {
+            spec.commandLine().getErr().println("eqflow: warning: " + nonFinite[0] + " rows of " + in.data
+                    + " had no finite log-density estimate; written as NaN");
+            spec.commandLine().getErr().flush();
         }
         return 0;
     }
 
-    private void write(Writer w, EquivariantHamiltonianFlow flow) throws java.io.IOException {
+    private void write(Writer w, EquivariantHamiltonianFlow flow, long[] nonFinite) throws java.io.IOException {
         long[] chunk = {0};
+        long[] row = {0};
         try {
             CsvPoints.stream(in.data, CHUNK, rows -> {
                 Iwae.Estimate[] est = flow.logDensity(Nd4j.create(rows), in.samples, in.seed + 7919L * chunk[0]++);
                 try {
                     for (Iwae.Estimate e : est) {
+                        row[0]++;
+                        if (!Double.isFinite(e.logDensity())) {
+                            if (!allowNonfinite) {
+                                throw new IllegalStateException(in.data + ": data row " + row[0] + ": the log-density estimate is "
+                                        + "not finite (the point lies beyond double precision for this model); "
+                                        + "pass --allow-nonfinite to write NaN for such rows and go on");
+                            }
+                            nonFinite[0]++;
+                            w.write(withError ? "NaN,NaN\n" : "NaN\n");
+                            continue;
+                        }
                         w.write(Double.toString(e.logDensity()));
                         if (withError) {
                             w.write(',');
@@ -60,6 +78,7 @@ final class LogprobCommand implements Callable<Integer> {
                         }
                         w.write('\n');
                     }
+                    w.flush();
                 } catch (java.io.IOException e) {
                     throw new UncheckedIOException(e);
                 }

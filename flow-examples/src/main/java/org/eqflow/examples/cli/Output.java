@@ -7,7 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.eqflow.core.io.AtomicFiles;
 
-/** Writes a text result file atomically ({@link AtomicFiles}): a failed run leaves the old file intact. */
+/**
+ * Writes a text result: to a file atomically ({@link AtomicFiles}: a failed run leaves the old file intact,
+ * a device or FIFO is written as a stream), or to standard output for no target or {@code -}. Every write
+ * is checked: a failure (disk full, closed pipe) ends the command with one line naming the target,
+ * never a silently cut result.
+ */
 final class Output {
     private Output() {
     }
@@ -23,6 +28,40 @@ final class Output {
             h.append(j == 0 ? "" : ",").append('x').append(j);
         }
         return h.append('\n').toString();
+    }
+
+    /** Writes {@code body} to {@code target}, or to the command's standard output when it is null or {@code -}. */
+    static void write(Path target, picocli.CommandLine cl, Body body) throws IOException {
+        if (target == null || target.toString().equals("-")) {
+            toStandardOutput(cl.getOut(), body);
+        } else {
+            atomically(target, body);
+        }
+    }
+
+    /** Writes to standard output, checking for errors at every flush (a {@link java.io.PrintWriter} hides them). */
+    static void toStandardOutput(java.io.PrintWriter out, Body body) throws IOException {
+        Writer checked = new Writer() {
+            @Override
+            public void write(char[] buf, int off, int len) throws IOException {
+                out.write(buf, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                if (out.checkError()) {
+                    throw new IOException("standard output: the write failed (disk full, or the reader closed the pipe); "
+                            + "the output is incomplete");
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+        body.write(checked);
+        checked.flush();
     }
 
     static void atomically(Path target, Body body) throws IOException {

@@ -23,7 +23,13 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
     long seed;
 
-    @Option(names = "--out", paramLabel = "OUT.csv", required = true)
+    /** Samples are streamed; the bound only keeps a typo from running for days. */
+    static final long MAX_N = 1_000_000_000L;
+
+    @CommandLine.Mixin
+    AllowClassOption allow = new AllowClassOption();
+
+    @Option(names = "--out", paramLabel = "OUT.csv", required = true, description = "where the samples go; - for standard output")
     Path out;
 
     @CommandLine.Spec
@@ -31,12 +37,12 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (n < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 1");
+        if (n < 1 || n > MAX_N) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + ", got " + n);
         }
-        EquivariantHamiltonianFlow flow = org.eqflow.core.io.ModelFile.load(model);
+        EquivariantHamiltonianFlow flow = allow.load(model);
         int d = flow.config().dimension();
-        Output.atomically(out, w -> {
+        Output.write(out, spec.commandLine(), w -> {
             w.write(Output.pointsHeader(d));
             long chunk = 0;
             for (long done = 0; done < n; done += CHUNK, chunk++) {

@@ -10,6 +10,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
+import org.eqflow.core.ModelState;
+import org.eqflow.core.io.AtomicFiles;
+import org.eqflow.core.io.ModelFile;
+import org.eqflow.core.io.OutputLock;
 import org.eqflow.core.Noise;
 import org.eqflow.core.eval.EvaluationReport;
 import org.eqflow.core.eval.Evaluator;
@@ -119,10 +123,42 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Mixin
+    AllowClassOption allow = new AllowClassOption();
+
+    /** The most points per update (a batch of this size already takes hundreds of MB of activations). */
+    static final int MAX_BATCH = 1 << 16;
+
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out) && !force && resume == null) {
+        if (batch < 1 || batch > MAX_BATCH) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be in 1.." + MAX_BATCH + ", got " + batch);
+        }
+        if (samples < 1 || samples > EstimateOptions.MAX_SAMPLES) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--samples must be in 1.." + EstimateOptions.MAX_SAMPLES
+                    + ", got " + samples);
+        }
+        // One run per output: a second run writing the same model is refused instead of silently losing one.
+        try (OutputLock lock = AtomicFiles.isStream(out) ? null : OutputLock.acquire(out)) {
+            return train();
+        }
+    }
+
+    private Integer train() throws Exception {
+        if (Files.isRegularFile(AtomicFiles.resolve(out)) && !force && resume == null) {
             throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
+        }
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        ModelState checkpoint = null;
+        if (resume != null) {
+            // The seed orders the data and draws all noise: an exact resume needs the checkpoint's own.
+            checkpoint = ModelFile.read(Trainer.checkpointFile(resume), allow.options());
+            long saved = checkpoint.config().seed();
+            if (given.hasMatchedOption("--seed") && seed != saved) {
+                throw new IllegalArgumentException("--seed " + seed + " differs from the checkpoint's seed " + saved
+                        + ": a resume continues the same run; drop --seed (or start a new run without --resume)");
+            }
+            seed = saved;
         }
         if (trainSize != null && source.target == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--train-size needs --target");
@@ -140,6 +176,7 @@ final class TrainCommand implements Callable<Integer> {
         int d = points != null ? points[0].length : target.get().dimension();
         DataSource data = points != null ? new FiniteData(points, seed) : new TargetData(target.get(), seed);
         INDArray val = validation == null ? null : readChecked(validation, d);
+        INDArray testPoints = test == null ? null : readChecked(test, d);
         Path ckptDir = checkpointDir != null ? checkpointDir
                 : out.toAbsolutePath().resolveSibling(out.getFileName() + ".checkpoints");
         TrainingOptions opts = TrainingOptions.builder().iterations(iterations).batchSize(batch).validateEvery(validateEvery)
@@ -150,8 +187,15 @@ final class TrainCommand implements Callable<Integer> {
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
         if (resume != null) {
-            trainer = Trainer.resume(resume, data, val, opts, List.of());
+            trainer = Trainer.resume(resume, data, val, opts, List.of(), allow.options());
             flow = trainer.model();
+            if (given.hasMatchedOption("--lr") || given.hasMatchedOption("--clip-norm")) {
+                double lr = given.hasMatchedOption("--lr") ? model.lr : flow.learningRate();
+                double clip = given.hasMatchedOption("--clip-norm") ? model.clipNorm : flow.config().clipNorm();
+                LOG.info("resuming with learning rate {} and clip norm {} (the checkpoint had {} and {})", lr, clip,
+                        flow.learningRate(), flow.config().clipNorm());
+                flow.overrideTraining(lr, clip);
+            }
             if (flow.config().dimension() != d) {
                 throw new IllegalArgumentException("the checkpoint's model has dimension " + flow.config().dimension()
                         + " but the training data has dimension " + d);
@@ -180,11 +224,10 @@ final class TrainCommand implements Callable<Integer> {
         LOG.info("model saved to {}{}", out, val != null ? " (best validation log p " + result.bestValidation()
                 + " at iteration " + result.bestIteration() + ")" : "");
         if (test != null) {
-            EquivariantHamiltonianFlow best = val != null ? threads.apply(org.eqflow.core.io.ModelFile.load(out)) : flow;
-            INDArray testPoints = readChecked(test, d);
+            EquivariantHamiltonianFlow best = val != null ? threads.apply(ModelFile.load(out, allow.options())) : flow;
             EvaluationReport report = Evaluator.evaluate(best, testPoints, samples, seed, Optional.empty(), target);
-            spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-            spec.commandLine().getOut().flush();
+            String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
+            Output.toStandardOutput(spec.commandLine().getOut(), w -> w.write(json + "\n"));
         }
         return 0;
     }

@@ -19,7 +19,8 @@ import org.datavec.api.writable.Writable;
  * <p>Accepted: a header row (the first row is a header only if none of its cells parses as a number),
  * CRLF line ends, spaces around cells, a UTF-8 byte-order mark, trailing blank lines. Rejected, with
  * {@code file:line:column: what} (1-based): an empty file, a header without data, a non-numeric cell,
- * NaN or ±Inf, rows of different lengths, a blank line inside the data.
+ * NaN or ±Inf, Java-only number forms ({@code 1f}, {@code 0x1p3}), a line over {@link #MAX_LINE_CHARS} characters,
+ * a quoted field running past its line, rows of different lengths, a blank line inside the data.
  *
  * <p>{@link #validate} makes one streaming pass and keeps nothing; {@link #stream} then delivers the rows
  * in chunks, so arbitrarily large files are processed in bounded memory.
@@ -35,8 +36,14 @@ public final class CsvPoints {
     public record Info(int dimension, long rows, boolean header) {
     }
 
+    /** The longest line accepted (characters): a point of 4,096 coordinates at 25 characters each fits. */
+    public static final int MAX_LINE_CHARS = 1 << 20;
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
     /** Checks the whole file; throws {@link CsvException} at the first problem. */
     public static Info validate(Path file) throws IOException {
+        checkLines(file);
         int[] dim = {-1};
         long[] rows = {0};
         boolean header = scan(file, (line, values) -> {
@@ -76,15 +83,62 @@ public final class CsvPoints {
         }
     }
 
+    /**
+     * One byte-level pass before DataVec sees the file: refuses a line longer than {@link #MAX_LINE_CHARS}
+     * (DataVec would hold it whole in memory) and a quoted field that runs past its line (DataVec's error
+     * would name no line).
+     */
+    private static void checkLines(Path file) throws IOException {
+        requireFile(file);
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            long line = 1;
+            long length = 0;
+            long openQuote = -1;
+            int b;
+            while ((b = in.read()) >= 0) {
+                if (b == '\n') {
+                    if (openQuote >= 0) {
+                        throw new CsvException(file + ":" + line + ":" + openQuote + ": a quoted field runs past the end of "
+                                + "the line (fields spanning lines are not supported)");
+                    }
+                    line++;
+                    length = 0;
+                    continue;
+                }
+                length++;
+                if (b == '"') {
+                    openQuote = openQuote >= 0 ? -1 : length;
+                }
+                if (length > MAX_LINE_CHARS) {
+                    throw new CsvException(file + ":" + line + ": the line is longer than " + MAX_LINE_CHARS
+                            + " characters; is this a CSV file of points?");
+                }
+            }
+            if (openQuote >= 0) {
+                throw new CsvException(file + ":" + line + ":" + openQuote + ": a quoted field is not closed");
+            }
+        }
+    }
+
+    private static void requireFile(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new CsvException(file + " is a directory; give a CSV file of points");
+        }
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new CsvException(file + " is not a regular file (a FIFO or device?); give a CSV file of points");
+        }
+    }
+
     private interface RowSink {
         void row(int line, double[] values);
     }
 
     /** One pass over the file; returns whether it had a header. */
     private static boolean scan(Path file, RowSink sink) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "no such file");
-        }
+        requireFile(file);
         CSVRecordReader reader = new CSVRecordReader(0, ',');
         try {
             reader.initialize(new FileSplit(file.toFile()));
@@ -148,23 +202,23 @@ public final class CsvPoints {
 
     private static boolean noneNumeric(String[] cells) {
         for (String c : cells) {
-            try {
-                Double.parseDouble(c);
+            if (NUMBER.matcher(c).matches()) {
                 return false;
-            } catch (NumberFormatException e) {
-                // not a number: a header cell
             }
         }
         return true;
     }
 
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
     private static double parse(Path file, int line, int column, String cell) throws CsvException {
-        double v;
-        try {
-            v = Double.parseDouble(cell);
-        } catch (NumberFormatException e) {
-            throw new CsvException(file + ":" + line + ":" + column + ": '" + cell + "' is not a number");
+        if (!NUMBER.matcher(cell).matches()) {
+            throw new CsvException(file + ":" + line + ":" + column + ": '" + abbreviate(cell) + "' is not a "
+                    + (cell.matches("(?i)[+-]?(nan|inf|infinity)") ? "finite number" : "number (plain decimal or 1e-3 notation)"));
         }
+        double v = Double.parseDouble(cell);
         if (!Double.isFinite(v)) {
             throw new CsvException(file + ":" + line + ":" + column + ": '" + cell + "' is not a finite number");
         }
