@@ -46,6 +46,8 @@ final class AdamUpdate {
         host.read(param, th);
         host.read(stateView, st);
         double alpha = learningRate * Math.sqrt(1 - Math.pow(BETA2, t + 1)) / (1 - Math.pow(BETA1, t + 1));
+        // finite in the parameter's own precision: 1e300 is a double but not a float
+        double limit = param.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT ? Float.MAX_VALUE : Double.MAX_VALUE;
         boolean finite = Double.isFinite(alpha);
         for (int i = 0; i < n; i++) {
             double g = grad[i] * scale;
@@ -54,7 +56,7 @@ final class AdamUpdate {
             st[i] = m;
             st[n + i] = v;
             th[i] -= alpha * m / (Math.sqrt(v) + EPSILON);
-            finite &= Double.isFinite(th[i]) && Double.isFinite(v);
+            finite &= Math.abs(th[i]) <= limit && v <= limit;
         }
         return finite;
     }

@@ -41,6 +41,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class EquivariantHamiltonianFlow {
     private static final int MAX_ROWS_PER_PASS = 65_536;
     private static final int MAX_CONSECUTIVE_SKIPS = 3;
+    /** An IWAE standard error above this means the weights collapsed onto about one sample. */
+    private static final double COLLAPSED_STANDARD_ERROR = 0.9;
     /** Set this system property to {@code false} to train every model through the SameDiff graph. */
     public static final String FUSED_PROPERTY = "eqflow.fused";
 
@@ -416,16 +418,18 @@ public final class EquivariantHamiltonianFlow {
     }
 
     /**
-     * Far from the data the encoder's proposal can overflow (its scale {@code exp(log σ(q))} grows with
-     * {@code |q|}), leaving no finite importance weight. For such rows the estimate is made again, in
-     * float64, with the momentum drawn from {@code r(p) = N(0, I)} instead of {@code h(p|q)}: an importance
-     * sampler with any full-support proposal estimates the same {@code log p(q)} (IWAE's bound holds for
-     * every proposal), so the rows get the model's own density, only with more Monte Carlo noise.
+     * Far from the data the encoder's proposal fails: its scale {@code exp(log σ(q))} grows with {@code |q|}
+     * until the importance weights overflow or collapse onto one sample (standard error near 1, effective
+     * sample size near 1). Such rows are estimated again, in float64, with the defensive mixture proposal
+     * {@code r(p) = a·h(p|q) + (1−a)·N(0, I)} ({@code a = ½}; half the momenta drawn from each part) and
+     * balance-heuristic weights {@code π(T⁻¹(q,p)) / r(p)} (Hesterberg 1995; Owen & Zhou 2000): an
+     * importance sampler with any full-support proposal estimates the same {@code log p(q)}, and the
+     * {@code N(0, I)} part keeps the weights bounded where {@code h} is useless.
      */
     private Iwae.Estimate[] withBaseProposal(Iwae.Estimate[] out, INDArray x, int m, long seed) {
         List<Integer> bad = new ArrayList<>();
         for (int i = 0; i < out.length; i++) {
-            if (!Double.isFinite(out[i].logDensity())) {
+            if (!Double.isFinite(out[i].logDensity()) || out[i].standardError() > COLLAPSED_STANDARD_ERROR) {
                 bad.add(i);
             }
         }
@@ -434,24 +438,44 @@ public final class EquivariantHamiltonianFlow {
         }
         EquivariantHamiltonianFlow wide = dataType == DataType.DOUBLE ? this : float64Twin();
         int d = config.dimension();
+        int fromEncoder = m / 2;
         double shift = config.logScaleJacobian();
         for (int i : bad) {
             INDArray q = Nd4j.tile(wide.toModelSpace(x.getRow(i).reshape(1, d).castTo(DataType.DOUBLE)), m, 1);
             INDArray p = Noise.gaussian(Noise.stream(seed, i, Noise.Purpose.EVALUATION), m, d, DataType.DOUBLE);
+            if (fromEncoder > 0) {
+                INDArray top = q.get(interval(0, fromEncoder), all());
+                p.get(interval(0, fromEncoder), all()).assign(wide.encode(top, p.get(interval(0, fromEncoder), all()).dup()));
+            }
             double[] logJoint = wide.logJoint(q, p).castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
+            double[] logH = wide.encoderLogDensity(q, p).castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
             double[] pp = p.reshape(-1).toDoubleVector();
+            double a = (double) fromEncoder / m;
             double[] w = new double[m];
             for (int k = 0; k < m; k++) {
                 double sq = 0;
                 for (int j = 0; j < d; j++) {
                     sq += pp[k * d + j] * pp[k * d + j];
                 }
-                w[k] = logJoint[k] + 0.5 * sq + 0.5 * d * Math.log(2 * Math.PI);
+                double logNormal = -0.5 * sq - 0.5 * d * Math.log(2 * Math.PI);
+                double logR = a == 0 ? logNormal : logSumExp(Math.log(a) + logH[k], Math.log(1 - a) + logNormal);
+                w[k] = logJoint[k] - logR;
+                if (Double.isNaN(w[k])) {
+                    w[k] = Double.NEGATIVE_INFINITY;  // an encoder draw at infinity, where π vanishes: weight 0
+                }
             }
             Iwae.Estimate e = Iwae.estimate(w);
-            out[i] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
+            if (Double.isFinite(e.logDensity()) && (!Double.isFinite(out[i].logDensity())
+                    || out[i].standardError() > COLLAPSED_STANDARD_ERROR)) {
+                out[i] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
+            }
         }
         return out;
+    }
+
+    private static double logSumExp(double u, double v) {
+        double max = Math.max(u, v);
+        return max == Double.NEGATIVE_INFINITY ? max : max + Math.log(Math.exp(u - max) + Math.exp(v - max));
     }
 
     private Iwae.Estimate[] logDensityInOwnPrecision(INDArray x, int m, long seed) {

@@ -50,6 +50,32 @@ class ReliabilityTest {
         assertEquals(weights, m.graph().getVariable("potW1").getArr());
     }
 
+    /**
+     * {@code --lr 1e300} on a float32 model (the default): the gradient is finite, the updated weights are
+     * not representable; nothing is kept. (In float64 the same step gives finite weights near 1e300; the
+     * next step's loss is then not finite and is skipped by the first guard.)
+     */
+    @Test
+    void anUpdateThatWouldMakeWeightsNonFiniteIsNotKept() throws IOException {
+        for (FlowConfig.Precision precision : new FlowConfig.Precision[] {FlowConfig.Precision.FLOAT32}) {
+            EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(8).precision(precision)
+                    .learningRate(1e300).seed(1).build());
+            ModelState before = m.state();
+            TrainStep step = m.trainStep(TestSupport.gaussian(1, 16, 2, 1.0));
+            assertTrue(Double.isFinite(step.gradientNorm()) && step.skipped(), precision + ": the step is skipped");
+            ModelState after = m.state();
+            for (String name : before.parameters().keySet()) {
+                assertTrue(java.util.Arrays.equals(before.parameters().get(name).data(), after.parameters().get(name).data()),
+                        precision + ": weight " + name + " changed");
+                assertTrue(java.util.Arrays.equals(before.optimizer().get(name).data(), after.optimizer().get(name).data()),
+                        precision + ": optimiser state of " + name + " changed");
+            }
+            Path file = dir.resolve("guarded-" + precision + ".zip");
+            org.eqflow.core.io.ModelFile.save(m, file, true);
+            org.eqflow.core.io.ModelFile.load(file);  // a finite model, so it loads
+        }
+    }
+
     @Test
     void aFiniteStepResetsTheCount() {
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(8).float64().seed(1).build());

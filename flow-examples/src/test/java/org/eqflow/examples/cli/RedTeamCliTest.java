@@ -92,6 +92,11 @@ class RedTeamCliTest {
         assertEquals(6, dash.out().lines().count(), "- is standard output");
 
         fails(1, "is a directory", "sample", "--model", model.toString(), "-n", "5", "--out", dir.toString());
+        if (Files.exists(Path.of("/dev/full"))) {
+            fails(1, "/dev/full: no space left on the device", "sample", "--model", model.toString(), "-n", "5000",
+                    "--out", "/dev/full");
+            assertFalse(Files.isRegularFile(Path.of("/dev/full")), "/dev/full is still a device");
+        }
     }
 
     @Test
