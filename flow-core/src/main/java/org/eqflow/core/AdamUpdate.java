@@ -17,12 +17,14 @@ final class AdamUpdate {
     static final double BETA2 = 0.999;
     static final double EPSILON = 1e-8;
 
-    private final java.util.Map<INDArray, double[][]> staged = new java.util.IdentityHashMap<>();
+    /** Per parameter name: the staged weights and {@code [m | v]}, reused across steps. */
+    private final java.util.Map<String, double[][]> staged = new java.util.HashMap<>();
     private final HostArrays host = new HostArrays();
 
     /**
      * Computes the update of one parameter into a staging buffer without touching it.
      *
+     * @param name      the parameter's name (its staging buffer)
      * @param param     the parameter, c-ordered, FLOAT or DOUBLE
      * @param stateView its state {@code [1, 2n]} of the same type
      * @param grad      the gradient, {@code n} values in the parameter's order
@@ -30,16 +32,16 @@ final class AdamUpdate {
      * @param t         the iteration, from 0
      * @return whether every updated weight and moment is finite
      */
-    boolean stage(INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
+    boolean stage(String name, INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
         int n = grad.length;
         if (param.length() != n || stateView.length() != 2L * n) {
             throw new IllegalArgumentException("Adam: parameter of " + param.length() + " values, state of "
                     + stateView.length() + ", gradient of " + n);
         }
-        double[][] buf = staged.get(param);
-        if (buf == null || buf[0].length != n) {  // one buffer per parameter, reused across steps
+        double[][] buf = staged.get(name);
+        if (buf == null || buf[0].length != n) {
             buf = new double[][] {new double[n], new double[2 * n]};
-            staged.put(param, buf);
+            staged.put(name, buf);
         }
         double[] th = buf[0];
         double[] st = buf[1];
@@ -62,15 +64,15 @@ final class AdamUpdate {
     }
 
     /** Writes a staged update into its parameter and state (after every parameter's stage was finite). */
-    void commit(INDArray param, INDArray stateView) {
-        double[][] buf = staged.get(param);
+    void commit(String name, INDArray param, INDArray stateView) {
+        double[][] buf = staged.get(name);
         host.write(param, buf[0]);
         host.write(stateView, buf[1]);
     }
 
     /** Stages and commits at once (one parameter; tests). */
     void apply(INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
-        stage(param, stateView, grad, scale, learningRate, t);
-        commit(param, stateView);
+        stage("", param, stateView, grad, scale, learningRate, t);
+        commit("", param, stateView);
     }
 }

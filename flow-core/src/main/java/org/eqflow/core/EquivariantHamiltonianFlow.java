@@ -206,7 +206,7 @@ public final class EquivariantHamiltonianFlow {
         if (finite) {
             // Stage every update first: the weights and moments are kept only if all of them stay finite.
             for (String name : parameterNames) {
-                finite &= adam.stage(sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip,
+                finite &= adam.stage(name, sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip,
                         learningRate * learningRateScale, t);
             }
         }
@@ -222,7 +222,7 @@ public final class EquivariantHamiltonianFlow {
         }
         consecutiveSkips = 0;
         for (String name : parameterNames) {
-            adam.commit(sd.getVariable(name).getArr(), optimizerState.get(name));
+            adam.commit(name, sd.getVariable(name).getArr(), optimizerState.get(name));
         }
         if (softConstraint()) {
             multipliers.update(constraints);
@@ -336,28 +336,18 @@ public final class EquivariantHamiltonianFlow {
     // ---------------------------------------------------------------- evaluation
 
     /**
-     * A single-sample ELBO for each point (data units), shape {@code [n]}; non-finite float32 values are
-     * computed again in float64, as in {@link #logDensity}.
+     * A single-sample ELBO for each point (data units), shape {@code [n]}; a non-finite value is drawn
+     * again with the far-point proposal of {@link #logDensity} (one sample: from {@code N(0, I)}).
      */
     public double[] elbo(INDArray x, long seed) {
         double[] w = elboInOwnPrecision(x, seed);
-        if (dataType == DataType.FLOAT && java.util.Arrays.stream(w).anyMatch(v -> !Double.isFinite(v))) {
-            double[] wide = float64Twin().elboInOwnPrecision(x.castTo(DataType.DOUBLE), seed);
-            for (int i = 0; i < w.length; i++) {
-                if (!Double.isFinite(w[i])) {
-                    w[i] = wide[i];
-                }
-            }
+        Iwae.Estimate[] one = new Iwae.Estimate[w.length];
+        for (int i = 0; i < w.length; i++) {
+            one[i] = new Iwae.Estimate(w[i], Double.NaN);
         }
-        if (java.util.Arrays.stream(w).anyMatch(v -> !Double.isFinite(v))) {
-            Iwae.Estimate[] one = new Iwae.Estimate[w.length];
-            for (int i = 0; i < w.length; i++) {
-                one[i] = new Iwae.Estimate(w[i], Double.NaN);
-            }
-            one = withBaseProposal(one, x, 1, seed);
-            for (int i = 0; i < w.length; i++) {
-                w[i] = one[i].logDensity();
-            }
+        one = withDefensiveProposal(one, x, 1, seed);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = one[i].logDensity();
         }
         return w;
     }
@@ -385,51 +375,31 @@ public final class EquivariantHamiltonianFlow {
      * The IWAE estimate of {@code log p(x)} for each row (data units) with {@code m} importance samples,
      * and its Monte Carlo standard error. Seeded: the same call gives the same numbers.
      *
-     * <p>Far from the data a float32 model's activations can overflow (an encoder scale {@code exp(log σ)}
-     * or a squared norm beyond 3.4e38); rows whose float32 estimate is not finite are estimated again by
-     * a float64 twin of the model with the same weights, so far points get large negative finite values.
-     * Where even that has no finite importance weight (the encoder's scale overflows far from the data),
-     * the momentum proposal falls back to {@code N(0, I)} (see {@link #withBaseProposal}). Only a point
+     * <p>Far from the data the estimate can fail: a float32 model's activations overflow (an encoder scale
+     * {@code exp(log σ)}, a squared norm beyond 3.4e38), or the encoder's proposal is so wide that the
+     * weights collapse onto one sample. Such rows are estimated again in float64 with a defensive proposal
+     * ({@link #withDefensiveProposal}), so far points get large negative finite values; only a point
      * beyond double precision (|x| above about 1e150) gives a non-finite estimate.
      */
     public Iwae.Estimate[] logDensity(INDArray x, int m, long seed) {
-        Iwae.Estimate[] out = logDensityInOwnPrecision(x, m, seed);
-        if (dataType != DataType.FLOAT) {
-            return withBaseProposal(out, x, m, seed);
-        }
-        List<Integer> bad = new ArrayList<>();
-        for (int i = 0; i < out.length; i++) {
-            if (!Double.isFinite(out[i].logDensity())) {
-                bad.add(i);
-            }
-        }
-        if (!bad.isEmpty()) {
-            EquivariantHamiltonianFlow twin = float64Twin();
-            INDArray rows = Nd4j.create(DataType.DOUBLE, bad.size(), config.dimension());
-            for (int k = 0; k < bad.size(); k++) {
-                rows.putRow(k, x.getRow(bad.get(k)).castTo(DataType.DOUBLE));
-            }
-            Iwae.Estimate[] redo = twin.logDensityInOwnPrecision(rows, m, seed);
-            for (int k = 0; k < bad.size(); k++) {
-                out[bad.get(k)] = redo[k];
-            }
-        }
-        return withBaseProposal(out, x, m, seed);
+        return withDefensiveProposal(logDensityInOwnPrecision(x, m, seed), x, m, seed);
     }
 
     /**
      * Far from the data the encoder's proposal fails: its scale {@code exp(log σ(q))} grows with {@code |q|}
      * until the importance weights overflow or collapse onto one sample (standard error near 1, effective
-     * sample size near 1). Such rows are estimated again, in float64, with the defensive mixture proposal
+     * sample size near 1), or a float32 model's activations overflow. Such rows (non-finite, or with a
+     * standard error above {@value #COLLAPSED_STANDARD_ERROR}) are estimated again, in float64 with the same
+     * weights, with the defensive mixture proposal
      * {@code r(p) = a·h(p|q) + (1−a)·N(0, I)} ({@code a = ½}; half the momenta drawn from each part) and
      * balance-heuristic weights {@code π(T⁻¹(q,p)) / r(p)} (Hesterberg 1995; Owen & Zhou 2000): an
      * importance sampler with any full-support proposal estimates the same {@code log p(q)}, and the
      * {@code N(0, I)} part keeps the weights bounded where {@code h} is useless.
      */
-    private Iwae.Estimate[] withBaseProposal(Iwae.Estimate[] out, INDArray x, int m, long seed) {
+    private Iwae.Estimate[] withDefensiveProposal(Iwae.Estimate[] out, INDArray x, int m, long seed) {
         List<Integer> bad = new ArrayList<>();
         for (int i = 0; i < out.length; i++) {
-            if (!Double.isFinite(out[i].logDensity()) || out[i].standardError() > COLLAPSED_STANDARD_ERROR) {
+            if (failed(out[i])) {
                 bad.add(i);
             }
         }
@@ -439,38 +409,61 @@ public final class EquivariantHamiltonianFlow {
         EquivariantHamiltonianFlow wide = dataType == DataType.DOUBLE ? this : float64Twin();
         int d = config.dimension();
         int fromEncoder = m / 2;
+        double a = (double) fromEncoder / m;
         double shift = config.logScaleJacobian();
-        for (int i : bad) {
-            INDArray q = Nd4j.tile(wide.toModelSpace(x.getRow(i).reshape(1, d).castTo(DataType.DOUBLE)), m, 1);
-            INDArray p = Noise.gaussian(Noise.stream(seed, i, Noise.Purpose.EVALUATION), m, d, DataType.DOUBLE);
+        int rowsPerPass = Math.max(1, MAX_ROWS_PER_PASS / m);
+        for (int start = 0; start < bad.size(); start += rowsPerPass) {
+            List<Integer> pass = bad.subList(start, Math.min(bad.size(), start + rowsPerPass));
+            int n = pass.size();
+            // n blocks of m rows: each row's point repeated, its momenta drawn from its own seeded stream
+            INDArray points = Nd4j.create(DataType.DOUBLE, n, d);
+            INDArray p = Nd4j.create(DataType.DOUBLE, (long) n * m, d);
+            for (int k = 0; k < n; k++) {
+                points.putRow(k, x.getRow(pass.get(k)).castTo(DataType.DOUBLE));
+                p.get(interval((long) k * m, (long) (k + 1) * m), all()).assign(
+                        Noise.gaussian(Noise.stream(seed, pass.get(k), Noise.Purpose.EVALUATION), m, d, DataType.DOUBLE));
+            }
+            INDArray model = wide.toModelSpace(points);
+            INDArray q = Nd4j.create(DataType.DOUBLE, (long) n * m, d);
+            for (int k = 0; k < n; k++) {
+                q.get(interval((long) k * m, (long) (k + 1) * m), all()).assign(Nd4j.tile(model.getRow(k).reshape(1, d), m, 1));
+            }
             if (fromEncoder > 0) {
-                INDArray top = q.get(interval(0, fromEncoder), all());
-                p.get(interval(0, fromEncoder), all()).assign(wide.encode(top, p.get(interval(0, fromEncoder), all()).dup()));
+                INDArray drawn = wide.encode(q, p).castTo(DataType.DOUBLE);
+                for (int k = 0; k < n; k++) {
+                    long first = (long) k * m;
+                    p.get(interval(first, first + fromEncoder), all()).assign(drawn.get(interval(first, first + fromEncoder), all()));
+                }
             }
             double[] logJoint = wide.logJoint(q, p).castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
             double[] logH = wide.encoderLogDensity(q, p).castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
             double[] pp = p.reshape(-1).toDoubleVector();
-            double a = (double) fromEncoder / m;
             double[] w = new double[m];
-            for (int k = 0; k < m; k++) {
-                double sq = 0;
-                for (int j = 0; j < d; j++) {
-                    sq += pp[k * d + j] * pp[k * d + j];
+            for (int k = 0; k < n; k++) {
+                for (int j = 0; j < m; j++) {
+                    int r = k * m + j;
+                    double sq = 0;
+                    for (int c = 0; c < d; c++) {
+                        sq += pp[r * d + c] * pp[r * d + c];
+                    }
+                    double logNormal = -0.5 * sq - 0.5 * d * Math.log(2 * Math.PI);
+                    double logR = a == 0 ? logNormal : logSumExp(Math.log(a) + logH[r], Math.log(1 - a) + logNormal);
+                    w[j] = logJoint[r] - logR;
+                    if (Double.isNaN(w[j])) {
+                        w[j] = Double.NEGATIVE_INFINITY;  // an encoder draw at infinity, where π vanishes: weight 0
+                    }
                 }
-                double logNormal = -0.5 * sq - 0.5 * d * Math.log(2 * Math.PI);
-                double logR = a == 0 ? logNormal : logSumExp(Math.log(a) + logH[k], Math.log(1 - a) + logNormal);
-                w[k] = logJoint[k] - logR;
-                if (Double.isNaN(w[k])) {
-                    w[k] = Double.NEGATIVE_INFINITY;  // an encoder draw at infinity, where π vanishes: weight 0
+                Iwae.Estimate e = Iwae.estimate(w);
+                if (Double.isFinite(e.logDensity())) {
+                    out[pass.get(k)] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
                 }
-            }
-            Iwae.Estimate e = Iwae.estimate(w);
-            if (Double.isFinite(e.logDensity()) && (!Double.isFinite(out[i].logDensity())
-                    || out[i].standardError() > COLLAPSED_STANDARD_ERROR)) {
-                out[i] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
             }
         }
         return out;
+    }
+
+    private static boolean failed(Iwae.Estimate e) {
+        return !Double.isFinite(e.logDensity()) || e.standardError() > COLLAPSED_STANDARD_ERROR;
     }
 
     private static double logSumExp(double u, double v) {

@@ -340,11 +340,12 @@ public final class ModelFile {
 
     private static Map<String, ModelState.NamedArray> arrays(ZipFile zip, Path path, JsonNode manifest, String name,
                                                              Map<String, long[]> shapes) throws IOException {
+        byte[] block = verified(zip, path, name, manifest);
         Map<String, ModelState.NamedArray> arrays;
         try {
-            arrays = ArrayCodec.decode(verified(zip, path, name, manifest), name);
+            arrays = ArrayCodec.decode(block, name);
         } catch (ModelFileException e) {
-            throw e.getMessage().startsWith(path.toString()) ? e : new ModelFileException(path + ": " + e.getMessage(), e);
+            throw new ModelFileException(path + ": " + e.getMessage(), e);
         }
         if (!arrays.keySet().equals(shapes.keySet())) {
             throw new ModelFileException(path + ": " + name + " holds arrays " + arrays.keySet() + " but the configuration defines "

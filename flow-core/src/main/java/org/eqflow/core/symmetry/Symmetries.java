@@ -51,10 +51,8 @@ public final class Symmetries {
             return Optional.of(parseLinear(s, dimension));
         }
         if (lower.startsWith("class:")) {
-            String rest = s.substring("class:".length()).trim();
-            int colon = rest.indexOf(':');
-            return Optional.of(colon < 0 ? instantiate(rest, null, dimension)
-                    : instantiate(rest.substring(0, colon).trim(), rest.substring(colon + 1), dimension));
+            ClassSpec c = classSpec(s);
+            return Optional.of(instantiate(c.name(), c.args(), dimension));
         }
         throw new IllegalArgumentException("unknown symmetry '" + spec
                 + "': use none, so<k> (e.g. so2), so<k>:i1,...,ik (e.g. so2:0,1), linear:NAME:MATRIX or class:CLASSNAME");
@@ -128,12 +126,20 @@ public final class Symmetries {
         for (String spec : specs) {
             String s = spec.trim();
             if (s.toLowerCase(Locale.ROOT).startsWith("class:")) {
-                String rest = s.substring("class:".length()).trim();
-                int colon = rest.indexOf(':');
-                names.add((colon < 0 ? rest : rest.substring(0, colon)).trim());
+                names.add(classSpec(s).name());
             }
         }
         return names;
+    }
+
+    /** {@code class:NAME[:ARGS]}, split; {@code args} is null without parameters. */
+    private record ClassSpec(String name, String args) {
+    }
+
+    private static ClassSpec classSpec(String trimmed) {
+        String rest = trimmed.substring("class:".length()).trim();
+        int colon = rest.indexOf(':');
+        return colon < 0 ? new ClassSpec(rest, null) : new ClassSpec(rest.substring(0, colon).trim(), rest.substring(colon + 1));
     }
 
     private static Symmetry instantiate(String className, String args, int dimension) {
@@ -160,15 +166,8 @@ public final class Symmetries {
                     + (args != null ? "constructor (int dimension, String args) for the parameters '" + args + "'"
                     : "constructor taking (int dimension) or none"), e);
         }
-        Symmetry sym;
-        if (o instanceof Symmetry s) {
-            sym = s;
-        } else if (o instanceof Generator g) {
-            sym = new GeneratorSet(List.of(g));
-        } else {
-            throw new IllegalArgumentException("symmetry class '" + className + "' implements neither "
-                    + Generator.class.getName() + " nor " + Symmetry.class.getName());
-        }
+        // the type was checked before construction: o is a Symmetry or a Generator
+        Symmetry sym = o instanceof Symmetry s ? s : new GeneratorSet(List.of((Generator) o));
         if (sym.dimension() != dimension) {
             throw new IllegalArgumentException("symmetry class '" + className + "' acts on dimension " + sym.dimension()
                     + " but the data has dimension " + dimension);

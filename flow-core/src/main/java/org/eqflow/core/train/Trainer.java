@@ -38,7 +38,7 @@ public final class Trainer {
     private State state;
 
     /** Early-stopping state, saved with checkpoints. */
-    record State(double bestValidation, long bestIteration, int sinceBest) {
+    public record State(double bestValidation, long bestIteration, int sinceBest) {
     }
 
     /**
@@ -68,25 +68,38 @@ public final class Trainer {
         return resume(checkpointDir, data, validation, options, listeners, org.eqflow.core.io.LoadOptions.defaults());
     }
 
-    /** The checkpoint file in a checkpoint directory. */
-    public static Path checkpointFile(Path checkpointDir) {
-        return checkpointDir.resolve(CHECKPOINT_FILE);
-    }
-
     /** {@link #resume(Path, DataSource, INDArray, TrainingOptions, List)}, letting the checkpoint construct the allowed classes. */
     public static Trainer resume(Path checkpointDir, DataSource data, INDArray validation, TrainingOptions options,
                                  List<TrainingListener> listeners, org.eqflow.core.io.LoadOptions load) throws IOException {
+        return resume(loadCheckpoint(checkpointDir, load), data, validation, options, listeners);
+    }
+
+    /** A checkpoint read and verified once: the model as saved and the trainer's early-stopping state. */
+    public record Checkpoint(EquivariantHamiltonianFlow model, State state) {
+    }
+
+    /**
+     * Reads the checkpoint in {@code checkpointDir} (before the data source exists, when the caller needs
+     * the saved configuration, e.g. its seed, to build it).
+     */
+    public static Checkpoint loadCheckpoint(Path checkpointDir, org.eqflow.core.io.LoadOptions load) throws IOException {
         Path file = checkpointDir.resolve(CHECKPOINT_FILE);
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "no checkpoint to resume from");
         }
         ModelFile.Loaded loaded = ModelFile.loadWithExtras(file, load);
-        Trainer t = new Trainer(loaded.model(), data, validation, options, listeners);
         byte[] saved = loaded.extras().get(STATE_ENTRY);
         if (saved == null) {
             throw new ModelFileException(file + " is a model file but not a training checkpoint");
         }
-        t.state = JSON.readValue(saved, State.class);
+        return new Checkpoint(loaded.model(), JSON.readValue(saved, State.class));
+    }
+
+    /** Continues from a loaded checkpoint: model and early-stopping state as saved. */
+    public static Trainer resume(Checkpoint checkpoint, DataSource data, INDArray validation, TrainingOptions options,
+                                 List<TrainingListener> listeners) {
+        Trainer t = new Trainer(checkpoint.model(), data, validation, options, listeners);
+        t.state = checkpoint.state();
         return t;
     }
 

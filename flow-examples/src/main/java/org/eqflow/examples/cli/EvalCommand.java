@@ -1,7 +1,5 @@
 package org.eqflow.examples.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,8 +50,7 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator evaluator = new Evaluator(flow, in.samples, in.seed, sym, t);
         CsvPoints.stream(in.data, CHUNK, rows -> evaluator.add(Nd4j.create(rows)));
         EvaluationReport report = evaluator.report();
-        String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
-        Output.toStandardOutput(spec.commandLine().getOut(), w -> w.write(json + "\n"));
+        Output.json(spec.commandLine(), report);
         return 0;
     }
 }

@@ -39,6 +39,13 @@ final class Output {
         }
     }
 
+    /** Writes a report as indented JSON to standard output (checked, like every stdout write). */
+    static void json(picocli.CommandLine cl, Object report) throws IOException {
+        String text = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
+        toStandardOutput(cl.getOut(), w -> w.write(text + "\n"));
+    }
+
     /** Writes to standard output, checking for errors at every flush (a {@link java.io.PrintWriter} hides them). */
     static void toStandardOutput(java.io.PrintWriter out, Body body) throws IOException {
         Writer checked = new Writer() {

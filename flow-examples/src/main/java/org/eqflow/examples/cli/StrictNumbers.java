@@ -4,12 +4,12 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
- * Number options in plain decimal or {@code 1e-3} notation only: Java's own parsers also take
- * {@code 1f}, {@code 2d}, {@code 0x1p3}, {@code NaN} and {@code Infinity}, none of which a user means.
+ * Number options in the syntax CSV cells use ({@link org.eqflow.examples.io.CsvPoints#NUMBER}): Java's own
+ * parsers also take {@code 1f}, {@code 2d}, {@code 0x1p3}, {@code NaN} and {@code Infinity}, none of which a
+ * user means.
  */
 final class StrictNumbers {
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private StrictNumbers() {
     }
@@ -31,7 +31,7 @@ final class StrictNumbers {
     }
 
     private static Double decimal(String s) {
-        if (!DECIMAL.matcher(s.trim()).matches()) {
+        if (!org.eqflow.examples.io.CsvPoints.NUMBER.matcher(s.trim()).matches()) {
             throw new CommandLine.TypeConversionException("'" + s + "' is not a number (plain decimal or 1e-3 notation)");
         }
         double v = Double.parseDouble(s.trim());

@@ -1,7 +1,5 @@
 package org.eqflow.examples.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
-import org.eqflow.core.ModelState;
 import org.eqflow.core.io.AtomicFiles;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.io.OutputLock;
@@ -149,11 +146,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
         }
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
-        ModelState checkpoint = null;
+        Trainer.Checkpoint checkpoint = null;
         if (resume != null) {
             // The seed orders the data and draws all noise: an exact resume needs the checkpoint's own.
-            checkpoint = ModelFile.read(Trainer.checkpointFile(resume), allow.options());
-            long saved = checkpoint.config().seed();
+            checkpoint = Trainer.loadCheckpoint(resume, allow.options());
+            long saved = checkpoint.model().config().seed();
             if (given.hasMatchedOption("--seed") && seed != saved) {
                 throw new IllegalArgumentException("--seed " + seed + " differs from the checkpoint's seed " + saved
                         + ": a resume continues the same run; drop --seed (or start a new run without --resume)");
@@ -187,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
         if (resume != null) {
-            trainer = Trainer.resume(resume, data, val, opts, List.of(), allow.options());
+            trainer = Trainer.resume(checkpoint, data, val, opts, List.of());
             flow = trainer.model();
             if (given.hasMatchedOption("--lr") || given.hasMatchedOption("--clip-norm")) {
                 double lr = given.hasMatchedOption("--lr") ? model.lr : flow.learningRate();
@@ -226,8 +223,7 @@ final class TrainCommand implements Callable<Integer> {
         if (test != null) {
             EquivariantHamiltonianFlow best = val != null ? threads.apply(ModelFile.load(out, allow.options())) : flow;
             EvaluationReport report = Evaluator.evaluate(best, testPoints, samples, seed, Optional.empty(), target);
-            String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
-            Output.toStandardOutput(spec.commandLine().getOut(), w -> w.write(json + "\n"));
+            Output.json(spec.commandLine(), report);
         }
         return 0;
     }

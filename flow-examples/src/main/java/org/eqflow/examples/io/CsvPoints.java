@@ -38,7 +38,11 @@ public final class CsvPoints {
 
     /** The longest line accepted (characters): a point of 4,096 coordinates at 25 characters each fits. */
     public static final int MAX_LINE_CHARS = 1 << 20;
-    private static final java.util.regex.Pattern NUMBER =
+    /**
+     * What eqflow reads as a number, in files and options alike: plain decimals and {@code 1e-3} notation.
+     * Java's parsers also take {@code 1f}, {@code 2d}, {@code 0x1p3}, {@code NaN} and {@code Infinity}.
+     */
+    public static final java.util.regex.Pattern NUMBER =
             java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     /** Checks the whole file; throws {@link CsvException} at the first problem. */
