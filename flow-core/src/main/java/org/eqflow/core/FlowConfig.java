@@ -186,27 +186,44 @@ public record FlowConfig(
 
     /** Builder with the project's defaults (the paper's settings where it gives them). */
     public static final class Builder {
+        /** Default hidden width of every MLP. */
+        public static final int DEFAULT_HIDDEN = 128;
+        /** Default number of Leap-Frog steps. */
+        public static final int DEFAULT_LEAPFROG_STEPS = 2;
+        /** Default initial Leap-Frog step size. */
+        public static final double DEFAULT_STEP_SIZE = 0.5;
+        /** Default base density spec. */
+        public static final String DEFAULT_BASE = "normal";
         /** Default constraint precision κ of the soft constraint. */
         public static final double DEFAULT_KAPPA = 1e-2;
+        /** Default Adam learning rate. */
+        public static final double DEFAULT_LEARNING_RATE = 3e-4;
+        /** Default gradient-norm clipping threshold (0: off). */
+        public static final double DEFAULT_CLIP_NORM = 0.0;
+        /** Default multiplier rate η. */
+        public static final double DEFAULT_MULTIPLIER_RATE = 0.02;
+        /** Default multiplier EMA factor α. */
+        public static final double DEFAULT_MULTIPLIER_EMA = 0.99;
 
         private final int dimension;
-        private int hidden = 128;
-        private int leapfrogSteps = 2;
-        private double stepSize = 0.5;
+        private int hidden = DEFAULT_HIDDEN;
+        private int leapfrogSteps = DEFAULT_LEAPFROG_STEPS;
+        private double stepSize = DEFAULT_STEP_SIZE;
         private boolean learnableStepSize = true;
         private boolean separateHamiltonians = false;
         private Kinetic kinetic = Kinetic.MLP;
-        private String base = "normal";
+        private String base = DEFAULT_BASE;
         private List<String> symmetries = new ArrayList<>();
         private Constraint constraint;
         private double kappa = DEFAULT_KAPPA;
+        private boolean kappaGiven;
         private PenaltySites penaltySites = PenaltySites.BASE;
-        private double multiplierRate = 0.02;
-        private double multiplierEma = 0.99;
+        private double multiplierRate = DEFAULT_MULTIPLIER_RATE;
+        private double multiplierEma = DEFAULT_MULTIPLIER_EMA;
         private double initialMultiplier = 1.0;
         private double maxMultiplier = 1e4;
-        private double learningRate = 3e-4;
-        private double clipNorm = 0.0;
+        private double learningRate = DEFAULT_LEARNING_RATE;
+        private double clipNorm = DEFAULT_CLIP_NORM;
         private Precision precision = Precision.FLOAT32;
         private long seed = 0;
         private List<Double> centre = List.of();
@@ -226,7 +243,8 @@ public record FlowConfig(
         public Builder symmetry(String spec) { symmetries.add(spec); return this; }
         public Builder symmetries(List<String> v) { symmetries = new ArrayList<>(v); return this; }
         public Builder constraint(Constraint v) { constraint = v; return this; }
-        public Builder kappa(double v) { kappa = v; return this; }
+        /** κ of the soft constraint (default {@value #DEFAULT_KAPPA}); giving it with another constraint is refused. */
+        public Builder kappa(double v) { kappa = v; kappaGiven = true; return this; }
         public Builder penaltySites(PenaltySites v) { penaltySites = v; return this; }
         public Builder multiplierRate(double v) { multiplierRate = v; return this; }
         public Builder multiplierEma(double v) { multiplierEma = v; return this; }
@@ -240,10 +258,17 @@ public record FlowConfig(
         public Builder centre(List<Double> v) { centre = new ArrayList<>(v); return this; }
         public Builder scale(double v) { scale = v; return this; }
 
-        /** Validates and builds. The constraint defaults to soft when a symmetry is given, else none. */
+        /**
+         * Validates and builds. The constraint defaults to soft when a symmetry is given, else none; κ given
+         * with a constraint other than soft is refused.
+         */
         public FlowConfig build() {
             boolean hasSymmetry = symmetries.stream().anyMatch(s -> !s.trim().toLowerCase(Locale.ROOT).equals("none"));
             Constraint c = constraint != null ? constraint : hasSymmetry ? Constraint.SOFT : Constraint.NONE;
+            if (kappaGiven && c != Constraint.SOFT) {
+                throw new IllegalArgumentException("kappa applies to the soft constraint only, but the constraint is "
+                        + c.name().toLowerCase(Locale.ROOT) + ": leave kappa out or use the soft constraint");
+            }
             return new FlowConfig(dimension, hidden, leapfrogSteps, stepSize, learnableStepSize, separateHamiltonians,
                     kinetic, base, symmetries, c, kappa, penaltySites, multiplierRate, multiplierEma,
                     initialMultiplier, maxMultiplier, learningRate, clipNorm, precision, seed, centre, scale);

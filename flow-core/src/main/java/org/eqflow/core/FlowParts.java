@@ -16,6 +16,7 @@ import org.eqflow.core.flow.FlowBlock;
 import org.eqflow.core.flow.HamiltonianFlow;
 import org.eqflow.core.graph.ParameterInit;
 import org.eqflow.core.graph.ParameterSource;
+import org.eqflow.core.symmetry.MatrixCheck;
 import org.eqflow.core.symmetry.Symmetry;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -38,6 +39,7 @@ public record FlowParts(
 
     public static FlowParts build(SameDiff sd, FlowConfig c, ParameterSource params) {
         Optional<Symmetry> symmetry = c.symmetry();
+        symmetry.ifPresent(MatrixCheck::verify);
         int count = c.separateHamiltonians() ? c.leapfrogSteps() : 1;
         List<Hamiltonian> hams = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -95,11 +95,14 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         FlowConfig.Builder b = FlowConfig.builder(dimension).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
                 .learnableStepSize(learnableStepSize).separateHamiltonians(separateHamiltonians)
                 .kinetic(FlowConfig.Kinetic.valueOf(kinetic.toUpperCase(Locale.ROOT))).base(base).symmetries(symmetries)
-                .kappa(kappa).multiplierRate(multiplierRate).multiplierEma(multiplierEma).initialMultiplier(initialMultiplier)
+                .multiplierRate(multiplierRate).multiplierEma(multiplierEma).initialMultiplier(initialMultiplier)
                 .maxMultiplier(maxMultiplier).seed(seed)
                 .precision(dataType == DataType.DOUBLE ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
         if (constraint != null) {
             b.constraint(FlowConfig.Constraint.valueOf(constraint.toUpperCase(Locale.ROOT)));
+        }
+        if (kappa != DEFAULTS.kappa()) {
+            b.kappa(kappa);  // the library refuses κ with a constraint other than soft
         }
         return b.build();
     }

@@ -64,6 +64,7 @@ class RigidRotationTest {
                 .kappa(1e-4).seed(3).build();
         EquivariantHamiltonianFlow model = EquivariantHamiltonianFlow.create(config);
         assertEquals(List.of("rigid-rotation"), model.generatorNames());
+        assertTrue(model.usesFusedPath(), "a generator with matrix() trains on the fused engine");
         TrainStep step = null;
         for (int i = 0; i < 5; i++) {
             step = model.trainStep(TestSupport.gaussian(i, 64, 4, 1.0));

@@ -20,14 +20,17 @@ final class ModelOptions {
             + FlowConfig.Builder.DEFAULT_KAPPA + ")")
     Double kappa;
 
-    @Option(names = "--base", paramLabel = "normal|soft-uniform:w,beta", defaultValue = "normal", description = "base density (default ${DEFAULT-VALUE})")
+    @Option(names = "--base", paramLabel = "normal|soft-uniform:w,beta", description = "base density (default "
+            + FlowConfig.Builder.DEFAULT_BASE + ")")
     String base;
 
-    @Option(names = "--leapfrog-steps", paramLabel = "L", defaultValue = "2", description = "Leap-Frog steps (default ${DEFAULT-VALUE})")
-    int leapfrogSteps;
+    @Option(names = "--leapfrog-steps", paramLabel = "L", description = "Leap-Frog steps (default "
+            + FlowConfig.Builder.DEFAULT_LEAPFROG_STEPS + ")")
+    Integer leapfrogSteps;
 
-    @Option(names = "--step-size", paramLabel = "E", defaultValue = "0.5", description = "initial Leap-Frog step size (default ${DEFAULT-VALUE})")
-    double stepSize;
+    @Option(names = "--step-size", paramLabel = "E", description = "initial Leap-Frog step size (default "
+            + FlowConfig.Builder.DEFAULT_STEP_SIZE + ")")
+    Double stepSize;
 
     @Option(names = "--fixed-step-size", description = "do not learn the step sizes")
     boolean fixedStepSize;
@@ -35,50 +38,63 @@ final class ModelOptions {
     @Option(names = "--separate-hamiltonians", description = "give every Leap-Frog step its own K and U (default: one shared pair)")
     boolean separateHamiltonians;
 
-    @Option(names = "--kinetic", paramLabel = "mlp|quadratic", defaultValue = "mlp",
-            description = "kinetic energy: a learned softplus MLP, or the fixed |p|²/2 (default ${DEFAULT-VALUE})")
+    @Option(names = "--kinetic", paramLabel = "mlp|quadratic",
+            description = "kinetic energy: a learned softplus MLP (default), or the fixed |p|²/2")
     String kinetic;
 
-    @Option(names = "--penalty-sites", paramLabel = "base|base-and-flow", defaultValue = "base",
-            description = "where the soft constraint evaluates {g, H}: base samples (the paper), or also along their flow "
-                    + "(default ${DEFAULT-VALUE})")
+    @Option(names = "--penalty-sites", paramLabel = "base|base-and-flow",
+            description = "where the soft constraint evaluates {g, H}: base samples (the paper, default), or also along their flow")
     String penaltySites;
 
-    @Option(names = "--hidden", paramLabel = "H", defaultValue = "128", description = "hidden width of every MLP (default ${DEFAULT-VALUE})")
-    int hidden;
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden width of every MLP (default "
+            + FlowConfig.Builder.DEFAULT_HIDDEN + ")")
+    Integer hidden;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-4", description = "Adam learning rate (default ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate (default "
+            + FlowConfig.Builder.DEFAULT_LEARNING_RATE + ")")
+    Double lr;
 
-    @Option(names = "--clip-norm", paramLabel = "X", defaultValue = "0", description = "clip the gradient norm to X (0: off)")
-    double clipNorm;
+    @Option(names = "--clip-norm", paramLabel = "X", description = "clip the gradient norm to X (0: off; default "
+            + FlowConfig.Builder.DEFAULT_CLIP_NORM + ")")
+    Double clipNorm;
 
     @Option(names = "--float64", description = "compute in double precision")
     boolean float64;
 
     /** The configuration for data of dimension {@code d}, scaled by {@code centre} and {@code scale}. */
     FlowConfig config(int d, long seed, List<Double> centre, double scale) {
-        FlowConfig.Builder b = FlowConfig.builder(d).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
-                .learnableStepSize(!fixedStepSize).base(base).symmetries(symmetries).learningRate(lr).clipNorm(clipNorm)
+        FlowConfig.Builder b = FlowConfig.builder(d).learnableStepSize(!fixedStepSize).symmetries(symmetries)
                 .precision(float64 ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32).seed(seed)
-                .centre(centre).scale(scale).separateHamiltonians(separateHamiltonians)
-                .kinetic(choice("--kinetic", kinetic, FlowConfig.Kinetic.class))
-                .penaltySites(choice("--penalty-sites", penaltySites, FlowConfig.PenaltySites.class));
-        FlowConfig.Constraint c = null;
+                .centre(centre).scale(scale).separateHamiltonians(separateHamiltonians);
+        // Only what the user gave is set: every other value is the library's default (FlowConfig.Builder).
+        if (hidden != null) {
+            b.hidden(hidden);
+        }
+        if (leapfrogSteps != null) {
+            b.leapfrogSteps(leapfrogSteps);
+        }
+        if (stepSize != null) {
+            b.stepSize(stepSize);
+        }
+        if (base != null) {
+            b.base(base);
+        }
+        if (lr != null) {
+            b.learningRate(lr);
+        }
+        if (clipNorm != null) {
+            b.clipNorm(clipNorm);
+        }
+        if (kinetic != null) {
+            b.kinetic(choice("--kinetic", kinetic, FlowConfig.Kinetic.class));
+        }
+        if (penaltySites != null) {
+            b.penaltySites(choice("--penalty-sites", penaltySites, FlowConfig.PenaltySites.class));
+        }
         if (constraint != null) {
-            try {
-                c = FlowConfig.Constraint.valueOf(constraint.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--constraint must be soft, hard or none, got '" + constraint + "'");
-            }
-            b.constraint(c);
+            b.constraint(choice("--constraint", constraint, FlowConfig.Constraint.class));
         }
         if (kappa != null) {
-            FlowConfig probe = b.build();
-            if (probe.constraint() != FlowConfig.Constraint.SOFT) {
-                throw new IllegalArgumentException("--kappa applies to the soft constraint only, but the constraint is "
-                        + probe.constraint().name().toLowerCase(java.util.Locale.ROOT));
-            }
             b.kappa(kappa);
         }
         return b.build();

@@ -106,7 +106,7 @@ class CliTest {
         Run kappa = run("train", "--target", "ring", "--constraint", "none", "--kappa", "0.1", "--no-progress",
                 "--out", dir.resolve("k.zip").toString());
         assertEquals(1, kappa.code());
-        assertTrue(kappa.err().contains("--kappa"), kappa.err());
+        assertTrue(kappa.err().contains("kappa applies to the soft constraint only"), kappa.err());
         Run sym = run("train", "--target", "ring", "--symmetry", "so3", "--no-progress", "--out", dir.resolve("s.zip").toString());
         assertEquals(1, sym.code());
         assertTrue(sym.err().contains("must equal the data dimension"), sym.err());
