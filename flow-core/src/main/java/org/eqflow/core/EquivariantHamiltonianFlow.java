@@ -58,7 +58,10 @@ public final class EquivariantHamiltonianFlow {
     private final Map<String, INDArray> optimizerState = new LinkedHashMap<>();
     private final int generatorCount;
     private final Map<String, long[]> parameterShapes = new LinkedHashMap<>();
+    /** The fused engine, or null where the model's parts do not support it. */
     private ShardedLagrangian fused;
+    /** Why {@link Engine#AUTO} takes the graph for this model, or empty if it takes the fused engine. */
+    private final java.util.Optional<String> graphReason;
     private boolean useFused;
     private long iteration;
     private int consecutiveSkips;
@@ -78,8 +81,15 @@ public final class EquivariantHamiltonianFlow {
         for (String name : parameterNames) {
             parameterShapes.put(name, sd.getVariable(name).getArr().shape());
         }
-        this.fused = FusedLagrangian.unsupportedReason(config).isEmpty() ? new ShardedLagrangian(config, parameterShapes, 1) : null;
-        this.useFused = fused != null && !"false".equalsIgnoreCase(System.getProperty(FUSED_PROPERTY));
+        java.util.Optional<String> unsupported = FusedLagrangian.unsupportedReason(config, parts.symmetry());
+        this.fused = unsupported.isEmpty()
+                ? new ShardedLagrangian(config, parts.symmetry(), parts.base(), parameterShapes, 1) : null;
+        this.graphReason = unsupported
+                .or(() -> onHost() ? java.util.Optional.empty()
+                        : java.util.Optional.of("the ND4J backend is not the CPU, and the fused engine runs on the host"))
+                .or(() -> "false".equalsIgnoreCase(System.getProperty(FUSED_PROPERTY))
+                        ? java.util.Optional.of("-D" + FUSED_PROPERTY + "=false") : java.util.Optional.empty());
+        this.useFused = graphReason.isEmpty();
         for (String name : parameterNames) {
             long n = sd.getVariable(name).getArr().length();
             optimizerState.put(name, Nd4j.zeros(dataType, 1, 2 * n));
@@ -263,11 +273,44 @@ public final class EquivariantHamiltonianFlow {
      * @throws IllegalArgumentException if the fused path is asked for but does not support this model
      */
     public void useFusedPath(boolean fusedPath) {
-        if (fusedPath && fused == null) {
-            throw new IllegalArgumentException("the fused training path does not support this model: "
-                    + FusedLagrangian.unsupportedReason(config).orElse("?"));
+        useEngine(fusedPath ? Engine.FUSED : Engine.GRAPH);
+    }
+
+    /**
+     * Chooses the engine of training, log-densities, sampling, trajectories, {@link #loss} and
+     * {@link #constraintViolations}: {@link Engine#AUTO} (the default) takes the fused engine where the
+     * model supports it and the backend is the CPU.
+     *
+     * @throws IllegalArgumentException if the fused engine is asked for but does not support this model
+     */
+    public void useEngine(Engine engine) {
+        switch (engine) {
+            case AUTO -> useFused = graphReason.isEmpty();
+            case GRAPH -> useFused = false;
+            case FUSED -> {
+                if (fused == null) {
+                    throw new IllegalArgumentException("the fused engine does not support this model: " + graphReason.orElse("?")
+                            + "; use the graph engine");
+                }
+                useFused = true;
+            }
         }
-        this.useFused = fusedPath;
+    }
+
+    /**
+     * The engine in use, for the log: {@code fused}, or {@code graph (<why>)} — the part the fused engine
+     * does not support, a non-CPU backend, or that the graph was asked for.
+     */
+    public String engineDescription() {
+        if (useFused) {
+            return "fused";
+        }
+        return "graph (" + (fused == null || graphReason.isPresent() ? graphReason.orElse("asked for") : "asked for") + ")";
+    }
+
+    private static boolean onHost() {
+        String backend = Nd4j.getBackend().getClass().getName().toLowerCase(java.util.Locale.ROOT);
+        return !(backend.contains("cublas") || backend.contains("cuda"));
     }
 
     /**
@@ -281,7 +324,8 @@ public final class EquivariantHamiltonianFlow {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         if (fused != null && fused.threads() != threads) {
-            fused = new ShardedLagrangian(config, parameterShapes, threads);
+            fused.close();
+            fused = new ShardedLagrangian(config, parts.symmetry(), parts.base(), parameterShapes, threads);
         }
     }
 
@@ -313,6 +357,9 @@ public final class EquivariantHamiltonianFlow {
 
     /** The loss at a batch with the noise of the given iteration. */
     public double loss(INDArray batch, long noiseIteration) {
+        if (useFused) {
+            return evaluate(batch, noiseIteration).loss();
+        }
         return sd.output(trainingFeeds(batch, noiseIteration), "loss").get("loss").getDouble(0);
     }
 
@@ -517,8 +564,24 @@ public final class EquivariantHamiltonianFlow {
 
     /** {@code n} samples (data units), {@code [n, d]}. */
     public INDArray sample(int n, long seed) {
+        if (useFused) {
+            INDArray[] s0 = baseSample(n, seed);
+            List<double[]> last = fused.forwardFlow(parameterValues(), s0[0], s0[1], false);
+            return toDataSpace(matrix(last.get(0), n));
+        }
         List<INDArray> qs = trajectory(n, seed).positions();
         return qs.get(qs.size() - 1);
+    }
+
+    private INDArray[] baseSample(int n, long seed) {
+        int d = config.dimension();
+        INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.SAMPLING), dataType);
+        return new INDArray[] {s0.get(all(), interval(0, d)).dup(), s0.get(all(), interval(d, 2 * d)).dup()};
+    }
+
+    /** A fused engine result ({@code n × d}, row-major doubles) as an array of the model's type. */
+    private INDArray matrix(double[] values, long n) {
+        return Nd4j.create(values, new long[] {n, config.dimension()}, DataType.DOUBLE).castTo(dataType);
     }
 
     /** The positions and momenta of base samples along the flow: {@code L + 1} states, positions in data units. */
@@ -527,11 +590,20 @@ public final class EquivariantHamiltonianFlow {
 
     /** Draws {@code n} base samples and integrates them, keeping every state (for plots). */
     public Trajectory trajectory(int n, long seed) {
-        int d = config.dimension();
-        INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.SAMPLING), dataType);
-        INDArray q0 = s0.get(all(), interval(0, d)).dup();
-        INDArray p0 = s0.get(all(), interval(d, 2 * d)).dup();
+        INDArray[] s0 = baseSample(n, seed);
+        INDArray q0 = s0[0];
+        INDArray p0 = s0[1];
         int steps = config.leapfrogSteps();
+        if (useFused) {
+            List<double[]> states = fused.forwardFlow(parameterValues(), q0, p0, true);
+            List<INDArray> qs = new ArrayList<>();
+            List<INDArray> ps = new ArrayList<>();
+            for (int i = 0; i <= steps; i++) {
+                qs.add(toDataSpace(matrix(states.get(2 * i), n)));
+                ps.add(matrix(states.get(2 * i + 1), n));
+            }
+            return new Trajectory(qs, ps);
+        }
         List<String> names = new ArrayList<>();
         for (int i = 1; i <= steps; i++) {
             names.add("forwardQ" + i);
@@ -549,6 +621,10 @@ public final class EquivariantHamiltonianFlow {
 
     /** {@code T(q, p)} in the model's space: {@code [q', p']}. */
     public INDArray[] forward(INDArray q, INDArray p) {
+        if (useFused) {
+            List<double[]> last = fused.forwardFlow(parameterValues(), cast(q), cast(p), false);
+            return new INDArray[] {matrix(last.get(0), q.rows()), matrix(last.get(1), q.rows())};
+        }
         String qn = "forwardQ" + config.leapfrogSteps();
         String pn = "forwardP" + config.leapfrogSteps();
         Map<String, INDArray> out = sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), qn, pn);
@@ -595,6 +671,9 @@ public final class EquivariantHamiltonianFlow {
         INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.PENALTY), dataType);
         Map<String, INDArray> feeds = Map.of("penaltyQ", s0.get(all(), interval(0, d)).dup(),
                 "penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
+        if (useFused) {
+            return fused.constraints(parameterValues(), feeds.get("penaltyQ"), feeds.get("penaltyP"));
+        }
         return sd.output(feeds, "constraints").get("constraints").toDoubleVector();
     }
 

@@ -21,14 +21,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * computed forward and backward on preallocated {@link Dense} buffers with BLAS matrix products, in a
- * handful of fused element-wise loops per layer instead of ~370 graph ops. The inverse Leap-Frog flow is
- * stored on the way down and differentiated on the way back (each {@code ∇U} at a point shared by two
- * steps is evaluated and differentiated once, as in the graph); the penalty's brackets use the generators'
- * matrices, {@code {g_A, H} = Σ_ij A_ij (p_i ∂K/∂p_j − ∂U/∂q_i q_j)}, with only the non-zero entries.
+ * handful of fused element-wise loops per layer instead of ~370 graph ops. The flow is a
+ * {@link FusedFlow.Tape} (each {@code ∇U} at a point shared by two steps evaluated and differentiated once,
+ * as in the graph); each energy's input gradient is a {@link GradientKernel} (softplus MLP, radial MLP of
+ * the hard constraint, or the quadratic kinetic energy); the penalty's brackets use the generators'
+ * matrices, {@code {g_A, H} = Σ_ij A_ij (p_i ∂K/∂p_j − ∂U/∂q_i q_j)}, with only the non-zero entries, at
+ * base samples or along their forward flow. The same engine gives the forward flow (sampling) and
+ * {@code C_k} without gradients.
  *
- * <p>Supported ({@link #unsupportedReason}): softplus-MLP energies (a quadratic kinetic energy too), shared
- * or separate Hamiltonians, learnable or fixed steps, any base density, linear generators with the
- * soft constraint or none, penalty at base samples. Anything else trains through the graph.
+ * <p>Supported ({@link #unsupportedReason}): every configuration whose generators have a
+ * {@code matrix()} (any generator under the hard constraint, whose energies are radial). Anything else
+ * runs through the graph.
  *
  * <p>Float32 models: matrix products in SGEMM, element-wise work in double with vectorised
  * transcendentals ({@link Transcendentals}); float64 models: DGEMM and exact {@code Math} functions.
@@ -36,21 +39,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class FusedLagrangian {
     private final FlowConfig config;
     private final Blas blas;
-    /** Rows per block of {@link #logWeights}: bounds its buffers (~65 MB at hidden 128, 2 steps). */
+    /** Rows per block of {@link #logWeights} and of the forward flow: bounds their buffers (~65 MB at hidden 128, 2 steps). */
     static final int EVALUATION_BLOCK = 2048;
     private final Map<String, Param> params = new LinkedHashMap<>();
-    private final List<List<Param>> kinetic = new ArrayList<>();
-    private final List<List<Param>> potential = new ArrayList<>();
-    private final List<Param> logSteps = new ArrayList<>();
+    private final FusedFlow flow;
     private final List<Param> encoderMean;
     private final List<Param> encoderLogScale;
     private final BaseDensity base;
     private final int[][] generatorEntries;
     private final double[][] generatorValues;
     private final boolean soft;
+    private final boolean alongFlow;
     private final java.util.Set<String> taken = new java.util.HashSet<>();
     private Workspace ws;
     private Workspace evalWs;
+    private Workspace penaltyWs;
+    private FusedFlow.Tape sampleTape;
     private final HostArrays host = new HostArrays();
 
     /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter (c order). */
@@ -58,12 +62,14 @@ public final class FusedLagrangian {
     }
 
     /**
+     * @param symmetry        the model's parsed symmetry (its generators' matrices are used)
+     * @param base            the model's parsed base density
      * @param parameterShapes every parameter of the model by name, with its shape (the graph's names)
      * @throws IllegalArgumentException if {@link #unsupportedReason} is not empty
      */
-    public FusedLagrangian(FlowConfig config, Map<String, long[]> parameterShapes) {
-        unsupportedReason(config).ifPresent(r -> {
-            throw new IllegalArgumentException("the fused training path does not support this model: " + r);
+    public FusedLagrangian(FlowConfig config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes) {
+        unsupportedReason(config, symmetry).ifPresent(r -> {
+            throw new IllegalArgumentException("the fused engine does not support this model: " + r);
         });
         this.config = config;
         this.blas = new Blas(config.precision() == FlowConfig.Precision.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT);
@@ -73,26 +79,34 @@ public final class FusedLagrangian {
             }
             params.put(name, new Param(name, Math.toIntExact(shape[0]), Math.toIntExact(shape[1])));
         });
+        int d = config.dimension();
+        boolean hard = config.constraint() == FlowConfig.Constraint.HARD;
+        List<int[]> subsets = hard ? symmetry.orElseThrow().invariantSubsets() : List.of();
         int count = config.separateHamiltonians() ? config.leapfrogSteps() : 1;
+        List<FusedFlow.Hamiltonian> hams = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String suffix = count == 1 ? "" : Integer.toString(i);
-            kinetic.add(config.kinetic() == FlowConfig.Kinetic.QUADRATIC ? null : take("kin" + suffix, "W1", "b1", "W2", "b2", "w3"));
-            potential.add(take("pot" + suffix, "W1", "b1", "W2", "b2", "w3"));
+            FusedFlow.KernelFactory kin = config.kinetic() == FlowConfig.Kinetic.QUADRATIC
+                    ? (b, scratch) -> GradientKernel.quadratic()
+                    : energy(take("kin" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets);
+            hams.add(new FusedFlow.Hamiltonian(kin, energy(take("pot" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets)));
         }
+        List<Param> logSteps = new ArrayList<>();
         if (config.learnableStepSize()) {
             for (int i = 0; i < config.leapfrogSteps(); i++) {
                 logSteps.add(take("logStep" + i).get(0));
             }
         }
+        this.flow = new FusedFlow(hams, config.leapfrogSteps(), d, config.stepSize(), logSteps);
         encoderMean = take("encMu", "W1", "b1", "W2", "b2", "W3", "b3");
         encoderLogScale = take("encSigma", "W1", "b1", "W2", "b2", "W3", "b3");
         if (taken.size() != params.size()) {
-            throw new IllegalArgumentException("the model has parameters the fused path does not know: " + parameterShapes.keySet());
+            throw new IllegalArgumentException("the model has parameters the fused engine does not know: " + parameterShapes.keySet());
         }
-        this.base = config.baseDensity();
+        this.base = base;
         this.soft = config.constraint() == FlowConfig.Constraint.SOFT;
-        List<Generator> gens = config.symmetry().map(Symmetry::generators).orElse(List.of());
-        int d = config.dimension();
+        this.alongFlow = config.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW;
+        List<Generator> gens = symmetry.map(Symmetry::generators).orElse(List.of());
         generatorEntries = new int[gens.size()][];
         generatorValues = new double[gens.size()][];
         for (int k = 0; k < gens.size(); k++) {
@@ -115,20 +129,19 @@ public final class FusedLagrangian {
         }
     }
 
-    /** Why the fused path cannot compute this model's loss, or empty if it can. */
-    public static Optional<String> unsupportedReason(FlowConfig config) {
-        if (config.constraint() == FlowConfig.Constraint.HARD) {
-            return Optional.of("the hard constraint's radial energies are only in the graph");
+    private FusedFlow.KernelFactory energy(List<Param> mlp, List<int[]> subsets) {
+        if (subsets.isEmpty()) {
+            return (b, scratch) -> new SoftplusGradient(blas, mlp, b, scratch);
         }
-        if (config.penaltySites() != FlowConfig.PenaltySites.BASE && config.constraint() == FlowConfig.Constraint.SOFT
-                && config.symmetry().isPresent()) {
-            return Optional.of("penalty sites along the flow are only in the graph");
-        }
-        Optional<Symmetry> symmetry = config.symmetry();
+        return (b, scratch) -> new RadialGradient(blas, mlp, subsets, config.dimension(), b, scratch);
+    }
+
+    /** Why the fused engine cannot compute this model, or empty if it can. */
+    public static Optional<String> unsupportedReason(FlowConfig config, Optional<Symmetry> symmetry) {
         if (symmetry.isPresent()) {
             for (Generator g : symmetry.get().generators()) {
                 if (g.matrix().isEmpty()) {
-                    return Optional.of("generator " + g.name() + " is not linear (pᵀAq)");
+                    return Optional.of("generator " + g.name() + " has no matrix(): it is not linear (pᵀAq)");
                 }
             }
         }
@@ -153,24 +166,43 @@ public final class FusedLagrangian {
         }
         int b = Math.toIntExact(q.rows());
         int bp = penaltyQ == null ? 0 : Math.toIntExact(penaltyQ.rows());
-        if (ws == null || ws.batch != b || ws.penaltyBatch != bp) {
-            ws = new Workspace(b, bp);
+        if (ws == null || ws.batch != b) {
+            ws = new Workspace(b);
         }
-        read(q, ws.q[0]);
+        read(q, ws.tape.q[0]);
         read(noise, ws.noise);
         double negElbo = elbo();
         double[] constraints = new double[generatorEntries.length];
         double loss = negElbo;
         if (bp > 0) {
-            read(penaltyQ, ws.penaltyQ);
-            read(penaltyP, ws.penaltyP);
-            loss += penalty(constraints, lambda);
+            Penalty pen = penalty(bp);
+            read(penaltyQ, pen.q[0]);
+            read(penaltyP, pen.p[0]);
+            loss += pen.evaluate(constraints, lambda, soft);
         }
         Map<String, double[]> grads = new LinkedHashMap<>();
         for (Param p : params.values()) {
             grads.put(p.name, p.grad.v.clone());
         }
         return new Result(loss, negElbo, constraints, grads);
+    }
+
+    /** {@code C_k} at the given base samples (and along their flow when the model's sites say so); no gradient. */
+    public double[] constraints(Map<String, INDArray> values, INDArray penaltyQ, INDArray penaltyP) {
+        loadValues(values);
+        double[] constraints = new double[generatorEntries.length];
+        Penalty pen = penalty(Math.toIntExact(penaltyQ.rows()));
+        read(penaltyQ, pen.q[0]);
+        read(penaltyP, pen.p[0]);
+        pen.evaluate(constraints, null, false);
+        return constraints;
+    }
+
+    private Penalty penalty(int rows) {
+        if (penaltyWs == null || penaltyWs.batch != rows) {
+            penaltyWs = new Workspace(rows, true);
+        }
+        return penaltyWs.penalty;
     }
 
     /**
@@ -187,19 +219,58 @@ public final class FusedLagrangian {
         host.read(noise, noiseAll);
         int block = Math.min(rows, EVALUATION_BLOCK);
         if (evalWs == null || evalWs.batch != block) {
-            evalWs = new Workspace(block, 0);
+            evalWs = new Workspace(block);
         }
         double[] out = new double[rows];
         double[] blockOut = new double[block];
         for (int start = 0; start < rows; start += block) {
             int count = Math.min(block, rows - start);
             // a short last block is padded with zeros, whose weights are dropped
-            java.util.Arrays.fill(evalWs.q[0].v, 0.0);
+            java.util.Arrays.fill(evalWs.tape.q[0].v, 0.0);
             java.util.Arrays.fill(evalWs.noise.v, 0.0);
-            System.arraycopy(qAll, start * d, evalWs.q[0].v, 0, count * d);
+            System.arraycopy(qAll, start * d, evalWs.tape.q[0].v, 0, count * d);
             System.arraycopy(noiseAll, start * d, evalWs.noise.v, 0, count * d);
             forward(evalWs, blockOut);
             System.arraycopy(blockOut, 0, out, start, count);
+        }
+        return out;
+    }
+
+    /**
+     * The forward flow {@code T} of base states {@code (q0, p0)} ({@code [n, d]} each, model space), in
+     * blocks of {@value #EVALUATION_BLOCK} rows: every state when {@code allStates}, else only the last.
+     * Returns {@code [q_0, p_0, q_1, p_1, …]} (or {@code [q_L, p_L]}), each row-major {@code n × d}.
+     */
+    public List<double[]> forwardFlow(Map<String, INDArray> values, INDArray q0, INDArray p0, boolean allStates) {
+        loadValues(values);
+        int rows = Math.toIntExact(q0.rows());
+        int d = config.dimension();
+        int steps = flow.steps();
+        double[] qAll = new double[rows * d];
+        double[] pAll = new double[rows * d];
+        host.read(q0, qAll);
+        host.read(p0, pAll);
+        int block = Math.min(rows, EVALUATION_BLOCK);
+        if (sampleTape == null || sampleTape.batch != block) {
+            sampleTape = flow.new Tape(block, false, new SoftplusGradient.Scratch(block, config.hidden()));
+        }
+        List<double[]> out = new ArrayList<>();
+        int kept = allStates ? steps + 1 : 1;
+        for (int i = 0; i < 2 * kept; i++) {
+            out.add(new double[rows * d]);
+        }
+        for (int start = 0; start < rows; start += block) {
+            int count = Math.min(block, rows - start);
+            java.util.Arrays.fill(sampleTape.q[0].v, 0.0);
+            java.util.Arrays.fill(sampleTape.p[0].v, 0.0);
+            System.arraycopy(qAll, start * d, sampleTape.q[0].v, 0, count * d);
+            System.arraycopy(pAll, start * d, sampleTape.p[0].v, 0, count * d);
+            sampleTape.forward();
+            for (int k = 0; k < kept; k++) {
+                int n = allStates ? k : steps;
+                System.arraycopy(sampleTape.q[n].v, 0, out.get(2 * k), start * d, count * d);
+                System.arraycopy(sampleTape.p[n].v, 0, out.get(2 * k + 1), start * d, count * d);
+            }
         }
         return out;
     }
@@ -211,13 +282,14 @@ public final class FusedLagrangian {
      * when {@code rowLogWeights} is not null, writes each {@code log w_b = log π(T⁻¹(q_b, p_b)) − log h(p_b|q_b)}.
      */
     private double forward(Workspace w, double[] rowLogWeights) {
-        int steps = config.leapfrogSteps();
+        int steps = flow.steps();
         int b = w.batch;
         int d = config.dimension();
+        FusedFlow.Tape tape = w.tape;
         // encoder: p = μ + σ ⊙ ε,  log h = Σ (−ε²/2 − log σ) − (d/2) log 2π
-        Dense mu = w.mean.forward(w.q[0]);
-        Dense logSigma = w.logScale.forward(w.q[0]);
-        double[] pv = w.p[0].v;
+        Dense mu = w.mean.forward(tape.q[0]);
+        Dense logSigma = w.logScale.forward(tape.q[0]);
+        double[] pv = tape.p[0].v;
         double[] sv = w.sigma.v;
         double[] ev = w.noise.v;
         double[] logH = w.rowLogH;
@@ -232,21 +304,9 @@ public final class FusedLagrangian {
             }
             logH[r] = sum;
         }
-        // inverse flow: blocks L..1 with h = −ε_i
-        double[] h = w.stepSigned;
-        for (int n = 0; n < steps; n++) {
-            int block = steps - 1 - n;
-            h[n] = -stepSize(block);
-            SoftplusGradient start = w.start[n];
-            Dense gU0 = start == w.end(n - 1) ? start.out : start.forward(w.q[n]);
-            w.pHalf[n].setSum(w.p[n], -h[n] / 2, gU0);
-            Dense gK = w.kin[n] == null ? w.pHalf[n] : w.kin[n].forward(w.pHalf[n]);
-            w.q[n + 1].setSum(w.q[n], h[n], gK);
-            Dense gU1 = w.end(n).forward(w.q[n + 1]);
-            w.p[n + 1].setSum(w.pHalf[n], -h[n] / 2, gU1);
-        }
-        double[] q0 = w.q[steps].v;
-        double[] p0 = w.p[steps].v;
+        tape.forward();
+        double[] q0 = tape.q[steps].v;
+        double[] p0 = tape.p[steps].v;
         double total = 0;
         for (int r = 0, i = 0; r < b; r++) {
             double logPi = 0;
@@ -264,50 +324,17 @@ public final class FusedLagrangian {
 
     private double elbo() {
         Workspace w = ws;
-        int steps = config.leapfrogSteps();
+        int steps = flow.steps();
         int b = w.batch;
         double negElbo = -forward(w, null) / b;
-        double[] h = w.stepSigned;
         double[] sv = w.sigma.v;
         double[] ev = w.noise.v;
-
         // backward: adjoints of q and p, from the base density down to the data
         Dense qBar = w.qBar;
         Dense pBar = w.pBar;
-        gradBase(w.q[steps], qBar, -1.0 / b);
-        gradBase(w.p[steps], pBar, -1.0 / b);
-        for (SoftplusGradient node : w.potentialNodes) {
-            w.upstream.get(node).zero();
-        }
-        for (int n = steps - 1; n >= 0; n--) {
-            int block = steps - 1 - n;
-            SoftplusGradient end = w.end(n);
-            SoftplusGradient start = w.start[n];
-            double hBar = 0;
-            // p_{n+1} = p½ − (h/2) ∇U(q_{n+1})
-            hBar += -0.5 * pBar.dot(end.out);
-            w.upstream.get(end).addScaled(-h[n] / 2, pBar);
-            end.backward(w.upstream.get(end), qBar);
-            // q_{n+1} = q_n + h ∇K(p½)
-            Dense gK = w.kin[n] == null ? w.pHalf[n] : w.kin[n].out;
-            hBar += qBar.dot(gK);
-            if (w.kin[n] == null) {
-                pBar.addScaled(h[n], qBar);
-            } else {
-                w.scaled.setScaled(h[n], qBar);
-                w.kin[n].backward(w.scaled, pBar);
-            }
-            // p½ = p_n − (h/2) ∇U(q_n)
-            hBar += -0.5 * pBar.dot(start.out);
-            w.upstream.get(start).addScaled(-h[n] / 2, pBar);
-            if (start != w.end(n - 1)) {
-                start.backward(w.upstream.get(start), n == 0 ? null : qBar);
-            }
-            if (config.learnableStepSize()) {
-                // h = −exp(logStep): dh/dlogStep = h
-                logSteps.get(block).grad.v[0] += hBar * h[n];
-            }
-        }
+        gradBase(w.tape.q[steps], qBar, -1.0 / b);
+        gradBase(w.tape.p[steps], pBar, -1.0 / b);
+        w.tape.backward(qBar, pBar, null, null, false);
         // encoder: μ̄ = p̄,  (log σ)‾ = p̄ ⊙ σ ⊙ ε − 1/B
         double[] lb = w.logScaleBar.v;
         double[] pb = pBar.v;
@@ -319,10 +346,6 @@ public final class FusedLagrangian {
         return negElbo;
     }
 
-    private double stepSize(int block) {
-        return config.learnableStepSize() ? Math.exp(logSteps.get(block).value.v[0]) : config.stepSize();
-    }
-
     private void gradBase(Dense x, Dense out, double scale) {
         for (int i = 0; i < x.v.length; i++) {
             out.v[i] = scale * base.gradLogDensityCoordinate(x.v[i]);
@@ -331,176 +354,196 @@ public final class FusedLagrangian {
 
     // ---------------------------------------------------------------- penalty
 
-    /** Fills {@code C_k} and returns {@code Σ_k λ_k (C_k − κ)} (soft) or 0, accumulating its gradients. */
-    private double penalty(double[] constraints, double[] lambda) {
-        Workspace w = ws;
-        int g = generatorEntries.length;
-        int bp = w.penaltyBatch;
-        int d = config.dimension();
-        double[] qv = w.penaltyQ.v;
-        double[] pv = w.penaltyP.v;
-        double[] br = w.brackets;
-        for (int hIndex = 0; hIndex < potential.size(); hIndex++) {
-            Dense gradK = w.penaltyKin.get(hIndex) == null ? w.penaltyP : w.penaltyKin.get(hIndex).forward(w.penaltyP);
-            Dense gradU = w.penaltyPot.get(hIndex).forward(w.penaltyQ);
-            double[] av = gradK.v;
-            double[] uv = gradU.v;
-            for (int k = 0; k < g; k++) {
-                int[] e = generatorEntries[k];
-                double[] a = generatorValues[k];
-                double sum = 0;
-                for (int r = 0, o = 0; r < bp; r++, o += d) {
-                    double v = 0;
-                    for (int t = 0; t < a.length; t++) {
-                        int i = e[2 * t];
-                        int j = e[2 * t + 1];
-                        v += a[t] * (pv[o + i] * av[o + j] - uv[o + i] * qv[o + j]);
-                    }
-                    br[k * bp + r] = v;
-                    sum += v * v;
-                }
-                constraints[k] += sum / bp;
-            }
-            if (!soft) {
-                continue;
-            }
-            // ∂/∂br = 2 λ_k br / B';  ā_j += br̄ Σ_i A_ij p_i;  ū_i −= br̄ Σ_j A_ij q_j
-            Dense aBar = w.penaltyKBar;
-            Dense uBar = w.penaltyUBar;
-            aBar.zero();
-            uBar.zero();
-            for (int k = 0; k < g; k++) {
-                int[] e = generatorEntries[k];
-                double[] a = generatorValues[k];
-                double scale = 2 * lambda[k] / bp;
-                for (int r = 0, o = 0; r < bp; r++, o += d) {
-                    double c = scale * br[k * bp + r];
-                    for (int t = 0; t < a.length; t++) {
-                        int i = e[2 * t];
-                        int j = e[2 * t + 1];
-                        aBar.v[o + j] += c * a[t] * pv[o + i];
-                        uBar.v[o + i] -= c * a[t] * qv[o + j];
-                    }
+    /**
+     * The bracket penalty on one batch of base samples: {@code C_k = mean over sites and rows of
+     * Σ_H {g_k, H}²}, the sites being the base samples, or (along the flow) every state of their forward
+     * flow {@code s_0..s_L}, as {@code objective.SymmetryPenalty} defines it. With the brackets from the
+     * generators' matrices, {@code {g_A, H} = Σ_ij A_ij (p_i ∂K/∂p_j − ∂U/∂q_i q_j)} over the non-zero entries.
+     */
+    private final class Penalty {
+        private final int rows;
+        /** The forward flow of the base samples (along the flow only), else null. */
+        private final FusedFlow.Tape tape;
+        /** The sites: {@code q[0]}, {@code p[0]} hold the base samples. */
+        final Dense[] q;
+        final Dense[] p;
+        private final GradientKernel[][] kin;
+        private final GradientKernel[][] pot;
+        private final Dense kBar;
+        private final Dense uBar;
+        private final Dense[] qAt;
+        private final Dense[] pAt;
+        private final Dense qBar;
+        private final Dense pBar;
+        /** {@code {g_k, H}} of every generator and row, generator-major. */
+        private final double[] brackets;
+
+        Penalty(int rows, SoftplusGradient.Scratch scratch) {
+            this.rows = rows;
+            int d = config.dimension();
+            this.tape = alongFlow ? flow.new Tape(rows, false, scratch) : null;
+            this.q = alongFlow ? tape.q : new Dense[] {new Dense(rows, d)};
+            this.p = alongFlow ? tape.p : new Dense[] {new Dense(rows, d)};
+            int sites = alongFlow ? flow.steps() + 1 : 1;
+            int hams = flow.hamiltonians().size();
+            kin = new GradientKernel[sites][hams];
+            pot = new GradientKernel[sites][hams];
+            for (int s = 0; s < sites; s++) {
+                for (int h = 0; h < hams; h++) {
+                    kin[s][h] = flow.hamiltonians().get(h).kinetic().create(rows, scratch);
+                    pot[s][h] = flow.hamiltonians().get(h).potential().create(rows, scratch);
                 }
             }
-            if (w.penaltyKin.get(hIndex) != null) {
-                w.penaltyKin.get(hIndex).backward(aBar, null);
+            kBar = new Dense(rows, d);
+            uBar = new Dense(rows, d);
+            qAt = new Dense[sites];
+            pAt = new Dense[sites];
+            if (alongFlow) {
+                for (int s = 0; s < sites; s++) {
+                    qAt[s] = new Dense(rows, d);
+                    pAt[s] = new Dense(rows, d);
+                }
             }
-            w.penaltyPot.get(hIndex).backward(uBar, null);
+            qBar = new Dense(rows, d);
+            pBar = new Dense(rows, d);
+            brackets = new double[generatorEntries.length * rows];
         }
-        if (!soft) {
-            return 0;
+
+        /**
+         * Adds {@code C_k} into {@code constraints} and returns {@code Σ_k λ_k (C_k − κ)}; with {@code gradient}
+         * accumulates that term's weight gradients.
+         */
+        double evaluate(double[] constraints, double[] lambda, boolean gradient) {
+            int g = generatorEntries.length;
+            int d = config.dimension();
+            int sites = kin.length;
+            if (alongFlow) {
+                tape.forward();
+            }
+            double weight = 1.0 / ((double) rows * sites);
+            for (int s = 0; s < sites; s++) {
+                Dense qs = q[s];
+                Dense ps = p[s];
+                double[] qv = qs.v;
+                double[] pv = ps.v;
+                if (gradient && alongFlow) {
+                    qAt[s].zero();
+                    pAt[s].zero();
+                }
+                for (int hIndex = 0; hIndex < kin[s].length; hIndex++) {
+                    double[] av = kin[s][hIndex].forward(ps).v;
+                    double[] uv = pot[s][hIndex].forward(qs).v;
+                    double[] br = brackets;
+                    for (int k = 0; k < g; k++) {
+                        int[] e = generatorEntries[k];
+                        double[] a = generatorValues[k];
+                        double sum = 0;
+                        for (int r = 0, o = 0; r < rows; r++, o += d) {
+                            double v = 0;
+                            for (int t = 0; t < a.length; t++) {
+                                int i = e[2 * t];
+                                int j = e[2 * t + 1];
+                                v += a[t] * (pv[o + i] * av[o + j] - uv[o + i] * qv[o + j]);
+                            }
+                            br[k * rows + r] = v;
+                            sum += v * v;
+                        }
+                        constraints[k] += sum * weight;
+                    }
+                    if (!gradient) {
+                        continue;
+                    }
+                    // ∂/∂br = 2 λ_k br · weight;  K̄_j += br̄ Σ_i A_ij p_i;  Ū_i −= br̄ Σ_j A_ij q_j;
+                    // along the flow also p̄_i += br̄ Σ_j A_ij ∂K/∂p_j and q̄_j −= br̄ Σ_i A_ij ∂U/∂q_i
+                    kBar.zero();
+                    uBar.zero();
+                    double[] kb = kBar.v;
+                    double[] ub = uBar.v;
+                    double[] qa = alongFlow ? qAt[s].v : null;
+                    double[] pa = alongFlow ? pAt[s].v : null;
+                    for (int k = 0; k < g; k++) {
+                        int[] e = generatorEntries[k];
+                        double[] a = generatorValues[k];
+                        double scale = 2 * lambda[k] * weight;
+                        for (int r = 0, o = 0; r < rows; r++, o += d) {
+                            double c = scale * br[k * rows + r];
+                            for (int t = 0; t < a.length; t++) {
+                                int i = e[2 * t];
+                                int j = e[2 * t + 1];
+                                double ca = c * a[t];
+                                kb[o + j] += ca * pv[o + i];
+                                ub[o + i] -= ca * qv[o + j];
+                                if (pa != null) {
+                                    pa[o + i] += ca * av[o + j];
+                                    qa[o + j] -= ca * uv[o + i];
+                                }
+                            }
+                        }
+                    }
+                    kin[s][hIndex].backward(kBar, alongFlow ? pAt[s] : null);
+                    pot[s][hIndex].backward(uBar, alongFlow ? qAt[s] : null);
+                }
+            }
+            if (gradient && alongFlow) {
+                qBar.zero();
+                pBar.zero();
+                tape.backward(qBar, pBar, qAt, pAt, false);
+            }
+            if (!gradient) {
+                return 0;
+            }
+            double term = 0;
+            for (int k = 0; k < g; k++) {
+                term += lambda[k] * (constraints[k] - config.kappa());
+            }
+            return term;
         }
-        double term = 0;
-        for (int k = 0; k < g; k++) {
-            term += lambda[k] * (constraints[k] - config.kappa());
-        }
-        return term;
     }
 
     // ---------------------------------------------------------------- buffers
 
-    /** Every buffer of one batch size. */
+    /** Every buffer of one batch size: the ELBO's, or (penalty) the penalty's. */
     private final class Workspace {
         final int batch;
-        final int penaltyBatch;
-        final Dense[] q;
-        final Dense[] p;
-        final Dense[] pHalf;
+        final FusedFlow.Tape tape;
         final Dense noise;
         final Dense sigma;
         final double[] rowLogH;
-        final double[] stepSigned;
         final Dense logScaleBar;
         final Dense qBar;
         final Dense pBar;
-        final Dense scaled;
         final ReluMlp mean;
         final ReluMlp logScale;
-        final SoftplusGradient[] start;
-        final SoftplusGradient[] endNodes;
-        final SoftplusGradient[] kin;
-        final List<SoftplusGradient> potentialNodes = new ArrayList<>();
-        final Map<SoftplusGradient, Dense> upstream = new java.util.IdentityHashMap<>();
-        final Dense penaltyQ;
-        final Dense penaltyP;
-        final Dense penaltyKBar;
-        final Dense penaltyUBar;
-        /** {@code {g_k, H}} of every generator and penalty row, generator-major. */
-        final double[] brackets;
-        final List<SoftplusGradient> penaltyKin = new ArrayList<>();
-        final List<SoftplusGradient> penaltyPot = new ArrayList<>();
+        final Penalty penalty;
 
-        Workspace(int batch, int penaltyBatch) {
+        Workspace(int batch) {
+            this(batch, false);
+        }
+
+        Workspace(int batch, boolean forPenalty) {
             this.batch = batch;
-            this.penaltyBatch = penaltyBatch;
             int d = config.dimension();
             int hidden = config.hidden();
-            int steps = config.leapfrogSteps();
-            SoftplusGradient.Scratch flowScratch = new SoftplusGradient.Scratch(batch, hidden);
-            SoftplusGradient.Scratch penaltyScratch = penaltyBatch == batch ? flowScratch
-                    : new SoftplusGradient.Scratch(penaltyBatch, hidden);
-            q = new Dense[steps + 1];
-            p = new Dense[steps + 1];
-            pHalf = new Dense[steps];
-            for (int n = 0; n <= steps; n++) {
-                q[n] = new Dense(batch, d);
-                p[n] = new Dense(batch, d);
+            SoftplusGradient.Scratch scratch = new SoftplusGradient.Scratch(batch, hidden);
+            if (forPenalty) {
+                penalty = new Penalty(batch, scratch);
+                tape = null;
+                noise = sigma = logScaleBar = qBar = pBar = null;
+                rowLogH = null;
+                mean = logScale = null;
+                return;
             }
+            penalty = null;
+            tape = flow.new Tape(batch, true, scratch);
             noise = new Dense(batch, d);
             sigma = new Dense(batch, d);
             rowLogH = new double[batch];
-            stepSigned = new double[steps];
             logScaleBar = new Dense(batch, d);
             qBar = new Dense(batch, d);
             pBar = new Dense(batch, d);
-            scaled = new Dense(batch, d);
             Dense encoderScratch = new Dense(batch, hidden);
             mean = new ReluMlp(blas, encoderMean, batch, encoderScratch);
             logScale = new ReluMlp(blas, encoderLogScale, batch, encoderScratch);
-            start = new SoftplusGradient[steps];
-            endNodes = new SoftplusGradient[steps];
-            kin = new SoftplusGradient[steps];
-            boolean shared = potential.size() == 1;
-            for (int n = 0; n < steps; n++) {
-                pHalf[n] = new Dense(batch, d);
-                int hIndex = shared ? 0 : steps - 1 - n;
-                List<Param> u = potential.get(hIndex);
-                start[n] = shared && n > 0 ? endNodes[n - 1] : node(u, batch, flowScratch);
-                endNodes[n] = node(u, batch, flowScratch);
-                List<Param> k = kinetic.get(hIndex);
-                kin[n] = k == null ? null : new SoftplusGradient(blas, k, batch, flowScratch);
-            }
-            if (penaltyBatch > 0) {
-                penaltyQ = new Dense(penaltyBatch, d);
-                penaltyP = new Dense(penaltyBatch, d);
-                penaltyKBar = new Dense(penaltyBatch, d);
-                penaltyUBar = new Dense(penaltyBatch, d);
-                brackets = new double[generatorEntries.length * penaltyBatch];
-                for (int hIndex = 0; hIndex < potential.size(); hIndex++) {
-                    List<Param> k = kinetic.get(hIndex);
-                    penaltyKin.add(k == null ? null : new SoftplusGradient(blas, k, penaltyBatch, penaltyScratch));
-                    penaltyPot.add(new SoftplusGradient(blas, potential.get(hIndex), penaltyBatch, penaltyScratch));
-                }
-            } else {
-                penaltyQ = null;
-                penaltyP = null;
-                penaltyKBar = null;
-                penaltyUBar = null;
-                brackets = null;
-            }
-        }
-
-        private SoftplusGradient node(List<Param> u, int batch, SoftplusGradient.Scratch scratch) {
-            SoftplusGradient g = new SoftplusGradient(blas, u, batch, scratch);
-            potentialNodes.add(g);
-            upstream.put(g, new Dense(batch, config.dimension()));
-            return g;
-        }
-
-        /** The node of {@code ∇U} at the end of step {@code n}, or null before the first step. */
-        SoftplusGradient end(int n) {
-            return n < 0 ? null : endNodes[n];
         }
     }
 

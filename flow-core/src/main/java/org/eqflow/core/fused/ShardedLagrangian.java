@@ -8,7 +8,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.Optional;
 import org.eqflow.core.FlowConfig;
+import org.eqflow.core.base.BaseDensity;
+import org.eqflow.core.symmetry.Symmetry;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -27,18 +30,26 @@ public final class ShardedLagrangian {
     private final List<FusedLagrangian> shards = new ArrayList<>();
     private final ExecutorService pool;
 
-    public ShardedLagrangian(FlowConfig config, Map<String, long[]> parameterShapes, int threads) {
+    public ShardedLagrangian(FlowConfig config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes,
+                             int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         for (int i = 0; i < threads; i++) {
-            shards.add(new FusedLagrangian(config, parameterShapes));
+            shards.add(new FusedLagrangian(config, symmetry, base, parameterShapes));
         }
         pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "eqflow-fused-shard");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Stops the shard threads (this engine is replaced); idempotent. */
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
+        }
     }
 
     public int threads() {
@@ -89,6 +100,33 @@ public final class ShardedLagrangian {
         double[] out = new double[b];
         for (int s = 0; s < n; s++) {
             System.arraycopy(parts.get(s), 0, out, start(s, n, b), parts.get(s).length);
+        }
+        return out;
+    }
+
+    /** {@link FusedLagrangian#constraints} (one shard: no gradient, a small batch). */
+    public double[] constraints(Map<String, INDArray> values, INDArray penaltyQ, INDArray penaltyP) {
+        return shards.get(0).constraints(values, penaltyQ, penaltyP);
+    }
+
+    /** {@link FusedLagrangian#forwardFlow} of every row, computed in shards. */
+    public List<double[]> forwardFlow(Map<String, INDArray> values, INDArray q0, INDArray p0, boolean allStates) {
+        int b = Math.toIntExact(q0.rows());
+        int n = shardCount(b);
+        if (n == 1) {
+            return shards.get(0).forwardFlow(values, q0, p0, allStates);
+        }
+        List<List<double[]>> parts = run(n, b, (s, from, to) -> shards.get(s).forwardFlow(values, rows(q0, from, to),
+                rows(p0, from, to), allStates));
+        int d = Math.toIntExact(q0.columns());
+        List<double[]> out = new ArrayList<>();
+        for (int k = 0; k < parts.get(0).size(); k++) {
+            double[] all = new double[b * d];
+            for (int s = 0; s < n; s++) {
+                double[] part = parts.get(s).get(k);
+                System.arraycopy(part, 0, all, start(s, n, b) * d, part.length);
+            }
+            out.add(all);
         }
         return out;
     }

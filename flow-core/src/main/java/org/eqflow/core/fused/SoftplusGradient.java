@@ -19,7 +19,7 @@ import java.util.List;
  * One instance per place the gradient is evaluated in a step; it keeps the forward activations until its
  * backward pass. Scratch for the backward pass is shared ({@link Scratch}): backward passes run one at a time.
  */
-final class SoftplusGradient {
+final class SoftplusGradient implements GradientKernel {
     private final Blas blas;
     private final Param w1;
     private final Param b1;
@@ -73,7 +73,8 @@ final class SoftplusGradient {
     }
 
     /** Computes {@link #out} {@code = ∇E(x)}; {@code x} must stay unchanged until {@link #backward}. */
-    Dense forward(Dense input) {
+    @Override
+    public Dense forward(Dense input) {
         this.x = input;
         int h = s1.cols;
         blas.gemm(input, false, w1.value, false, s1, 1, 0);
@@ -101,11 +102,17 @@ final class SoftplusGradient {
         return out;
     }
 
+    @Override
+    public Dense out() {
+        return out;
+    }
+
     /**
      * Accumulates the weight gradients of {@code ⟨upstream, G⟩}, and its input gradient into
      * {@code inputAdjoint} when that is not null.
      */
-    void backward(Dense upstream, Dense inputAdjoint) {
+    @Override
+    public void backward(Dense upstream, Dense inputAdjoint) {
         int h = s1.cols;
         Dense gb1 = scratch.a;
         Dense gb2 = scratch.b;

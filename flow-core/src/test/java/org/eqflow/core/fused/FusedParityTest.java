@@ -38,7 +38,19 @@ class FusedParityTest {
                 Arguments.of("so3 on a subset of 4-D", FlowConfig.builder(4).symmetry("so3:0,2,3").leapfrogSteps(2)),
                 Arguments.of("soft-uniform base", FlowConfig.builder(2).base("soft-uniform:4,4").leapfrogSteps(2)),
                 Arguments.of("two so2 blocks, separate H", FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "so2:2,3"))
-                        .separateHamiltonians(true).leapfrogSteps(2)));
+                        .separateHamiltonians(true).leapfrogSteps(2)),
+                Arguments.of("penalty along the flow, shared H", FlowConfig.builder(3).symmetry("so3").leapfrogSteps(2)
+                        .penaltySites(FlowConfig.PenaltySites.BASE_AND_FLOW)),
+                Arguments.of("penalty along the flow, separate H, quadratic K", FlowConfig.builder(2).symmetry("so2").leapfrogSteps(3)
+                        .separateHamiltonians(true).kinetic(FlowConfig.Kinetic.QUADRATIC)
+                        .penaltySites(FlowConfig.PenaltySites.BASE_AND_FLOW)),
+                Arguments.of("hard so2", FlowConfig.builder(2).symmetry("so2").constraint(FlowConfig.Constraint.HARD).leapfrogSteps(2)),
+                Arguments.of("hard so3 on a subset of 5-D, separate H", FlowConfig.builder(5).symmetry("so3:0,2,4")
+                        .constraint(FlowConfig.Constraint.HARD).separateHamiltonians(true).leapfrogSteps(2)),
+                Arguments.of("hard, two so2 blocks, quadratic K", FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "so2:2,3"))
+                        .constraint(FlowConfig.Constraint.HARD).kinetic(FlowConfig.Kinetic.QUADRATIC).leapfrogSteps(2)),
+                Arguments.of("the docs' RigidRotation class", FlowConfig.builder(4)
+                        .symmetry("class:org.eqflow.core.docs.RigidRotation").leapfrogSteps(2)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -153,16 +165,77 @@ class FusedParityTest {
         }
     }
 
+    /** Sampling, trajectories, the flow, {@code C_k} and the loss: the fused engine's equal the graph's. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configurations")
+    void float64SamplesConstraintsAndLossMatchTheGraph(String name, FlowConfig.Builder builder) {
+        FlowConfig config = builder.hidden(16).stepSize(0.3).initialMultiplier(2.5).float64().seed(5).build();
+        EquivariantHamiltonianFlow graph = perturbed(config);
+        EquivariantHamiltonianFlow fused = perturbed(config);
+        graph.useFusedPath(false);
+        assertClose(graph.sample(300, 4), fused.sample(300, 4), "samples");
+        EquivariantHamiltonianFlow.Trajectory a = graph.trajectory(40, 6);
+        EquivariantHamiltonianFlow.Trajectory b = fused.trajectory(40, 6);
+        for (int i = 0; i < a.positions().size(); i++) {
+            assertClose(a.positions().get(i), b.positions().get(i), "q of state " + i);
+            assertClose(a.momenta().get(i), b.momenta().get(i), "p of state " + i);
+        }
+        INDArray q = TestSupport.gaussian(8, 30, config.dimension(), 1.0);
+        INDArray p = TestSupport.gaussian(9, 30, config.dimension(), 1.0);
+        INDArray[] fa = graph.forward(q, p);
+        INDArray[] fb = fused.forward(q, p);
+        assertClose(fa[0], fb[0], "T(q, p) positions");
+        assertClose(fa[1], fb[1], "T(q, p) momenta");
+        double[] ca = graph.constraintViolations(200, 3);
+        double[] cb = fused.constraintViolations(200, 3);
+        for (int k = 0; k < ca.length; k++) {
+            assertEquals(ca[k], cb[k], 1e-10 * ca[k] + 1e-15, "C_" + k);
+        }
+        INDArray x = TestSupport.gaussian(3, 24, config.dimension(), 1.3);
+        assertEquals(graph.loss(x, 2), fused.loss(x, 2), 1e-10 * Math.abs(graph.loss(x, 2)), "loss");
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        double scale = expected.amaxNumber().doubleValue();
+        double diff = expected.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                .sub(actual.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(diff <= 1e-10 * scale + 1e-14, what + ": largest difference " + diff + " at scale " + scale);
+    }
+
+    /** A rotation generator without matrix(): the graph's ops only. */
+    public static final class NoMatrixRotation implements org.eqflow.core.symmetry.Generator {
+        private final org.eqflow.core.symmetry.LinearGenerator ops;
+
+        public NoMatrixRotation(int dimension) {
+            double[][] a = new double[dimension][dimension];
+            a[0][1] = 1;
+            a[1][0] = -1;
+            ops = new org.eqflow.core.symmetry.LinearGenerator("rotation01", a);
+        }
+
+        @Override public String name() { return "no-matrix"; }
+        @Override public int dimension() { return ops.dimension(); }
+        @Override public org.nd4j.autodiff.samediff.SDVariable value(org.nd4j.autodiff.samediff.SameDiff sd,
+                org.eqflow.core.flow.PhaseState s) { return ops.value(sd, s); }
+        @Override public org.nd4j.autodiff.samediff.SDVariable gradQ(org.nd4j.autodiff.samediff.SameDiff sd,
+                org.eqflow.core.flow.PhaseState s) { return ops.gradQ(sd, s); }
+        @Override public org.nd4j.autodiff.samediff.SDVariable gradP(org.nd4j.autodiff.samediff.SameDiff sd,
+                org.eqflow.core.flow.PhaseState s) { return ops.gradP(sd, s); }
+    }
+
     @Test
-    void unsupportedModelsStayOnTheGraph() {
-        FlowConfig hard = FlowConfig.builder(2).symmetry("so2").constraint(FlowConfig.Constraint.HARD).hidden(8).build();
-        assertTrue(FusedLagrangian.unsupportedReason(hard).isPresent());
-        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(hard);
+    void aGeneratorWithoutMatrixStaysOnTheGraphAndSaysWhy() {
+        FlowConfig config = FlowConfig.builder(2).symmetry("class:" + NoMatrixRotation.class.getName()).hidden(8).build();
+        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config);
         assertFalse(m.usesFusedPath());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.useFusedPath(true));
-        assertTrue(e.getMessage().contains("radial"), e.getMessage());
-        FlowConfig alongFlow = FlowConfig.builder(2).symmetry("so2").penaltySites(FlowConfig.PenaltySites.BASE_AND_FLOW).hidden(8).build();
-        assertTrue(FusedLagrangian.unsupportedReason(alongFlow).isPresent());
+        assertEquals("graph (generator no-matrix has no matrix(): it is not linear (pᵀAq))", m.engineDescription());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.useEngine(org.eqflow.core.Engine.FUSED));
+        assertTrue(e.getMessage().contains("no-matrix"), e.getMessage());
+        EquivariantHamiltonianFlow hard = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).symmetry("so2")
+                .constraint(FlowConfig.Constraint.HARD).hidden(8).build());
+        assertEquals("fused", hard.engineDescription());
+        hard.useEngine(org.eqflow.core.Engine.GRAPH);
+        assertEquals("graph (asked for)", hard.engineDescription());
     }
 
     /** A fresh model with biases moved off zero, so no relu unit sits exactly on its kink. */
