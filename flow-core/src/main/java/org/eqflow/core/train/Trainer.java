@@ -25,6 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * iteration) with this trainer's own state in one atomically written file.
  */
 public final class Trainer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
     /** The checkpoint file inside the checkpoint directory. */
     public static final String CHECKPOINT_FILE = "checkpoint.zip";
     private static final String STATE_ENTRY = "trainer.json";
@@ -114,6 +115,7 @@ public final class Trainer {
 
     /** Trains until the model's iteration count reaches {@code options.iterations()} or validation stops improving. */
     public TrainingResult run() throws IOException {
+        LOG.info("training path: {}", model.engineDescription());
         long start = System.nanoTime();
         boolean stoppedEarly = false;
         while (model.iteration() < options.iterations()) {

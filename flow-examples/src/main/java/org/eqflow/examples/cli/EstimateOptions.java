@@ -22,7 +22,7 @@ final class EstimateOptions {
     long seed;
 
     @picocli.CommandLine.Mixin
-    ThreadsOption threads = new ThreadsOption();
+    EngineOptions engine = new EngineOptions();
 
     @picocli.CommandLine.Mixin
     AllowClassOption allow = new AllowClassOption();
@@ -44,6 +44,6 @@ final class EstimateOptions {
             throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "
                     + flow.config().dimension());
         }
-        return threads.apply(flow);
+        return engine.apply(flow, "evaluation");
     }
 }

@@ -29,6 +29,9 @@ final class SampleCommand implements Callable<Integer> {
     @CommandLine.Mixin
     AllowClassOption allow = new AllowClassOption();
 
+    @CommandLine.Mixin
+    EngineOptions engine = new EngineOptions();
+
     @Option(names = "--out", paramLabel = "OUT.csv", required = true, description = "where the samples go; - for standard output")
     Path out;
 
@@ -40,7 +43,7 @@ final class SampleCommand implements Callable<Integer> {
         if (n < 1 || n > MAX_N) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + ", got " + n);
         }
-        EquivariantHamiltonianFlow flow = allow.load(model);
+        EquivariantHamiltonianFlow flow = engine.apply(allow.load(model), "sampling");
         int d = flow.config().dimension();
         Output.write(out, spec.commandLine(), w -> {
             w.write(Output.pointsHeader(d));

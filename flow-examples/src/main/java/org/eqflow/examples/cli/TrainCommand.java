@@ -72,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
     long iterations;
 
     @picocli.CommandLine.Mixin
-    ThreadsOption threads = new ThreadsOption();
+    EngineOptions engine = new EngineOptions();
 
     @Option(names = "--lr-schedule", paramLabel = "constant|cosine", defaultValue = "constant",
             description = "learning-rate schedule: constant, or cosine decay to 0 over --iterations (default ${DEFAULT-VALUE})")
@@ -212,7 +212,7 @@ final class TrainCommand implements Callable<Integer> {
                     config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
                     config.constraint().name().toLowerCase(java.util.Locale.ROOT), parameterCount(flow));
         }
-        threads.apply(flow);
+        engine.apply(flow, "training");
         trainer.addListener(new LoggingListener(logEvery, flow.generatorNames()));
         if (!noProgress && ProgressListener.wanted()) {
             trainer.addListener(new ProgressListener("train", flow.iteration(), iterations));
@@ -221,7 +221,7 @@ final class TrainCommand implements Callable<Integer> {
         LOG.info("model saved to {}{}", out, val != null ? " (best validation log p " + result.bestValidation()
                 + " at iteration " + result.bestIteration() + ")" : "");
         if (test != null) {
-            EquivariantHamiltonianFlow best = val != null ? threads.apply(ModelFile.load(out, allow.options())) : flow;
+            EquivariantHamiltonianFlow best = val != null ? engine.apply(ModelFile.load(out, allow.options()), "evaluation") : flow;
             EvaluationReport report = Evaluator.evaluate(best, testPoints, samples, seed, Optional.empty(), target);
             Output.json(spec.commandLine(), report);
         }

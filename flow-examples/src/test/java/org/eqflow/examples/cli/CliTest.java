@@ -41,6 +41,28 @@ class CliTest {
         assertTrue(Files.exists(model));
     }
 
+    /** {@code --path}: both engines give the same samples and log-densities (float32 round-off); a typo is named. */
+    @Test
+    void bothEnginesAgreeAndAnUnknownPathIsRefused() throws IOException {
+        Path data = dir.resolve("engines.csv");
+        assertEquals(0, run("sample", "--model", model.toString(), "-n", "50", "--out", data.toString()).code());
+        double[][] out = new double[2][];
+        String[] paths = {"graph", "fused"};
+        for (int k = 0; k < 2; k++) {
+            Run lp = run("logprob", "--model", model.toString(), "--data", data.toString(), "--samples", "16", "--path", paths[k]);
+            assertEquals(0, lp.code(), lp.err());
+            out[k] = java.util.Arrays.stream(lp.out().strip().split("\n")).mapToDouble(Double::parseDouble).toArray();
+            Run sample = run("sample", "--model", model.toString(), "-n", "5", "--path", paths[k], "--out", "-");
+            assertEquals(0, sample.code(), sample.err());
+        }
+        for (int i = 0; i < out[0].length; i++) {
+            assertEquals(out[0][i], out[1][i], 1e-3 * (1 + Math.abs(out[0][i])), "row " + i);
+        }
+        Run bad = run("sample", "--model", model.toString(), "-n", "5", "--path", "fsued", "--out", "-");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--path must be one of [auto, fused, graph], got 'fsued'"), bad.err());
+    }
+
     @Test
     void sampleThenLogprobThenEval() throws IOException {
         Path samples = dir.resolve("samples.csv");
