@@ -7,7 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.base.BaseDensity;
+import org.eqflow.core.symmetry.CompositeSymmetry;
 import org.eqflow.core.symmetry.Generator;
+import org.eqflow.core.symmetry.SpecialOrthogonal;
 import org.eqflow.core.symmetry.Symmetry;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,6 +50,13 @@ public final class FusedLagrangian {
     private final BaseDensity base;
     private final int[][] generatorEntries;
     private final double[][] generatorValues;
+    /** Generators whose brackets are looped over their matrix entries (those not in a {@link #rotationBlocks} block). */
+    private final int[] loopGenerators;
+    /** so(k) blocks with {@code k ≥} {@value #GEMM_ROTATIONS}: subset and index of their first generator. */
+    private final List<int[]> rotationBlocks = new ArrayList<>();
+    private final List<Integer> rotationOffsets = new ArrayList<>();
+    /** From this many rotated coordinates on, so(k) brackets are matrix products ({@link RotationBrackets}). */
+    static final int GEMM_ROTATIONS = 6;
     private final boolean soft;
     private final boolean alongFlow;
     private final java.util.Set<String> taken = new java.util.HashSet<>();
@@ -107,6 +116,20 @@ public final class FusedLagrangian {
         this.soft = config.constraint() == FlowConfig.Constraint.SOFT;
         this.alongFlow = config.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW;
         List<Generator> gens = symmetry.map(Symmetry::generators).orElse(List.of());
+        boolean[] inBlock = new boolean[gens.size()];
+        if (symmetry.isPresent()) {
+            List<Symmetry> parts = symmetry.get() instanceof CompositeSymmetry c ? c.parts() : List.of(symmetry.get());
+            int offset = 0;
+            for (Symmetry part : parts) {
+                if (part instanceof SpecialOrthogonal so && so.subset().length >= GEMM_ROTATIONS) {
+                    rotationBlocks.add(so.subset());
+                    rotationOffsets.add(offset);
+                    java.util.Arrays.fill(inBlock, offset, offset + part.size(), true);
+                }
+                offset += part.size();
+            }
+        }
+        loopGenerators = java.util.stream.IntStream.range(0, gens.size()).filter(k -> !inBlock[k]).toArray();
         generatorEntries = new int[gens.size()][];
         generatorValues = new double[gens.size()][];
         for (int k = 0; k < gens.size(); k++) {
@@ -375,8 +398,9 @@ public final class FusedLagrangian {
         private final Dense[] pAt;
         private final Dense qBar;
         private final Dense pBar;
-        /** {@code {g_k, H}} of every generator and row, generator-major. */
+        /** {@code {g_k, H}} of every looped generator and row, generator-major. */
         private final double[] brackets;
+        private final List<RotationBrackets> rotations = new ArrayList<>();
 
         Penalty(int rows, SoftplusGradient.Scratch scratch) {
             this.rows = rows;
@@ -406,7 +430,10 @@ public final class FusedLagrangian {
             }
             qBar = new Dense(rows, d);
             pBar = new Dense(rows, d);
-            brackets = new double[generatorEntries.length * rows];
+            brackets = new double[loopGenerators.length * rows];
+            for (int i = 0; i < rotationBlocks.size(); i++) {
+                rotations.add(new RotationBrackets(blas, rotationBlocks.get(i), rotationOffsets.get(i), rows));
+            }
         }
 
         /**
@@ -434,7 +461,8 @@ public final class FusedLagrangian {
                     double[] av = kin[s][hIndex].forward(ps).v;
                     double[] uv = pot[s][hIndex].forward(qs).v;
                     double[] br = brackets;
-                    for (int k = 0; k < g; k++) {
+                    for (int slot = 0; slot < loopGenerators.length; slot++) {
+                        int k = loopGenerators[slot];
                         int[] e = generatorEntries[k];
                         double[] a = generatorValues[k];
                         double sum = 0;
@@ -445,10 +473,13 @@ public final class FusedLagrangian {
                                 int j = e[2 * t + 1];
                                 v += a[t] * (pv[o + i] * av[o + j] - uv[o + i] * qv[o + j]);
                             }
-                            br[k * rows + r] = v;
+                            br[slot * rows + r] = v;
                             sum += v * v;
                         }
                         constraints[k] += sum * weight;
+                    }
+                    for (RotationBrackets block : rotations) {
+                        block.accumulate(qv, pv, av, uv, d, weight, constraints);
                     }
                     if (!gradient) {
                         continue;
@@ -461,12 +492,13 @@ public final class FusedLagrangian {
                     double[] ub = uBar.v;
                     double[] qa = alongFlow ? qAt[s].v : null;
                     double[] pa = alongFlow ? pAt[s].v : null;
-                    for (int k = 0; k < g; k++) {
+                    for (int slot = 0; slot < loopGenerators.length; slot++) {
+                        int k = loopGenerators[slot];
                         int[] e = generatorEntries[k];
                         double[] a = generatorValues[k];
                         double scale = 2 * lambda[k] * weight;
                         for (int r = 0, o = 0; r < rows; r++, o += d) {
-                            double c = scale * br[k * rows + r];
+                            double c = scale * br[slot * rows + r];
                             for (int t = 0; t < a.length; t++) {
                                 int i = e[2 * t];
                                 int j = e[2 * t + 1];
@@ -479,6 +511,9 @@ public final class FusedLagrangian {
                                 }
                             }
                         }
+                    }
+                    for (RotationBrackets block : rotations) {
+                        block.backward(lambda, weight, d, kBar, uBar, alongFlow ? pAt[s] : null, alongFlow ? qAt[s] : null);
                     }
                     kin[s][hIndex].backward(kBar, alongFlow ? pAt[s] : null);
                     pot[s][hIndex].backward(uBar, alongFlow ? qAt[s] : null);

@@ -49,6 +49,11 @@ class FusedParityTest {
                         .constraint(FlowConfig.Constraint.HARD).separateHamiltonians(true).leapfrogSteps(2)),
                 Arguments.of("hard, two so2 blocks, quadratic K", FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "so2:2,3"))
                         .constraint(FlowConfig.Constraint.HARD).kinetic(FlowConfig.Kinetic.QUADRATIC).leapfrogSteps(2)),
+                Arguments.of("so(7) on 7 of 8 coordinates (brackets as matrix products)", FlowConfig.builder(8)
+                        .symmetry("so7:0,1,2,3,4,5,7").leapfrogSteps(2)),
+                Arguments.of("so(6) + so(2) along the flow, separate H", FlowConfig.builder(8)
+                        .symmetries(java.util.List.of("so6:0,1,2,3,4,5", "so2:6,7")).separateHamiltonians(true).leapfrogSteps(2)
+                        .penaltySites(FlowConfig.PenaltySites.BASE_AND_FLOW)),
                 Arguments.of("the docs' RigidRotation class", FlowConfig.builder(4)
                         .symmetry("class:org.eqflow.core.docs.RigidRotation").leapfrogSteps(2)));
     }
