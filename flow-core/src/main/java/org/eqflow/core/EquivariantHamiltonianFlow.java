@@ -639,16 +639,27 @@ public final class EquivariantHamiltonianFlow {
 
     /** {@code log p(q, p) = log π(T⁻¹(q, p))} in the model's space, shape {@code [B]}. */
     public INDArray logJoint(INDArray q, INDArray p) {
+        if (useFused) {
+            return Nd4j.create(fused.logJoint(parameterValues(), cast(q), cast(p)), new long[] {q.rows()}, DataType.DOUBLE)
+                    .castTo(dataType);
+        }
         return sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), "logJoint").get("logJoint");
     }
 
     /** Encoder draws {@code p = μ(q) + σ(q) ⊙ noise} in the model's space. */
     public INDArray encode(INDArray q, INDArray noise) {
+        if (useFused) {
+            return matrix(fused.encode(parameterValues(), cast(q), cast(noise)), q.rows());
+        }
         return sd.output(Map.of("q", cast(q), "noise", cast(noise)), "encoderP").get("encoderP");
     }
 
     /** {@code log h(p|q)} in the model's space, shape {@code [B]}. */
     public INDArray encoderLogDensity(INDArray q, INDArray p) {
+        if (useFused) {
+            return Nd4j.create(fused.encoderLogDensity(parameterValues(), cast(q), cast(p)), new long[] {q.rows()},
+                    DataType.DOUBLE).castTo(dataType);
+        }
         return sd.output(Map.of("q", cast(q), "stateP", cast(p)), "encoderLogDensity").get("encoderLogDensity");
     }
 

@@ -298,6 +298,85 @@ public final class FusedLagrangian {
         return out;
     }
 
+    /** {@code log π(T⁻¹(q, p))} of each row (model space), in blocks of {@value #EVALUATION_BLOCK} rows. */
+    public double[] logJoint(Map<String, INDArray> values, INDArray q, INDArray p) {
+        int d = config.dimension();
+        return inBlocks(values, q, p, (w, count, out, start) -> {
+            w.tape.forward();
+            double[] q0 = w.tape.q[flow.steps()].v;
+            double[] p0 = w.tape.p[flow.steps()].v;
+            for (int r = 0, i = 0; r < count; r++) {
+                double logPi = 0;
+                for (int j = 0; j < d; j++, i++) {
+                    logPi += base.logDensityCoordinate(q0[i]) + base.logDensityCoordinate(p0[i]);
+                }
+                out[start + r] = logPi;
+            }
+        }, 1);
+    }
+
+    /** Encoder draws {@code p = μ(q) + σ(q) ⊙ noise} (model space), {@code n × d} row-major. */
+    public double[] encode(Map<String, INDArray> values, INDArray q, INDArray noise) {
+        int d = config.dimension();
+        return inBlocks(values, q, noise, (w, count, out, start) -> {
+            double[] mu = w.mean.forward(w.tape.q[0]).v;
+            double[] logSigma = w.logScale.forward(w.tape.q[0]).v;
+            double[] e = w.tape.p[0].v;
+            for (int i = 0; i < count * d; i++) {
+                out[start * d + i] = mu[i] + Math.exp(logSigma[i]) * e[i];
+            }
+        }, d);
+    }
+
+    /** {@code log h(p|q)} of each row (model space). */
+    public double[] encoderLogDensity(Map<String, INDArray> values, INDArray q, INDArray p) {
+        int d = config.dimension();
+        double constant = -0.5 * Math.log(2 * Math.PI) * d;
+        return inBlocks(values, q, p, (w, count, out, start) -> {
+            double[] mu = w.mean.forward(w.tape.q[0]).v;
+            double[] logSigma = w.logScale.forward(w.tape.q[0]).v;
+            double[] pv = w.tape.p[0].v;
+            for (int r = 0, i = 0; r < count; r++) {
+                double sum = constant;
+                for (int j = 0; j < d; j++, i++) {
+                    double z = (pv[i] - mu[i]) * Math.exp(-logSigma[i]);
+                    sum += -0.5 * z * z - logSigma[i];
+                }
+                out[start + r] = sum;
+            }
+        }, 1);
+    }
+
+    private interface BlockTask {
+        /** Works on the {@code count} rows now in {@code w.tape.q[0]}, {@code w.tape.p[0]}; writes from row {@code start}. */
+        void run(Workspace w, int count, double[] out, int start);
+    }
+
+    /** Runs {@code task} over {@code (a, b)} ({@code [n, d]} each) in blocks, on the evaluation workspace. */
+    private double[] inBlocks(Map<String, INDArray> values, INDArray a, INDArray b, BlockTask task, int outputsPerRow) {
+        loadValues(values);
+        int rows = Math.toIntExact(a.rows());
+        int d = config.dimension();
+        double[] aAll = new double[rows * d];
+        double[] bAll = new double[rows * d];
+        host.read(a, aAll);
+        host.read(b, bAll);
+        int block = Math.max(1, Math.min(rows, EVALUATION_BLOCK));
+        if (evalWs == null || evalWs.batch != block) {
+            evalWs = new Workspace(block);
+        }
+        double[] out = new double[rows * outputsPerRow];
+        for (int start = 0; start < rows; start += block) {
+            int count = Math.min(block, rows - start);
+            java.util.Arrays.fill(evalWs.tape.q[0].v, 0.0);
+            java.util.Arrays.fill(evalWs.tape.p[0].v, 0.0);
+            System.arraycopy(aAll, start * d, evalWs.tape.q[0].v, 0, count * d);
+            System.arraycopy(bAll, start * d, evalWs.tape.p[0].v, 0, count * d);
+            task.run(evalWs, count, out, start);
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- ELBO through the inverse flow
 
     /**

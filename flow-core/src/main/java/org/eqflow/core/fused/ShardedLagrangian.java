@@ -104,6 +104,21 @@ public final class ShardedLagrangian {
         return out;
     }
 
+    /** {@link FusedLagrangian#logJoint} (one shard). */
+    public double[] logJoint(Map<String, INDArray> values, INDArray q, INDArray p) {
+        return shards.get(0).logJoint(values, q, p);
+    }
+
+    /** {@link FusedLagrangian#encode} (one shard). */
+    public double[] encode(Map<String, INDArray> values, INDArray q, INDArray noise) {
+        return shards.get(0).encode(values, q, noise);
+    }
+
+    /** {@link FusedLagrangian#encoderLogDensity} (one shard). */
+    public double[] encoderLogDensity(Map<String, INDArray> values, INDArray q, INDArray p) {
+        return shards.get(0).encoderLogDensity(values, q, p);
+    }
+
     /** {@link FusedLagrangian#constraints} (one shard: no gradient, a small batch). */
     public double[] constraints(Map<String, INDArray> values, INDArray penaltyQ, INDArray penaltyP) {
         return shards.get(0).constraints(values, penaltyQ, penaltyP);

@@ -191,6 +191,9 @@ class FusedParityTest {
         INDArray[] fb = fused.forward(q, p);
         assertClose(fa[0], fb[0], "T(q, p) positions");
         assertClose(fa[1], fb[1], "T(q, p) momenta");
+        assertClose(graph.logJoint(q, p), fused.logJoint(q, p), "log π(T⁻¹(q, p))");
+        assertClose(graph.encode(q, p), fused.encode(q, p), "encoder draws");
+        assertClose(graph.encoderLogDensity(q, p), fused.encoderLogDensity(q, p), "log h(p|q)");
         double[] ca = graph.constraintViolations(200, 3);
         double[] cb = fused.constraintViolations(200, 3);
         for (int k = 0; k < ca.length; k++) {

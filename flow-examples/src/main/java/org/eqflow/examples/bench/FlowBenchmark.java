@@ -56,6 +56,10 @@ public class FlowBenchmark {
     @Param({"1"})
     public int threads;
 
+    /** How so(d) is imposed: {@code soft} (the penalty) or {@code hard} (radial energies). */
+    @Param({"soft"})
+    public String constraint;
+
     private EquivariantHamiltonianFlow model;
     private INDArray x;
     private INDArray few;
@@ -63,7 +67,7 @@ public class FlowBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Threads.useSingleThread();
-        model = EquivariantHamiltonianFlow.create(config(d, steps, FlowConfig.Precision.valueOf(precision)));
+        model = EquivariantHamiltonianFlow.create(config(d, steps, FlowConfig.Precision.valueOf(precision), constraint));
         model.useFusedPath(path.equals("fused"));
         model.setThreads(threads);
         DataType dt = model.dataType();
@@ -71,11 +75,11 @@ public class FlowBenchmark {
         few = Noise.gaussian(Noise.stream(2, 0, Noise.Purpose.DATA), Math.max(1, batch / 16), d, dt);
     }
 
-    /** The benchmarked model: the paper's sizes, so(d) on all coordinates (none for d = 1). */
-    public static FlowConfig config(int d, int steps, FlowConfig.Precision precision) {
+    /** The benchmarked model: the paper's sizes, so(d) on all coordinates (none for d = 1), soft or hard. */
+    public static FlowConfig config(int d, int steps, FlowConfig.Precision precision, String constraint) {
         FlowConfig.Builder b = FlowConfig.builder(d).hidden(128).leapfrogSteps(steps).precision(precision).seed(3);
         if (d >= 2) {
-            b.symmetry("so" + d);
+            b.symmetry("so" + d).constraint(FlowConfig.Constraint.valueOf(constraint.toUpperCase(java.util.Locale.ROOT)));
         }
         return b.build();
     }
@@ -94,15 +98,16 @@ public class FlowBenchmark {
                 .filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: 0 kB");
         long kb = Long.parseLong(hwm.replaceAll("[^0-9]", ""));
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        String line = memoryKey(method, precision, d, batch, steps, path, threads) + "," + kb / 1024 + "\n";
+        String line = memoryKey(method, precision, d, batch, steps, path, threads, constraint) + "," + kb / 1024 + "\n";
         java.nio.file.Files.writeString(java.nio.file.Path.of(file), line, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** The configuration's key in the peak-memory file: its JMH parameters, comma-separated. */
-    public static String memoryKey(String workload, String precision, int d, int batch, int steps, String path, int threads) {
+    public static String memoryKey(String workload, String precision, int d, int batch, int steps, String path, int threads,
+                                   String constraint) {
         return String.join(",", workload, precision, Integer.toString(d), Integer.toString(batch), Integer.toString(steps),
-                path, Integer.toString(threads));
+                path, Integer.toString(threads), constraint);
     }
 
     @Benchmark

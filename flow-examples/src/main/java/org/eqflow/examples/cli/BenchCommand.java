@@ -50,8 +50,12 @@ final class BenchCommand implements Callable<Integer> {
     List<String> precisions;
 
     @Option(names = "--path", split = ",", defaultValue = "fused",
-            description = "training-step paths: fused (the default one) and/or graph (SameDiff); only trainStep differs")
+            description = "engines: fused (the default one) and/or graph (SameDiff)")
     List<String> paths;
+
+    @Option(names = "--constraint", split = ",", defaultValue = "soft",
+            description = "how so(d) is imposed: soft (penalty) and/or hard (radial energies) (default ${DEFAULT-VALUE})")
+    List<String> constraints;
 
     @Option(names = "--threads", split = ",", defaultValue = "1",
             description = "cores for the fused path (default ${DEFAULT-VALUE}: the single-thread comparison)")
@@ -87,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
                 .measurementIterations(Math.max(1, measure / 2)).measurementTime(TimeValue.seconds(2))
                 .param("d", strings(dims)).param("batch", strings(batches)).param("steps", strings(steps))
                 .param("precision", precisions.toArray(new String[0])).param("path", paths.toArray(new String[0]))
-                .param("threads", strings(threads))
+                .param("threads", strings(threads)).param("constraint", constraints.toArray(new String[0]))
                 .jvmArgsAppend("-Xmx12g", "-Djava.awt.headless=true",
                         "-D" + FlowBenchmark.MEMORY_FILE_PROPERTY + "=" + memoryFile.toAbsolutePath())
                 .shouldFailOnError(true);
@@ -104,9 +108,9 @@ final class BenchCommand implements Callable<Integer> {
             Files.delete(memoryFile);
         }
         StringBuilder csv = new StringBuilder(
-                "workload,precision,d,batch,steps,path,threads,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm,peak_rss_mib\n");
-        StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | path | threads | ms/op | samples/s | GFLOP/s "
-                + "| of GEMM | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                "workload,precision,d,batch,steps,path,threads,constraint,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm,peak_rss_mib\n");
+        StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | path | threads | constraint | ms/op | samples/s | GFLOP/s "
+                + "| of GEMM | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         List<Row> rows = new java.util.ArrayList<>();
         for (RunResult r : results) {
             String w = r.getParams().getBenchmark().substring(r.getParams().getBenchmark().lastIndexOf('.') + 1);
@@ -116,7 +120,8 @@ final class BenchCommand implements Callable<Integer> {
             String p = r.getParams().getParam("precision");
             String path = r.getParams().getParam("path");
             int th = Integer.parseInt(r.getParams().getParam("threads"));
-            String mib = peak.getOrDefault(FlowBenchmark.memoryKey(w, p, d, b, l, path, th), "");
+            String con = r.getParams().getParam("constraint");
+            String mib = peak.getOrDefault(FlowBenchmark.memoryKey(w, p, d, b, l, path, th, con), "");
             double ms = r.getPrimaryResult().getScore();
             double err = r.getPrimaryResult().getScoreError();
             int points = w.equals("logprob") ? Math.max(1, b / 16) : b;
@@ -127,10 +132,11 @@ final class BenchCommand implements Callable<Integer> {
             };
             double gflops = flops / (ms * 1e6);
             rows.add(new Row(w, p, d, b, l, path, th, points / (ms / 1000)));
-            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%s,%d,%.4f,%.4f,%.1f,%.3f,%.4f,%s%n", w, p, d, b, l, path, th, ms, err,
+            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%s,%d,%s,%.4f,%.4f,%.1f,%.3f,%.4f,%s%n", w, p, d, b, l, path, th, con,
+                    ms, err,
                     points / (ms / 1000), gflops, gflops / gemm.get(p), mib));
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %s | %d | %.2f ± %.2f | %.0f | %.2f | %.1f %% | %s MiB |%n",
-                    w, p, d, b, l, path, th, ms, err, points / (ms / 1000), gflops, 100 * gflops / gemm.get(p), mib));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %s | %d | %s | %.2f ± %.2f | %.0f | %.2f | %.1f %% | %s MiB |%n",
+                    w, p, d, b, l, path, th, con, ms, err, points / (ms / 1000), gflops, 100 * gflops / gemm.get(p), mib));
         }
         md.append("\nGEMM limit (single-thread SameDiff matmul 1024³): ");
         gemm.forEach((p, g) -> md.append(String.format(Locale.ROOT, "%s %.1f GFLOP/s; ", p, g)));
