@@ -75,15 +75,15 @@ public final class EquivariantHamiltonianFlow {
         this.parameterNames = List.copyOf(params.names());
         this.generatorCount = parts.symmetry().map(s -> s.size()).orElse(0);
         parts.symmetry().ifPresent(s -> BaseInvariance.check(s, parts.base()));
-        this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config);
+        this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config.multiplierSettings());
         this.learningRate = config.learningRate();
         defineOutputs();
         for (String name : parameterNames) {
             parameterShapes.put(name, sd.getVariable(name).getArr().shape());
         }
-        java.util.Optional<String> unsupported = FusedLagrangian.unsupportedReason(config, parts.symmetry());
+        java.util.Optional<String> unsupported = FusedLagrangian.unsupportedReason(parts.symmetry());
         this.fused = unsupported.isEmpty()
-                ? new ShardedLagrangian(config, parts.symmetry(), parts.base(), parameterShapes, 1) : null;
+                ? new ShardedLagrangian(fusedSpec(config), parts.symmetry(), parts.base(), parameterShapes, 1) : null;
         this.graphReason = unsupported
                 .or(() -> onHost() ? java.util.Optional.empty()
                         : java.util.Optional.of("the ND4J backend is not the CPU, and the fused engine runs on the host"))
@@ -144,13 +144,13 @@ public final class EquivariantHamiltonianFlow {
         int d = config.dimension();
         SDVariable q = sd.placeHolder("q", dataType, -1, d);
         SDVariable noise = sd.placeHolder("noise", dataType, -1, d);
-        SDVariable logW = Elbo.logWeights(sd, parts, q, noise).rename("logWeight");
+        SDVariable logW = parts.logWeights(sd, q, noise).rename("logWeight");
         SDVariable negElbo = logW.mean().neg().rename("negElbo");
         SDVariable loss;
         if (generatorCount > 0) {
             SDVariable pq = sd.placeHolder("penaltyQ", dataType, -1, d);
             SDVariable pp = sd.placeHolder("penaltyP", dataType, -1, d);
-            SDVariable constraints = SymmetryPenalty.constraints(sd, parts, new PhaseState(pq, pp)).rename("constraints");
+            SDVariable constraints = parts.constraints(sd, new PhaseState(pq, pp)).rename("constraints");
             if (softConstraint()) {
                 SDVariable lambda = sd.placeHolder("lambda", dataType, generatorCount);
                 loss = negElbo.add("loss", SymmetryPenalty.lagrangeTerm(constraints, lambda, config.kappa()));
@@ -308,6 +308,13 @@ public final class EquivariantHamiltonianFlow {
         return "graph (" + (fused == null || graphReason.isPresent() ? graphReason.orElse("asked for") : "asked for") + ")";
     }
 
+    private static FusedLagrangian.Spec fusedSpec(FlowConfig c) {
+        return new FusedLagrangian.Spec(c.dimension(), c.hidden(), c.leapfrogSteps(), c.stepSize(), c.learnableStepSize(),
+                c.separateHamiltonians(), c.kinetic() == FlowConfig.Kinetic.QUADRATIC, c.constraint() == FlowConfig.Constraint.HARD,
+                c.constraint() == FlowConfig.Constraint.SOFT, c.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW,
+                c.kappa(), c.precision() == FlowConfig.Precision.FLOAT64);
+    }
+
     private static boolean onHost() {
         String backend = Nd4j.getBackend().getClass().getName().toLowerCase(java.util.Locale.ROOT);
         return !(backend.contains("cublas") || backend.contains("cuda"));
@@ -325,7 +332,7 @@ public final class EquivariantHamiltonianFlow {
         }
         if (fused != null && fused.threads() != threads) {
             fused.close();
-            fused = new ShardedLagrangian(config, parts.symmetry(), parts.base(), parameterShapes, threads);
+            fused = new ShardedLagrangian(fusedSpec(config), parts.symmetry(), parts.base(), parameterShapes, threads);
         }
     }
 

@@ -135,6 +135,12 @@ public record FlowConfig(
         return BaseDensity.parse(base);
     }
 
+    /** The multiplier rule's settings of this configuration. */
+    public org.eqflow.core.objective.LagrangeMultipliers.Settings multiplierSettings() {
+        return new org.eqflow.core.objective.LagrangeMultipliers.Settings(initialMultiplier, kappa, multiplierRate, multiplierEma,
+                maxMultiplier);
+    }
+
     /** {@code log s} per coordinate times {@code d}: subtract it from log-densities of the scaled data. */
     public double logScaleJacobian() {
         return dimension * Math.log(scale);

@@ -55,6 +55,17 @@ public record FlowParts(
         return new FlowParts(c, c.baseDensity(), List.copyOf(hams), new HamiltonianFlow(blocks), encoder, symmetry);
     }
 
+    /** {@code log w = log π(T⁻¹(q, p)) − log h(p|q)} per row, {@code p} the encoder's draw with {@code noise}. */
+    public SDVariable logWeights(SameDiff sd, SDVariable q, SDVariable noise) {
+        return org.eqflow.core.objective.Elbo.logWeights(sd, encoder, flow, base, q, noise);
+    }
+
+    /** {@code C_k} of the symmetry at the configuration's penalty sites, from base states. */
+    public SDVariable constraints(SameDiff sd, org.eqflow.core.flow.PhaseState baseStates) {
+        return org.eqflow.core.objective.SymmetryPenalty.constraints(sd, symmetry.orElseThrow(), hamiltonians, flow,
+                config.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW, baseStates);
+    }
+
     /**
      * The name and shape of every trainable parameter {@code c} defines, in creation order, found by
      * running {@link #build} with placeholders instead of weights: nothing of the model's size is

@@ -14,7 +14,7 @@ class MultipliersTest {
     @Test
     void multipliersFollowTheViolation() {
         FlowConfig c = FlowConfig.builder(2).symmetry("so2").kappa(1e-3).multiplierRate(0.1).multiplierEma(0.5).maxMultiplier(100).build();
-        LagrangeMultipliers m = new LagrangeMultipliers(1, c);
+        LagrangeMultipliers m = new LagrangeMultipliers(1, c.multiplierSettings());
         double previous = m.values()[0];
         for (int i = 0; i < 20; i++) {
             m.update(new double[] {1.0});

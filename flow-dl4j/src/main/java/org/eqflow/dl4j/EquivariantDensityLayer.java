@@ -159,18 +159,18 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         SDVariable repeated = sd.tile(input, outputSamples, 1);
         SDVariable noiseShape = sd.concat(0, rows.mul(outputSamples).reshape(1), sd.constant(Nd4j.createFromArray((long) d)));
         SDVariable noise = new RandomNormal(sd, noiseShape.castTo(DataType.LONG), 0.0, 1.0).outputVariable().castTo(dt);
-        SDVariable logW = Elbo.logWeights(sd, parts, repeated, noise);
+        SDVariable logW = parts.logWeights(sd, repeated, noise);
         SDVariable perSample = sd.reshape(logW, sd.concat(0, sd.constant(Nd4j.createFromArray((long) outputSamples)), rows.castTo(DataType.LONG).reshape(1)));
         sd.expandDims(sd.math.logSumExp(perSample, 0).sub(Math.log(outputSamples)), 1).rename(OUTPUT);
 
         // Score: the batch-sum Lagrangian, with the noise from the labels.
         SDVariable eps = sd.slice(labels, new int[] {0, 0}, -1, d);
-        SDVariable negElboSum = Elbo.logWeights(sd, parts, input, eps).sum().neg();
+        SDVariable negElboSum = parts.logWeights(sd, input, eps).sum().neg();
         if (!paramTable.containsKey(LAMBDA)) {
             return negElboSum;
         }
         PhaseState baseStates = new PhaseState(sd.slice(labels, new int[] {0, d}, -1, d), sd.slice(labels, new int[] {0, 2 * d}, -1, d));
-        SDVariable constraints = SymmetryPenalty.constraints(sd, parts, baseStates).rename(CONSTRAINTS);
+        SDVariable constraints = parts.constraints(sd, baseStates).rename(CONSTRAINTS);
         SDVariable lagrange = SymmetryPenalty.lagrangeTerm(constraints, paramTable.get(LAMBDA), kappa).mul(rows.castTo(dt));
         // DL4J wants every parameter to reach the score: the moving average does, with weight zero.
         return negElboSum.add(lagrange).add(paramTable.get(LAMBDA_EMA).sum().mul(0.0));

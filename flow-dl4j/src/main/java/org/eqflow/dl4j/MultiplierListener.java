@@ -65,7 +65,7 @@ public final class MultiplierListener extends BaseTrainingListener {
             if (twin.multipliers().length > 0) {
                 DensityLayers.link(twin, impl);
                 double[] c = twin.constraintViolations(PENALTY_SAMPLES, twin.config().seed() * 31 + iteration);
-                LagrangeMultipliers m = new LagrangeMultipliers(c.length, twin.config());
+                LagrangeMultipliers m = new LagrangeMultipliers(c.length, twin.config().multiplierSettings());
                 INDArray lambda = impl.getParam(EquivariantDensityLayer.LAMBDA);
                 INDArray ema = impl.getParam(EquivariantDensityLayer.LAMBDA_EMA);
                 m.restore(lambda.toDoubleVector(), ema.toDoubleVector());

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.eqflow.core.FlowConfig;
 import org.eqflow.core.base.BaseDensity;
 import org.eqflow.core.symmetry.CompositeSymmetry;
 import org.eqflow.core.symmetry.Generator;
@@ -39,7 +38,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * transcendentals ({@link Transcendentals}); float64 models: DGEMM and exact {@code Math} functions.
  */
 public final class FusedLagrangian {
-    private final FlowConfig config;
+    private final Spec config;
     private final Blas blas;
     /** Rows per block of {@link #logWeights} and of the forward flow: bounds their buffers (~65 MB at hidden 128, 2 steps). */
     static final int EVALUATION_BLOCK = 2048;
@@ -66,6 +65,19 @@ public final class FusedLagrangian {
     private FusedFlow.Tape sampleTape;
     private final HostArrays host = new HostArrays();
 
+    /**
+     * What the fused engine needs to know of a model besides its symmetry and base density (the model's
+     * configuration, as plain values: this package does not depend on the configuration type).
+     *
+     * @param hard             radial energies (the hard constraint) on the symmetry's invariant subsets
+     * @param soft             the Lagrangian has the penalty term {@code Σ λ_k (C_k − κ)}
+     * @param penaltyAlongFlow the penalty's sites are the base samples and every state of their forward flow
+     */
+    public record Spec(int dimension, int hidden, int leapfrogSteps, double stepSize, boolean learnableStepSize,
+                       boolean separateHamiltonians, boolean quadraticKinetic, boolean hard, boolean soft,
+                       boolean penaltyAlongFlow, double kappa, boolean float64) {
+    }
+
     /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter (c order). */
     public record Result(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
     }
@@ -76,12 +88,12 @@ public final class FusedLagrangian {
      * @param parameterShapes every parameter of the model by name, with its shape (the graph's names)
      * @throws IllegalArgumentException if {@link #unsupportedReason} is not empty
      */
-    public FusedLagrangian(FlowConfig config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes) {
-        unsupportedReason(config, symmetry).ifPresent(r -> {
+    public FusedLagrangian(Spec config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes) {
+        unsupportedReason(symmetry).ifPresent(r -> {
             throw new IllegalArgumentException("the fused engine does not support this model: " + r);
         });
         this.config = config;
-        this.blas = new Blas(config.precision() == FlowConfig.Precision.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT);
+        this.blas = new Blas(config.float64() ? DataType.DOUBLE : DataType.FLOAT);
         parameterShapes.forEach((name, shape) -> {
             if (shape.length != 2) {
                 throw new IllegalArgumentException("parameter " + name + " is not a matrix: " + java.util.Arrays.toString(shape));
@@ -89,13 +101,12 @@ public final class FusedLagrangian {
             params.put(name, new Param(name, Math.toIntExact(shape[0]), Math.toIntExact(shape[1])));
         });
         int d = config.dimension();
-        boolean hard = config.constraint() == FlowConfig.Constraint.HARD;
-        List<int[]> subsets = hard ? symmetry.orElseThrow().invariantSubsets() : List.of();
+        List<int[]> subsets = config.hard() ? symmetry.orElseThrow().invariantSubsets() : List.of();
         int count = config.separateHamiltonians() ? config.leapfrogSteps() : 1;
         List<FusedFlow.Hamiltonian> hams = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String suffix = count == 1 ? "" : Integer.toString(i);
-            FusedFlow.KernelFactory kin = config.kinetic() == FlowConfig.Kinetic.QUADRATIC
+            FusedFlow.KernelFactory kin = config.quadraticKinetic()
                     ? (b, scratch) -> GradientKernel.quadratic()
                     : energy(take("kin" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets);
             hams.add(new FusedFlow.Hamiltonian(kin, energy(take("pot" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets)));
@@ -113,8 +124,8 @@ public final class FusedLagrangian {
             throw new IllegalArgumentException("the model has parameters the fused engine does not know: " + parameterShapes.keySet());
         }
         this.base = base;
-        this.soft = config.constraint() == FlowConfig.Constraint.SOFT;
-        this.alongFlow = config.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW;
+        this.soft = config.soft();
+        this.alongFlow = config.penaltyAlongFlow();
         List<Generator> gens = symmetry.map(Symmetry::generators).orElse(List.of());
         boolean[] inBlock = new boolean[gens.size()];
         if (symmetry.isPresent()) {
@@ -160,7 +171,7 @@ public final class FusedLagrangian {
     }
 
     /** Why the fused engine cannot compute this model, or empty if it can. */
-    public static Optional<String> unsupportedReason(FlowConfig config, Optional<Symmetry> symmetry) {
+    public static Optional<String> unsupportedReason(Optional<Symmetry> symmetry) {
         if (symmetry.isPresent()) {
             for (Generator g : symmetry.get().generators()) {
                 if (g.matrix().isEmpty()) {

@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.Optional;
-import org.eqflow.core.FlowConfig;
 import org.eqflow.core.base.BaseDensity;
 import org.eqflow.core.symmetry.Symmetry;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,7 +29,7 @@ public final class ShardedLagrangian {
     private final List<FusedLagrangian> shards = new ArrayList<>();
     private final ExecutorService pool;
 
-    public ShardedLagrangian(FlowConfig config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes,
+    public ShardedLagrangian(FusedLagrangian.Spec config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes,
                              int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);

@@ -1,6 +1,7 @@
 package org.eqflow.core.objective;
 
-import org.eqflow.core.FlowParts;
+import org.eqflow.core.base.BaseDensity;
+import org.eqflow.core.flow.HamiltonianFlow;
 import org.eqflow.core.encoder.GaussianEncoder;
 import org.eqflow.core.flow.PhaseState;
 import org.nd4j.autodiff.samediff.NameScope;
@@ -22,16 +23,16 @@ public final class Elbo {
     }
 
     /** {@code log w} for each row of {@code q} with its encoder noise row, shape {@code [B]}. */
-    public static SDVariable logWeights(SameDiff sd, FlowParts parts, SDVariable q, SDVariable noise) {
+    public static SDVariable logWeights(SameDiff sd, GaussianEncoder encoder, HamiltonianFlow flow, BaseDensity base,
+                                        SDVariable q, SDVariable noise) {
         try (NameScope ignored = sd.withNameScope("elbo")) {
-            GaussianEncoder.Draw draw = parts.encoder().sample(sd, q, noise);
-            return logJoint(sd, parts, new PhaseState(q, draw.p())).sub(draw.logDensity());
+            GaussianEncoder.Draw draw = encoder.sample(sd, q, noise);
+            return logJoint(sd, flow, base, new PhaseState(q, draw.p())).sub(draw.logDensity());
         }
     }
 
     /** {@code log p(q, p) = log π(T⁻¹(q, p))}, shape {@code [B]}. */
-    public static SDVariable logJoint(SameDiff sd, FlowParts parts, PhaseState s) {
-        PhaseState s0 = parts.flow().inverse(sd, s);
-        return parts.base().logDensity(sd, s0);
+    public static SDVariable logJoint(SameDiff sd, HamiltonianFlow flow, BaseDensity base, PhaseState s) {
+        return base.logDensity(sd, flow.inverse(sd, s));
     }
 }

@@ -1,7 +1,6 @@
 package org.eqflow.core.objective;
 
 import java.util.Arrays;
-import org.eqflow.core.FlowConfig;
 
 /**
  * The Lagrange multipliers {@code λ_k ≥ 0} of the soft constraint, updated as in Rezende and Viola 2018
@@ -29,14 +28,18 @@ public final class LagrangeMultipliers {
     private final double ema;
     private final double max;
 
-    public LagrangeMultipliers(int count, FlowConfig c) {
+    /** The rule's settings: initial λ, κ, rate η, EMA factor α, and the clamp {@code [1/max, max]}. */
+    public record Settings(double initial, double kappa, double rate, double ema, double max) {
+    }
+
+    public LagrangeMultipliers(int count, Settings c) {
         this.lambda = new double[count];
         this.average = new double[count];
-        Arrays.fill(lambda, c.initialMultiplier());
+        Arrays.fill(lambda, c.initial());
         this.kappa = c.kappa();
-        this.rate = c.multiplierRate();
-        this.ema = c.multiplierEma();
-        this.max = c.maxMultiplier();
+        this.rate = c.rate();
+        this.ema = c.ema();
+        this.max = c.max();
     }
 
     /** One update from the measured constraints {@code C_k}. */

@@ -1,9 +1,8 @@
 package org.eqflow.core.objective;
 
 import java.util.List;
-import org.eqflow.core.FlowConfig;
-import org.eqflow.core.FlowParts;
 import org.eqflow.core.energy.Hamiltonian;
+import org.eqflow.core.flow.HamiltonianFlow;
 import org.eqflow.core.flow.PhaseState;
 import org.eqflow.core.symmetry.PoissonBracket;
 import org.eqflow.core.symmetry.Symmetry;
@@ -19,7 +18,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * </pre>
  *
  * estimated on a batch of base samples, summed over the model's Hamiltonians; with
- * {@link FlowConfig.PenaltySites#BASE_AND_FLOW} also averaged over the states along the forward flow of
+ * the sites along the flow ({@code FlowConfig.PenaltySites.BASE_AND_FLOW}) also averaged over the states along the forward flow of
  * those samples. The Lagrangian adds {@code Σ_k λ_k (C_k − κ)}.
  */
 public final class SymmetryPenalty {
@@ -27,15 +26,13 @@ public final class SymmetryPenalty {
     }
 
     /** {@code C_k} for every generator, shape {@code [G]}. */
-    public static SDVariable constraints(SameDiff sd, FlowParts parts, PhaseState baseStates) {
-        Symmetry symmetry = parts.symmetry().orElseThrow();
+    public static SDVariable constraints(SameDiff sd, Symmetry symmetry, List<Hamiltonian> hamiltonians, HamiltonianFlow flow,
+                                         boolean alongFlow, PhaseState baseStates) {
         try (NameScope ignored = sd.withNameScope("symmetryPenalty")) {
-            List<PhaseState> sites = parts.config().penaltySites() == FlowConfig.PenaltySites.BASE
-                    ? List.of(baseStates)
-                    : parts.flow().integrate(sd, baseStates, false);
+            List<PhaseState> sites = alongFlow ? flow.integrate(sd, baseStates, false) : List.of(baseStates);
             SDVariable total = null;
             for (PhaseState s : sites) {
-                for (Hamiltonian h : parts.hamiltonians()) {
+                for (Hamiltonian h : hamiltonians) {
                     SDVariable b = PoissonBracket.withHamiltonian(sd, symmetry, h, s);
                     SDVariable c = b.mul(b).mean(0);
                     total = total == null ? c : total.add(c);
