@@ -13,7 +13,11 @@ import org.eqflow.core.graph.Quiet;
 import org.eqflow.core.objective.Elbo;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.objective.LagrangeMultipliers;
+import org.eqflow.core.model.DensityModel;
 import org.eqflow.core.objective.SymmetryPenalty;
+import org.eqflow.core.model.Objective;
+import org.eqflow.core.optim.Optimizer;
+import org.eqflow.core.optim.TrainingDivergedException;
 import org.eqflow.core.symmetry.BaseInvariance;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -38,9 +42,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Methods on phase-space states ({@link #forward}, {@link #inverse}, {@link #logJoint}) work in the
  * model's space. Not thread-safe: one model, one thread.
  */
-public final class EquivariantHamiltonianFlow {
+public final class EquivariantHamiltonianFlow implements DensityModel {
     private static final int MAX_ROWS_PER_PASS = 65_536;
-    private static final int MAX_CONSECUTIVE_SKIPS = 3;
     /** An IWAE standard error above this means the weights collapsed onto about one sample. */
     private static final double COLLAPSED_STANDARD_ERROR = 0.9;
     /** Set this system property to {@code false} to train every model through the SameDiff graph. */
@@ -52,10 +55,7 @@ public final class EquivariantHamiltonianFlow {
     private final DataType dataType;
     private final List<String> parameterNames;
     private final LagrangeMultipliers multipliers;
-    private final AdamUpdate adam = new AdamUpdate();
-    private double learningRate;
-    private double learningRateScale = 1.0;
-    private final Map<String, INDArray> optimizerState = new LinkedHashMap<>();
+    private final Optimizer optimizer;
     private final int generatorCount;
     private final Map<String, long[]> parameterShapes = new LinkedHashMap<>();
     /** The fused engine, or null where the model's parts do not support it. */
@@ -63,8 +63,6 @@ public final class EquivariantHamiltonianFlow {
     /** Why {@link Engine#AUTO} takes the graph for this model, or empty if it takes the fused engine. */
     private final java.util.Optional<String> graphReason;
     private boolean useFused;
-    private long iteration;
-    private int consecutiveSkips;
 
     private EquivariantHamiltonianFlow(FlowConfig config) {
         this.config = config;
@@ -76,7 +74,6 @@ public final class EquivariantHamiltonianFlow {
         this.generatorCount = parts.symmetry().map(s -> s.size()).orElse(0);
         parts.symmetry().ifPresent(s -> BaseInvariance.check(s, parts.base()));
         this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config.multiplierSettings());
-        this.learningRate = config.learningRate();
         defineOutputs();
         for (String name : parameterNames) {
             parameterShapes.put(name, sd.getVariable(name).getArr().shape());
@@ -90,10 +87,7 @@ public final class EquivariantHamiltonianFlow {
                 .or(() -> "false".equalsIgnoreCase(System.getProperty(FUSED_PROPERTY))
                         ? java.util.Optional.of("-D" + FUSED_PROPERTY + "=false") : java.util.Optional.empty());
         this.useFused = graphReason.isEmpty();
-        for (String name : parameterNames) {
-            long n = sd.getVariable(name).getArr().length();
-            optimizerState.put(name, Nd4j.zeros(dataType, 1, 2 * n));
-        }
+        this.optimizer = new Optimizer(parameters(), config.learningRate(), config.clipNorm());
     }
 
     /** Builds a new, untrained model. */
@@ -115,11 +109,9 @@ public final class EquivariantHamiltonianFlow {
             if (opt == null) {
                 throw new IllegalArgumentException("optimizer state for parameter " + name + " is missing");
             }
-            m.copyInto(m.optimizerState.get(name), opt, "optimizer state of " + name);
+            m.copyInto(m.optimizer.moments().get(name), opt, "optimizer state of " + name);
         }
-        m.iteration = state.iteration();
-        m.consecutiveSkips = state.consecutiveSkips();
-        m.learningRate = state.learningRate();
+        m.optimizer.restore(state.iteration(), state.learningRate(), state.consecutiveSkips());
         if (m.multipliers.size() > 0) {
             m.multipliers.restore(state.multipliers(), state.multiplierAverages());
         }
@@ -132,9 +124,9 @@ public final class EquivariantHamiltonianFlow {
         Map<String, ModelState.NamedArray> o = new LinkedHashMap<>();
         for (String name : parameterNames) {
             p.put(name, named(sd.getVariable(name).getArr()));
-            o.put(name, named(optimizerState.get(name)));
+            o.put(name, named(optimizer.moments().get(name)));
         }
-        return new ModelState(config, p, o, iteration, learningRate, consecutiveSkips,
+        return new ModelState(config, p, o, optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips(),
                 multipliers.values(), multipliers.movingAverages());
     }
 
@@ -191,54 +183,44 @@ public final class EquivariantHamiltonianFlow {
     // ---------------------------------------------------------------- training
 
     /**
-     * One Adam update on a batch of data points {@code [B, d]} (data units). Noise comes from
-     * {@code (seed, iteration)}. A step whose loss or gradient is not finite changes no weight, halves the
-     * learning rate and is reported as skipped; after {@value #MAX_CONSECUTIVE_SKIPS} in a row a
-     * {@link TrainingDivergedException} is thrown.
+     * One Adam update on a batch of data points {@code [B, d]} (data units), by the model's
+     * {@link Optimizer}. Noise comes from {@code (seed, iteration)}. A step whose loss, gradient or updated
+     * weights are not finite changes no weight, halves the learning rate and is reported as skipped; after
+     * {@value Optimizer#MAX_CONSECUTIVE_SKIPS} in a row a {@link TrainingDivergedException} is thrown.
      */
     public TrainStep trainStep(INDArray batch) {
-        long t = iteration;
-        Evaluation e = evaluate(batch, t);
-        double loss = e.loss();
-        double negElbo = e.negElbo();
-        double[] constraints = e.constraints();
-        Map<String, double[]> grads = e.gradients();
-        double sq = 0;
-        for (double[] g : grads.values()) {
-            for (double v : g) {
-                sq += v * v;
-            }
-        }
-        double gradNorm = Math.sqrt(sq);
-        iteration++;
-        boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);
-        double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / gradNorm : 1.0;
-        if (finite) {
-            // Stage every update first: the weights and moments are kept only if all of them stay finite.
-            for (String name : parameterNames) {
-                finite &= adam.stage(name, sd.getVariable(name).getArr(), optimizerState.get(name), grads.get(name), clip,
-                        learningRate * learningRateScale, t);
-            }
-        }
-        if (!finite) {
-            consecutiveSkips++;
-            learningRate /= 2;
-            if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
-                throw new TrainingDivergedException("training diverged: the loss, its gradient or the updated weights were "
-                        + "not finite " + consecutiveSkips + " steps in a row (last at iteration " + t + ", learning rate now "
-                        + learningRate + "); resume from the last checkpoint with a lower --lr or with --clip-norm");
-            }
-            return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, true, learningRate);
-        }
-        consecutiveSkips = 0;
-        for (String name : parameterNames) {
-            adam.commit(name, sd.getVariable(name).getArr(), optimizerState.get(name));
-        }
+        Optimizer.Update u = optimizer.step(this, batch);
+        Objective o = u.objective();
+        return new TrainStep(u.iteration(), o.loss(), o.dataTerm(), o.constraints(), multipliers.values(), u.gradientNorm(),
+                u.skipped(), u.learningRate());
+    }
+
+    /** The Lagrange multipliers follow the constraints of each applied update (soft constraint only). */
+    @Override
+    public void accept(Objective objective) {
         if (softConstraint()) {
-            multipliers.update(constraints);
+            multipliers.update(objective.constraints());
         }
-        return new TrainStep(t, loss, negElbo, constraints, multipliers.values(), gradNorm, false,
-                learningRate * learningRateScale);
+    }
+
+    @Override
+    public Objective objective(INDArray batch, long iteration) {
+        return evaluate(batch, iteration);
+    }
+
+    /** The parameters by name (the graph's arrays, which both engines read and the optimiser updates). */
+    @Override
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (String name : parameterNames) {
+            values.put(name, sd.getVariable(name).getArr());
+        }
+        return values;
+    }
+
+    @Override
+    public int dimension() {
+        return config.dimension();
     }
 
     /**
@@ -247,7 +229,7 @@ public final class EquivariantHamiltonianFlow {
      */
     public void overrideTraining(double learningRate, double clipNorm) {
         this.config = config.toBuilder().learningRate(learningRate).clipNorm(clipNorm).build();
-        this.learningRate = learningRate;
+        optimizer.override(learningRate, clipNorm);
     }
 
     /** Gradients of the loss at a batch, with the noise of the given iteration (for checks and the DL4J parity test). */
@@ -301,6 +283,7 @@ public final class EquivariantHamiltonianFlow {
      * The engine in use, for the log: {@code fused}, or {@code graph (<why>)} — the part the fused engine
      * does not support, a non-CPU backend, or that the graph was asked for.
      */
+    @Override
     public String engineDescription() {
         if (useFused) {
             return "fused";
@@ -336,12 +319,12 @@ public final class EquivariantHamiltonianFlow {
         }
     }
 
-    private Evaluation evaluate(INDArray batch, long t) {
+    private Objective evaluate(INDArray batch, long t) {
         Map<String, INDArray> feeds = trainingFeeds(batch, t);
         if (useFused) {
             FusedLagrangian.Result r = fused.evaluate(parameterValues(), feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
                     feeds.get("penaltyP"), multipliers.values());
-            return new Evaluation(r.loss(), r.negElbo(), r.constraints(), r.gradients());
+            return new Objective(r.loss(), r.negElbo(), r.constraints(), r.gradients());
         }
         Quiet.createGradFunction(sd);
         List<String> outputs = new ArrayList<>(List.of("loss", "negElbo"));
@@ -354,12 +337,8 @@ public final class EquivariantHamiltonianFlow {
         for (String name : parameterNames) {
             grads.put(name, og.getGradients().get(name).castTo(DataType.DOUBLE).dup('c').data().asDouble());
         }
-        return new Evaluation(og.getOutputs().get("loss").getDouble(0), og.getOutputs().get("negElbo").getDouble(0),
+        return new Objective(og.getOutputs().get("loss").getDouble(0), og.getOutputs().get("negElbo").getDouble(0),
                 constraints, grads);
-    }
-
-    /** The loss, its parts and the gradient of every parameter (c order, double). */
-    private record Evaluation(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
     }
 
     /** The loss at a batch with the noise of the given iteration. */
@@ -393,6 +372,7 @@ public final class EquivariantHamiltonianFlow {
      * A single-sample ELBO for each point (data units), shape {@code [n]}; a non-finite value is drawn
      * again with the far-point proposal of {@link #logDensity} (one sample: from {@code N(0, I)}).
      */
+    @Override
     public double[] elbo(INDArray x, long seed) {
         double[] w = elboInOwnPrecision(x, seed);
         Iwae.Estimate[] one = new Iwae.Estimate[w.length];
@@ -435,6 +415,7 @@ public final class EquivariantHamiltonianFlow {
      * ({@link #withDefensiveProposal}), so far points get large negative finite values; only a point
      * beyond double precision (|x| above about 1e150) gives a non-finite estimate.
      */
+    @Override
     public Iwae.Estimate[] logDensity(INDArray x, int m, long seed) {
         return withDefensiveProposal(logDensityInOwnPrecision(x, m, seed), x, m, seed);
     }
@@ -562,14 +543,11 @@ public final class EquivariantHamiltonianFlow {
     }
 
     private Map<String, INDArray> parameterValues() {
-        Map<String, INDArray> values = new HashMap<>();
-        for (String name : parameterNames) {
-            values.put(name, sd.getVariable(name).getArr());
-        }
-        return values;
+        return parameters();
     }
 
     /** {@code n} samples (data units), {@code [n, d]}. */
+    @Override
     public INDArray sample(int n, long seed) {
         if (useFused) {
             INDArray[] s0 = baseSample(n, seed);
@@ -715,7 +693,7 @@ public final class EquivariantHamiltonianFlow {
     }
 
     public long iteration() {
-        return iteration;
+        return optimizer.iteration();
     }
 
     /**
@@ -723,14 +701,11 @@ public final class EquivariantHamiltonianFlow {
      * base rate, which a non-finite step halves, is what the model state stores.
      */
     public void setLearningRateScale(double scale) {
-        if (!(scale >= 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException("the learning-rate scale must be finite and >= 0, got " + scale);
-        }
-        this.learningRateScale = scale;
+        optimizer.setLearningRateScale(scale);
     }
 
     public double learningRate() {
-        return learningRate;
+        return optimizer.learningRate();
     }
 
     public double[] multipliers() {
@@ -742,6 +717,7 @@ public final class EquivariantHamiltonianFlow {
         return parts.symmetry().map(s -> s.generators().stream().map(g -> g.name()).toList()).orElse(List.of());
     }
 
+    @Override
     public DataType dataType() {
         return dataType;
     }

@@ -22,6 +22,7 @@ import org.eqflow.core.train.TargetData;
 import org.eqflow.core.train.Trainer;
 import org.eqflow.core.train.TrainingOptions;
 import org.eqflow.core.target.Targets;
+import org.eqflow.core.optim.TrainingDivergedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;

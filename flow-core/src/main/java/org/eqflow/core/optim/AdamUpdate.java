@@ -1,4 +1,4 @@
-package org.eqflow.core;
+package org.eqflow.core.optim;
 
 import org.eqflow.core.fused.HostArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,10 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   m ← β1 m + (1−β1) g,   v ← β2 v + (1−β2) g²,   θ ← θ − α_t m / (√v + ε),   α_t = lr √(1−β2^{t+1}) / (1−β1^{t+1})
  * </pre>
  */
-final class AdamUpdate {
-    static final double BETA1 = 0.9;
-    static final double BETA2 = 0.999;
-    static final double EPSILON = 1e-8;
+public final class AdamUpdate {
+    public static final double BETA1 = 0.9;
+    public static final double BETA2 = 0.999;
+    public static final double EPSILON = 1e-8;
 
     /** Per parameter name: the staged weights and {@code [m | v]}, reused across steps. */
     private final java.util.Map<String, double[][]> staged = new java.util.HashMap<>();
@@ -32,7 +32,7 @@ final class AdamUpdate {
      * @param t         the iteration, from 0
      * @return whether every updated weight and moment is finite
      */
-    boolean stage(String name, INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
+    public boolean stage(String name, INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
         int n = grad.length;
         if (param.length() != n || stateView.length() != 2L * n) {
             throw new IllegalArgumentException("Adam: parameter of " + param.length() + " values, state of "
@@ -64,14 +64,14 @@ final class AdamUpdate {
     }
 
     /** Writes a staged update into its parameter and state (after every parameter's stage was finite). */
-    void commit(String name, INDArray param, INDArray stateView) {
+    public void commit(String name, INDArray param, INDArray stateView) {
         double[][] buf = staged.get(name);
         host.write(param, buf[0]);
         host.write(stateView, buf[1]);
     }
 
     /** Stages and commits at once (one parameter; tests). */
-    void apply(INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
+    public void apply(INDArray param, INDArray stateView, double[] grad, double scale, double learningRate, long t) {
         stage("", param, stateView, grad, scale, learningRate, t);
         commit("", param, stateView);
     }

@@ -1,4 +1,4 @@
-package org.eqflow.core;
+package org.eqflow.core.optim;
 
 /** Thrown when training produced non-finite losses or gradients too many times in a row to go on. */
 public final class TrainingDivergedException extends RuntimeException {
