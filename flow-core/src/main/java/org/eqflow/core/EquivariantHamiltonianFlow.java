@@ -78,7 +78,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         for (String name : parameterNames) {
             parameterShapes.put(name, sd.getVariable(name).getArr().shape());
         }
-        java.util.Optional<String> unsupported = FusedLagrangian.unsupportedReason(parts.symmetry());
+        java.util.Optional<String> unsupported = parts.fusedUnsupportedReason();
         this.fused = unsupported.isEmpty()
                 ? new ShardedLagrangian(fusedSpec(config), parts.symmetry(), parts.base(), parameterShapes, 1) : null;
         this.graphReason = unsupported

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.eqflow.core.base.BaseDensity;
+import org.eqflow.core.energy.EnergySpec;
 import org.eqflow.core.symmetry.Symmetries;
 import org.eqflow.core.symmetry.Symmetry;
 
@@ -20,6 +21,7 @@ import org.eqflow.core.symmetry.Symmetry;
  * @param learnableStepSize    learn {@code log ε} of each step
  * @param separateHamiltonians give each step its own {@code K} and {@code U} (default: one shared Hamiltonian)
  * @param kinetic              the kinetic energy {@code K(p)}: a softplus MLP or the fixed {@code |p|²/2}
+ * @param potential            the potential energy {@code U(q)}: {@code mlp} or {@code class:NAME} ({@link EnergySpec})
  * @param base                 base density spec: {@code normal} or {@code soft-uniform:w,beta}
  * @param symmetries           symmetry specs (see {@link Symmetries}); empty for none
  * @param constraint           how the symmetry is imposed
@@ -44,6 +46,7 @@ public record FlowConfig(
         boolean learnableStepSize,
         boolean separateHamiltonians,
         Kinetic kinetic,
+        String potential,
         String base,
         List<String> symmetries,
         Constraint constraint,
@@ -110,6 +113,8 @@ public record FlowConfig(
             require(c != null && Double.isFinite(c), "centre coordinates must be finite numbers");
         }
         java.util.Objects.requireNonNull(kinetic, "kinetic");
+        potential = potential == null ? "mlp" : potential;  // files written before the field existed
+        EnergySpec potentialSpec = EnergySpec.parse(potential);
         java.util.Objects.requireNonNull(constraint, "constraint");
         java.util.Objects.requireNonNull(penaltySites, "penaltySites");
         java.util.Objects.requireNonNull(precision, "precision");
@@ -121,6 +126,8 @@ public record FlowConfig(
         }
         if (constraint == Constraint.HARD) {
             require(sym.isPresent(), "the hard constraint needs a symmetry: add one (e.g. so" + dimension + ")");
+            require(potentialSpec instanceof EnergySpec.Mlp, "the hard constraint's energies are radial MLPs, so it takes "
+                    + "no potential " + potential + ": make your energy invariant itself and use constraint none, or use soft");
             sym.get().invariantSubsets();
         }
     }
@@ -128,6 +135,11 @@ public record FlowConfig(
     /** The parsed symmetry, if any. */
     public Optional<Symmetry> symmetry() {
         return Symmetries.parse(symmetries, dimension);
+    }
+
+    /** The parsed potential-energy spec. */
+    public EnergySpec potentialSpec() {
+        return EnergySpec.parse(potential);
     }
 
     /** The parsed base density. */
@@ -154,6 +166,7 @@ public record FlowConfig(
         b.learnableStepSize = learnableStepSize;
         b.separateHamiltonians = separateHamiltonians;
         b.kinetic = kinetic;
+        b.potential = potential;
         b.base = base;
         b.symmetries = new ArrayList<>(symmetries);
         b.constraint = constraint;
@@ -218,6 +231,7 @@ public record FlowConfig(
         private boolean learnableStepSize = true;
         private boolean separateHamiltonians = false;
         private Kinetic kinetic = Kinetic.MLP;
+        private String potential = "mlp";
         private String base = DEFAULT_BASE;
         private List<String> symmetries = new ArrayList<>();
         private Constraint constraint;
@@ -245,6 +259,8 @@ public record FlowConfig(
         public Builder learnableStepSize(boolean v) { learnableStepSize = v; return this; }
         public Builder separateHamiltonians(boolean v) { separateHamiltonians = v; return this; }
         public Builder kinetic(Kinetic v) { kinetic = v; return this; }
+        /** The potential energy: {@code mlp} (default) or {@code class:NAME} of your own {@link org.eqflow.core.energy.Energy}. */
+        public Builder potential(String v) { potential = v; return this; }
         public Builder base(String v) { base = v; return this; }
         public Builder symmetry(String spec) { symmetries.add(spec); return this; }
         public Builder symmetries(List<String> v) { symmetries = new ArrayList<>(v); return this; }
@@ -276,7 +292,7 @@ public record FlowConfig(
                         + c.name().toLowerCase(Locale.ROOT) + ": leave kappa out or use the soft constraint");
             }
             return new FlowConfig(dimension, hidden, leapfrogSteps, stepSize, learnableStepSize, separateHamiltonians,
-                    kinetic, base, symmetries, c, kappa, penaltySites, multiplierRate, multiplierEma,
+                    kinetic, potential, base, symmetries, c, kappa, penaltySites, multiplierRate, multiplierEma,
                     initialMultiplier, maxMultiplier, learningRate, clipNorm, precision, seed, centre, scale);
         }
     }

@@ -55,6 +55,22 @@ public record FlowParts(
         return new FlowParts(c, c.baseDensity(), List.copyOf(hams), new HamiltonianFlow(blocks), encoder, symmetry);
     }
 
+    /**
+     * Why the fused engine cannot compute this model, or empty if it can: computed from the parts — an
+     * energy without a fused kernel (the built-in MLP, radial and quadratic energies have one), or a generator
+     * without {@code matrix()}.
+     */
+    public Optional<String> fusedUnsupportedReason() {
+        for (Hamiltonian h : hamiltonians) {
+            for (Energy e : List.of(h.kinetic(), h.potential())) {
+                if (!(e instanceof SoftplusMlp || e instanceof RadialEnergy || e instanceof QuadraticEnergy)) {
+                    return Optional.of("energy " + e.getClass().getName() + " has no fused kernel");
+                }
+            }
+        }
+        return org.eqflow.core.fused.FusedLagrangian.unsupportedReason(symmetry);
+    }
+
     /** {@code log w = log π(T⁻¹(q, p)) − log h(p|q)} per row, {@code p} the encoder's draw with {@code noise}. */
     public SDVariable logWeights(SameDiff sd, SDVariable q, SDVariable noise) {
         return org.eqflow.core.objective.Elbo.logWeights(sd, encoder, flow, base, q, noise);
@@ -91,7 +107,8 @@ public record FlowParts(
         if (c.constraint() == FlowConfig.Constraint.HARD) {
             return new RadialEnergy(params, prefix, c.dimension(), symmetry.orElseThrow().invariantSubsets(), c.hidden());
         }
-        return new SoftplusMlp(params, prefix, c.dimension(), c.hidden());
+        return kinetic ? new SoftplusMlp(params, prefix, c.dimension(), c.hidden())
+                : c.potentialSpec().create(params, prefix, c.dimension(), c.hidden());
     }
 
     private static SDVariable stepSize(SameDiff sd, FlowConfig c, ParameterSource params, int i) {

@@ -294,22 +294,40 @@ public final class ModelFile {
         }
     }
 
-    /** Refuses a {@code class:} symmetry whose class the caller has not allowed, before anything loads it. */
+    /**
+     * Refuses a {@code class:} symmetry or potential energy whose class the caller has not allowed, before
+     * anything loads it.
+     */
     private static void checkClasses(Path path, JsonNode config, LoadOptions options) throws ModelFileException {
         JsonNode specs = config.path("symmetries");
-        if (!specs.isArray()) {
-            return;
-        }
-        List<String> texts = new java.util.ArrayList<>();
-        for (JsonNode spec : specs) {
-            texts.add(spec.asText());
-        }
-        for (String name : Symmetries.classNames(texts)) {
-            if (!options.allows(name)) {
-                throw new ModelFileException(path + ": its symmetry names the class '" + name + "', and a model file may only "
-                        + "construct classes you allow: if you trust this file, pass --allow-class " + name
-                        + " (in Java: LoadOptions.allowClasses(\"" + name + "\"))");
+        if (specs.isArray()) {
+            List<String> texts = new java.util.ArrayList<>();
+            for (JsonNode spec : specs) {
+                texts.add(spec.asText());
             }
+            for (String name : Symmetries.classNames(texts)) {
+                requireAllowed(path, options, name, "symmetry");
+            }
+        }
+        JsonNode potential = config.path("potential");
+        if (potential.isTextual()) {
+            org.eqflow.core.energy.EnergySpec spec;
+            try {
+                spec = org.eqflow.core.energy.EnergySpec.parse(potential.asText());
+            } catch (IllegalArgumentException e) {
+                throw new ModelFileException(path + ": its configuration is invalid: " + e.getMessage());
+            }
+            if (spec instanceof org.eqflow.core.energy.EnergySpec.Custom c) {
+                requireAllowed(path, options, c.className(), "potential energy");
+            }
+        }
+    }
+
+    private static void requireAllowed(Path path, LoadOptions options, String name, String what) throws ModelFileException {
+        if (!options.allows(name)) {
+            throw new ModelFileException(path + ": its " + what + " names the class '" + name + "', and a model file may only "
+                    + "construct classes you allow: if you trust this file, pass --allow-class " + name
+                    + " (in Java: LoadOptions.allowClasses(\"" + name + "\"))");
         }
     }
 

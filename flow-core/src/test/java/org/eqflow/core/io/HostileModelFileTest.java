@@ -69,6 +69,19 @@ class HostileModelFileTest {
         assertNull(System.getProperty(Canary.CONSTRUCTED), "the constructor ran");
     }
 
+    /** The same for a potential energy class: allow-listed, and type-checked before initialisation. */
+    @Test
+    void aPotentialEnergyClassIsNeverLoadedUnlessAllowedAndNeverConstructedUnlessAnEnergy() throws IOException {
+        Path canary = withConfig("canary-energy.zip", "potential", "class:" + Canary.class.getName());
+        String m = refused(canary, LoadOptions.defaults());
+        assertTrue(m.contains("its potential energy names the class") && m.contains("--allow-class"), m);
+        assertTrue(refused(canary, LoadOptions.allowClasses("org.eqflow.core.io")).contains("does not implement"));
+        assertTrue(refused(withConfig("bad-energy.zip", "potential", "class:a b"), LoadOptions.defaults())
+                .contains("not a Java class name"));
+        assertNull(System.getProperty(Canary.INITIALISED), "the static initialiser ran");
+        assertNull(System.getProperty(Canary.CONSTRUCTED), "the constructor ran");
+    }
+
     @Test
     void sizesAreCheckedArithmeticallyBeforeAnythingLarge() throws IOException {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -42,6 +42,10 @@ final class ModelOptions {
             description = "kinetic energy: a learned softplus MLP (default), or the fixed |p|²/2")
     String kinetic;
 
+    @Option(names = "--potential", paramLabel = "mlp|class:NAME",
+            description = "potential energy U(q): the softplus MLP (default), or your own energy class (docs/generators.md)")
+    String potential;
+
     @Option(names = "--penalty-sites", paramLabel = "base|base-and-flow",
             description = "where the soft constraint evaluates {g, H}: base samples (the paper, default), or also along their flow")
     String penaltySites;
@@ -87,6 +91,9 @@ final class ModelOptions {
         }
         if (kinetic != null) {
             b.kinetic(choice("--kinetic", kinetic, FlowConfig.Kinetic.class));
+        }
+        if (potential != null) {
+            b.potential(potential);
         }
         if (penaltySites != null) {
             b.penaltySites(choice("--penalty-sites", penaltySites, FlowConfig.PenaltySites.class));
