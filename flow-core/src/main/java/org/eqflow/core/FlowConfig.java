@@ -8,6 +8,7 @@ import org.eqflow.core.base.BaseDensity;
 import org.eqflow.core.energy.EnergySpec;
 import org.eqflow.core.symmetry.Symmetries;
 import org.eqflow.core.symmetry.Symmetry;
+import org.eqflow.core.symmetry.SymmetrySpec;
 
 /**
  * The immutable, validated configuration of an {@link EquivariantHamiltonianFlow}. Build it with
@@ -119,22 +120,35 @@ public record FlowConfig(
         java.util.Objects.requireNonNull(penaltySites, "penaltySites");
         java.util.Objects.requireNonNull(precision, "precision");
         BaseDensity.parse(base);
-        Optional<Symmetry> sym = Symmetries.parse(symmetries, dimension);
+        // Parsed and checked without constructing anything: a class: spec is loaded only when a model is built.
+        List<SymmetrySpec> specs = SymmetrySpec.parseAll(symmetries, dimension);
+        boolean hasSymmetry = specs.stream().anyMatch(s -> !(s instanceof SymmetrySpec.None));
         if (constraint == Constraint.SOFT) {
-            require(sym.isPresent(), "the soft constraint needs a symmetry: add one (e.g. so" + dimension
+            require(hasSymmetry, "the soft constraint needs a symmetry: add one (e.g. so" + dimension
                     + ") or use constraint none");
         }
         if (constraint == Constraint.HARD) {
-            require(sym.isPresent(), "the hard constraint needs a symmetry: add one (e.g. so" + dimension + ")");
+            require(hasSymmetry, "the hard constraint needs a symmetry: add one (e.g. so" + dimension + ")");
             require(potentialSpec instanceof EnergySpec.Mlp, "the hard constraint's energies are radial MLPs, so it takes "
                     + "no potential " + potential + ": make your energy invariant itself and use constraint none, or use soft");
-            sym.get().invariantSubsets();
+            for (SymmetrySpec s : specs) {
+                require(s instanceof SymmetrySpec.None || s instanceof SymmetrySpec.Rotations, "symmetry " + s.print()
+                        + " has no radial (hard-constraint) form: only so(k) symmetries do; use --constraint soft");
+            }
         }
     }
 
-    /** The parsed symmetry, if any. */
+    /** The symmetry specs, parsed (nothing constructed). */
+    public List<SymmetrySpec> symmetrySpecs() {
+        return SymmetrySpec.parseAll(symmetries, dimension);
+    }
+
+    /**
+     * The symmetry, built anew on each call (a {@code class:} spec constructs its class); a model builds it
+     * once and keeps it in {@link FlowParts#symmetry()}.
+     */
     public Optional<Symmetry> symmetry() {
-        return Symmetries.parse(symmetries, dimension);
+        return Symmetries.build(symmetrySpecs(), dimension);
     }
 
     /** The parsed potential-energy spec. */

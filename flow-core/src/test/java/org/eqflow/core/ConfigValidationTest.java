@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** Invalid configurations are rejected when built, with a message that says how to fix them. */
 class ConfigValidationTest {
 
-    private static void rejects(Supplier<FlowConfig> build, String expected) {
+    private static void rejects(Supplier<?> build, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::get);
         assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should mention '" + expected + "'");
     }
@@ -35,7 +35,9 @@ class ConfigValidationTest {
         rejects(() -> FlowConfig.builder(3).symmetry("so2:0,1,2").build(), "lists 3 coordinates");
         rejects(() -> FlowConfig.builder(3).symmetry("so2:1,1").build(), "twice");
         rejects(() -> FlowConfig.builder(2).symmetry("linear:rot:0,-1,0;1,0,0;0,0,0").build(), "dimension 2");
-        rejects(() -> FlowConfig.builder(2).symmetry("class:com.example.Missing").build(), "not on the class path");
+        // a class: spec is loaded when a model is built, not by the configuration
+        rejects(() -> EquivariantHamiltonianFlow.create(FlowConfig.builder(2).symmetry("class:com.example.Missing").build()),
+                "not on the class path");
         rejects(() -> FlowConfig.builder(2).constraint(FlowConfig.Constraint.HARD).build(), "needs a symmetry");
         rejects(() -> FlowConfig.builder(2).symmetry("linear:rot:0,-1;1,0").constraint(FlowConfig.Constraint.HARD).build(),
                 "no radial");

@@ -62,11 +62,11 @@ class SymmetrySpecTest {
 
     @Test
     void badParametersAndMissingClassesAreClear() {
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> FlowConfig.builder(3)
-                .symmetry("class:" + PlaneRotation.class.getName() + ":0").build());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> EquivariantHamiltonianFlow.create(
+                FlowConfig.builder(3).symmetry("class:" + PlaneRotation.class.getName() + ":0").build()));
         assertTrue(bad.getMessage().contains("rejected its parameters") && bad.getMessage().contains("two coordinates"), bad.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> FlowConfig.builder(3)
-                .symmetry("class:org.example.Gone:1").build());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> EquivariantHamiltonianFlow.create(
+                FlowConfig.builder(3).symmetry("class:org.example.Gone:1").build()));
         assertTrue(missing.getMessage().contains("org.example.Gone") && missing.getMessage().contains("class path"), missing.getMessage());
     }
 }

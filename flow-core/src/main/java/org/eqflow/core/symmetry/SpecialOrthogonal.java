@@ -30,8 +30,11 @@ public final class SpecialOrthogonal implements Symmetry {
         this(dimension, range(dimension));
     }
 
-    /** so(k) acting on the listed coordinates (0-based, distinct, at least two). */
-    public SpecialOrthogonal(int dimension, int[] subset) {
+    /**
+     * Checks a subset for so(k) on data of dimension {@code dimension} without building anything: at least two
+     * distinct coordinates in range, and at most {@link #MAX_GENERATOR_VALUES} values in the generators' matrices.
+     */
+    static void check(int dimension, int[] subset) {
         if (subset.length < 2) {
             throw new IllegalArgumentException("so(k) needs k >= 2 coordinates, got " + Arrays.toString(subset));
         }
@@ -53,6 +56,12 @@ public final class SpecialOrthogonal implements Symmetry {
                     + " generators stored as dense " + dimension + "x" + dimension + " matrices (" + values
                     + " values, more than " + MAX_GENERATOR_VALUES + "); rotate a smaller subset, e.g. so3:0,1,2");
         }
+    }
+
+    /** so(k) acting on the listed coordinates (0-based, distinct, at least two). */
+    public SpecialOrthogonal(int dimension, int[] subset) {
+        check(dimension, subset);
+        int k = subset.length;
         this.dimension = dimension;
         this.subset = subset.clone();
         List<Generator> gens = new ArrayList<>();
@@ -128,7 +137,7 @@ public final class SpecialOrthogonal implements Symmetry {
         return true;
     }
 
-    private static int[] range(int n) {
+    static int[] range(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) {
             r[i] = i;

@@ -7,29 +7,23 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Reads symmetry specifications, the form stored in configurations and model files:
- *
- * <ul>
- *   <li>{@code none}: no symmetry;</li>
- *   <li>{@code so<k>}: rotations of all coordinates ({@code k} must equal the dimension);</li>
- *   <li>{@code so<k>:i1,...,ik}: rotations of the listed 0-based coordinates;</li>
- *   <li>{@code linear:NAME:a11,a12,...;a21,...}: the generator {@code pᵀAq} of a {@code d×d} matrix, rows split by {@code ;};</li>
- *   <li>{@code class:com.example.MyGenerator}: a user class implementing {@link Generator} or {@link Symmetry},
- *       with a public constructor taking the dimension ({@code int}) or none;</li>
- *   <li>{@code class:com.example.MyGenerator:ARGS}: the same with parameters, passed as one string to a
- *       public constructor {@code (int dimension, String args)}; the spec, parameters included, is what
- *       configurations and model files store.</li>
- * </ul>
+ * Symmetry specifications ({@link SymmetrySpec}) turned into symmetries: several specs make one
+ * {@link CompositeSymmetry}. The text forms are described at {@link SymmetrySpec}.
  */
 public final class Symmetries {
     private Symmetries() {
     }
 
-    /** Parses every spec; empty when there are none (or only {@code none}). */
+    /** Parses and builds every spec; empty when there are none (or only {@code none}). */
     public static Optional<Symmetry> parse(List<String> specs, int dimension) {
+        return build(SymmetrySpec.parseAll(specs, dimension), dimension);
+    }
+
+    /** Builds parsed specs into one symmetry; empty when there are none (or only {@code none}). */
+    public static Optional<Symmetry> build(List<SymmetrySpec> specs, int dimension) {
         List<Symmetry> parts = new ArrayList<>();
-        for (String spec : specs) {
-            parseOne(spec, dimension).ifPresent(parts::add);
+        for (SymmetrySpec spec : specs) {
+            spec.build(dimension).ifPresent(parts::add);
         }
         if (parts.isEmpty()) {
             return Optional.empty();
@@ -37,84 +31,9 @@ public final class Symmetries {
         return Optional.of(parts.size() == 1 ? parts.get(0) : new CompositeSymmetry(parts));
     }
 
-    /** Parses one spec; empty for {@code none}. */
+    /** Parses and builds one spec; empty for {@code none}. */
     public static Optional<Symmetry> parseOne(String spec, int dimension) {
-        String s = spec.trim();
-        String lower = s.toLowerCase(Locale.ROOT);
-        if (lower.equals("none")) {
-            return Optional.empty();
-        }
-        if (lower.startsWith("so")) {
-            return Optional.of(parseSo(s, dimension));
-        }
-        if (lower.startsWith("linear:")) {
-            return Optional.of(parseLinear(s, dimension));
-        }
-        if (lower.startsWith("class:")) {
-            ClassSpec c = classSpec(s);
-            return Optional.of(instantiate(c.name(), c.args(), dimension));
-        }
-        throw new IllegalArgumentException("unknown symmetry '" + spec
-                + "': use none, so<k> (e.g. so2), so<k>:i1,...,ik (e.g. so2:0,1), linear:NAME:MATRIX or class:CLASSNAME");
-    }
-
-    private static Symmetry parseSo(String s, int dimension) {
-        int colon = s.indexOf(':');
-        String head = colon < 0 ? s : s.substring(0, colon);
-        int k;
-        try {
-            k = Integer.parseInt(head.substring(2));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("unknown symmetry '" + s + "': expected so<k> with an integer k, e.g. so3");
-        }
-        if (colon < 0) {
-            if (k != dimension) {
-                throw new IllegalArgumentException("symmetry '" + s + "' rotates all coordinates, so k must equal the data dimension "
-                        + dimension + "; to rotate a subset, list it: so" + k + ":i1,...,i" + k);
-            }
-            return new SpecialOrthogonal(dimension);
-        }
-        String[] parts = s.substring(colon + 1).split(",");
-        int[] idx = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                idx[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("symmetry '" + s + "': coordinate '" + parts[i].trim() + "' is not an integer");
-            }
-        }
-        if (idx.length != k) {
-            throw new IllegalArgumentException("symmetry '" + s + "' names so(" + k + ") but lists " + idx.length
-                    + " coordinates; list exactly " + k);
-        }
-        return new SpecialOrthogonal(dimension, idx);
-    }
-
-    private static Symmetry parseLinear(String s, int dimension) {
-        String[] parts = s.split(":", 3);
-        if (parts.length != 3 || parts[1].isBlank()) {
-            throw new IllegalArgumentException("symmetry '" + s + "': expected linear:NAME:a11,a12;a21,a22");
-        }
-        String[] rows = parts[2].split(";");
-        double[][] m = new double[rows.length][];
-        for (int r = 0; r < rows.length; r++) {
-            String[] cells = rows[r].split(",");
-            m[r] = new double[cells.length];
-            for (int c = 0; c < cells.length; c++) {
-                try {
-                    m[r][c] = Double.parseDouble(cells[c].trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("symmetry '" + s + "': matrix entry (" + (r + 1) + "," + (c + 1)
-                            + ") '" + cells[c].trim() + "' is not a number");
-                }
-            }
-        }
-        LinearGenerator g = new LinearGenerator(parts[1].trim(), m);
-        if (g.dimension() != dimension) {
-            throw new IllegalArgumentException("symmetry '" + parts[1].trim() + "' is a " + g.dimension() + "x" + g.dimension()
-                    + " matrix but the data has dimension " + dimension);
-        }
-        return new GeneratorSet(List.of(g));
+        return SymmetrySpec.parse(spec, dimension).build(dimension);
     }
 
     /**
@@ -142,7 +61,7 @@ public final class Symmetries {
         return colon < 0 ? new ClassSpec(rest, null) : new ClassSpec(rest.substring(0, colon).trim(), rest.substring(colon + 1));
     }
 
-    private static Symmetry instantiate(String className, String args, int dimension) {
+    static Symmetry instantiate(String className, String args, int dimension) {
         Object o;
         try {
             // Load without initialising, and check the type before any static initialiser or constructor runs.
