@@ -10,11 +10,9 @@ import org.eqflow.core.fused.FusedLagrangian;
 import org.eqflow.core.fused.ShardedLagrangian;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.graph.Quiet;
-import org.eqflow.core.objective.Elbo;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.objective.LagrangeMultipliers;
 import org.eqflow.core.model.DensityModel;
-import org.eqflow.core.objective.SymmetryPenalty;
 import org.eqflow.core.model.Objective;
 import org.eqflow.core.optim.Optimizer;
 import org.eqflow.core.optim.TrainingDivergedException;
@@ -136,22 +134,21 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         int d = config.dimension();
         SDVariable q = sd.placeHolder("q", dataType, -1, d);
         SDVariable noise = sd.placeHolder("noise", dataType, -1, d);
-        SDVariable logW = parts.logWeights(sd, q, noise).rename("logWeight");
-        SDVariable negElbo = logW.mean().neg().rename("negElbo");
-        SDVariable loss;
+        PhaseState penaltyStates = null;
+        SDVariable lambda = null;
         if (generatorCount > 0) {
-            SDVariable pq = sd.placeHolder("penaltyQ", dataType, -1, d);
-            SDVariable pp = sd.placeHolder("penaltyP", dataType, -1, d);
-            SDVariable constraints = parts.constraints(sd, new PhaseState(pq, pp)).rename("constraints");
+            penaltyStates = new PhaseState(sd.placeHolder("penaltyQ", dataType, -1, d), sd.placeHolder("penaltyP", dataType, -1, d));
             if (softConstraint()) {
-                SDVariable lambda = sd.placeHolder("lambda", dataType, generatorCount);
-                loss = negElbo.add("loss", SymmetryPenalty.lagrangeTerm(constraints, lambda, config.kappa()));
-            } else {
-                loss = sd.identity("loss", negElbo);
+                lambda = sd.placeHolder("lambda", dataType, generatorCount);
             }
-        } else {
-            loss = sd.identity("loss", negElbo);
         }
+        FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, q, noise, penaltyStates, lambda);
+        lagrangian.logWeights().rename("logWeight");
+        lagrangian.negElbo().rename("negElbo");
+        if (lagrangian.constraints() != null) {
+            lagrangian.constraints().rename("constraints");
+        }
+        SDVariable loss = sd.identity("loss", lagrangian.loss());
         sd.setLossVariables(loss);
 
         SDVariable stateQ = sd.placeHolder("stateQ", dataType, -1, d);

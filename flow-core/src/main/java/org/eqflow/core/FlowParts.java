@@ -71,6 +71,32 @@ public record FlowParts(
         return org.eqflow.core.fused.FusedLagrangian.unsupportedReason(symmetry);
     }
 
+    /**
+     * The training objective as graph ops, in one place for every user of the graph (the model and the DL4J
+     * layer; the fused engine is its hand-derived twin):
+     * {@code loss = −mean log w + Σ_k λ_k (C_k − κ)} — without the sum when {@code lambda} is null.
+     *
+     * @param logWeights {@code log w} per row
+     * @param negElbo    {@code −mean log w}
+     * @param constraints {@code C_k} at the penalty sites (null without penalty sites)
+     */
+    public record Lagrangian(SDVariable logWeights, SDVariable negElbo, SDVariable constraints, SDVariable loss) {
+    }
+
+    /**
+     * Builds {@link Lagrangian} for data {@code q} with encoder noise, penalty sites from the base states
+     * {@code penaltyStates} (null for none), multipliers {@code lambda} (null: no penalty term).
+     */
+    public Lagrangian lagrangian(SameDiff sd, SDVariable q, SDVariable noise, org.eqflow.core.flow.PhaseState penaltyStates,
+                                 SDVariable lambda) {
+        SDVariable logW = logWeights(sd, q, noise);
+        SDVariable negElbo = logW.mean().neg();
+        SDVariable c = penaltyStates == null || symmetry.isEmpty() ? null : constraints(sd, penaltyStates);
+        SDVariable loss = lambda == null || c == null ? negElbo
+                : negElbo.add(org.eqflow.core.objective.SymmetryPenalty.lagrangeTerm(c, lambda, config.kappa()));
+        return new Lagrangian(logW, negElbo, c, loss);
+    }
+
     /** {@code log w = log π(T⁻¹(q, p)) − log h(p|q)} per row, {@code p} the encoder's draw with {@code noise}. */
     public SDVariable logWeights(SameDiff sd, SDVariable q, SDVariable noise) {
         return org.eqflow.core.objective.Elbo.logWeights(sd, encoder, flow, base, q, noise);

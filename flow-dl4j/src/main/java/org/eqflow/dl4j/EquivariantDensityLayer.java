@@ -15,8 +15,6 @@ import org.eqflow.core.FlowConfig;
 import org.eqflow.core.FlowParts;
 import org.eqflow.core.graph.ParameterSource;
 import org.eqflow.core.graph.RecordingParameters;
-import org.eqflow.core.objective.Elbo;
-import org.eqflow.core.objective.SymmetryPenalty;
 import org.eqflow.core.flow.PhaseState;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -165,15 +163,15 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
 
         // Score: the batch-sum Lagrangian, with the noise from the labels.
         SDVariable eps = sd.slice(labels, new int[] {0, 0}, -1, d);
-        SDVariable negElboSum = parts.logWeights(sd, input, eps).sum().neg();
+        SDVariable rowCount = rows.castTo(dt);
         if (!paramTable.containsKey(LAMBDA)) {
-            return negElboSum;
+            return parts.lagrangian(sd, input, eps, null, null).loss().mul(rowCount);
         }
         PhaseState baseStates = new PhaseState(sd.slice(labels, new int[] {0, d}, -1, d), sd.slice(labels, new int[] {0, 2 * d}, -1, d));
-        SDVariable constraints = parts.constraints(sd, baseStates).rename(CONSTRAINTS);
-        SDVariable lagrange = SymmetryPenalty.lagrangeTerm(constraints, paramTable.get(LAMBDA), kappa).mul(rows.castTo(dt));
+        FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, input, eps, baseStates, paramTable.get(LAMBDA));
+        lagrangian.constraints().rename(CONSTRAINTS);
         // DL4J wants every parameter to reach the score: the moving average does, with weight zero.
-        return negElboSum.add(lagrange).add(paramTable.get(LAMBDA_EMA).sum().mul(0.0));
+        return lagrangian.loss().mul(rowCount).add(paramTable.get(LAMBDA_EMA).sum().mul(0.0));
     }
 
     @Override

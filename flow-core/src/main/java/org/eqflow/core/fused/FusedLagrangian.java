@@ -245,28 +245,13 @@ public final class FusedLagrangian {
      */
     public double[] logWeights(Map<String, INDArray> values, INDArray q, INDArray noise) {
         loadValues(values);
-        int rows = Math.toIntExact(q.rows());
-        int d = config.dimension();
-        double[] qAll = new double[rows * d];
-        double[] noiseAll = new double[rows * d];
-        host.read(q, qAll);
-        host.read(noise, noiseAll);
-        int block = Math.min(rows, EVALUATION_BLOCK);
-        if (evalWs == null || evalWs.batch != block) {
-            evalWs = new Workspace(block);
-        }
-        double[] out = new double[rows];
-        double[] blockOut = new double[block];
-        for (int start = 0; start < rows; start += block) {
-            int count = Math.min(block, rows - start);
-            // a short last block is padded with zeros, whose weights are dropped
-            java.util.Arrays.fill(evalWs.tape.q[0].v, 0.0);
-            java.util.Arrays.fill(evalWs.noise.v, 0.0);
-            System.arraycopy(qAll, start * d, evalWs.tape.q[0].v, 0, count * d);
-            System.arraycopy(noiseAll, start * d, evalWs.noise.v, 0, count * d);
-            forward(evalWs, blockOut);
+        Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
+        double[] out = new double[Math.toIntExact(q.rows())];
+        double[] blockOut = new double[w.batch];
+        forEachBlock(q, noise, w.tape.q[0], w.noise, (start, count) -> {
+            forward(w, blockOut);
             System.arraycopy(blockOut, 0, out, start, count);
-        }
+        });
         return out;
     }
 
@@ -280,39 +265,34 @@ public final class FusedLagrangian {
         int rows = Math.toIntExact(q0.rows());
         int d = config.dimension();
         int steps = flow.steps();
-        double[] qAll = new double[rows * d];
-        double[] pAll = new double[rows * d];
-        host.read(q0, qAll);
-        host.read(p0, pAll);
-        int block = Math.min(rows, EVALUATION_BLOCK);
+        int block = Math.max(1, Math.min(rows, EVALUATION_BLOCK));
         if (sampleTape == null || sampleTape.batch != block) {
             sampleTape = flow.new Tape(block, false, new SoftplusGradient.Scratch(block, config.hidden()));
         }
+        FusedFlow.Tape tape = sampleTape;
         List<double[]> out = new ArrayList<>();
         int kept = allStates ? steps + 1 : 1;
         for (int i = 0; i < 2 * kept; i++) {
             out.add(new double[rows * d]);
         }
-        for (int start = 0; start < rows; start += block) {
-            int count = Math.min(block, rows - start);
-            java.util.Arrays.fill(sampleTape.q[0].v, 0.0);
-            java.util.Arrays.fill(sampleTape.p[0].v, 0.0);
-            System.arraycopy(qAll, start * d, sampleTape.q[0].v, 0, count * d);
-            System.arraycopy(pAll, start * d, sampleTape.p[0].v, 0, count * d);
-            sampleTape.forward();
+        forEachBlock(q0, p0, tape.q[0], tape.p[0], (start, count) -> {
+            tape.forward();
             for (int k = 0; k < kept; k++) {
                 int n = allStates ? k : steps;
-                System.arraycopy(sampleTape.q[n].v, 0, out.get(2 * k), start * d, count * d);
-                System.arraycopy(sampleTape.p[n].v, 0, out.get(2 * k + 1), start * d, count * d);
+                System.arraycopy(tape.q[n].v, 0, out.get(2 * k), start * d, count * d);
+                System.arraycopy(tape.p[n].v, 0, out.get(2 * k + 1), start * d, count * d);
             }
-        }
+        });
         return out;
     }
 
     /** {@code log π(T⁻¹(q, p))} of each row (model space), in blocks of {@value #EVALUATION_BLOCK} rows. */
     public double[] logJoint(Map<String, INDArray> values, INDArray q, INDArray p) {
         int d = config.dimension();
-        return inBlocks(values, q, p, (w, count, out, start) -> {
+        loadValues(values);
+        Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
+        double[] out = new double[Math.toIntExact(q.rows())];
+        forEachBlock(q, p, w.tape.q[0], w.tape.p[0], (start, count) -> {
             w.tape.forward();
             double[] q0 = w.tape.q[flow.steps()].v;
             double[] p0 = w.tape.p[flow.steps()].v;
@@ -323,27 +303,35 @@ public final class FusedLagrangian {
                 }
                 out[start + r] = logPi;
             }
-        }, 1);
+        });
+        return out;
     }
 
     /** Encoder draws {@code p = μ(q) + σ(q) ⊙ noise} (model space), {@code n × d} row-major. */
     public double[] encode(Map<String, INDArray> values, INDArray q, INDArray noise) {
         int d = config.dimension();
-        return inBlocks(values, q, noise, (w, count, out, start) -> {
+        loadValues(values);
+        Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
+        double[] out = new double[Math.toIntExact(q.rows()) * d];
+        forEachBlock(q, noise, w.tape.q[0], w.tape.p[0], (start, count) -> {
             double[] mu = w.mean.forward(w.tape.q[0]).v;
             double[] logSigma = w.logScale.forward(w.tape.q[0]).v;
             double[] e = w.tape.p[0].v;
             for (int i = 0; i < count * d; i++) {
                 out[start * d + i] = mu[i] + Math.exp(logSigma[i]) * e[i];
             }
-        }, d);
+        });
+        return out;
     }
 
     /** {@code log h(p|q)} of each row (model space). */
     public double[] encoderLogDensity(Map<String, INDArray> values, INDArray q, INDArray p) {
         int d = config.dimension();
         double constant = -0.5 * Math.log(2 * Math.PI) * d;
-        return inBlocks(values, q, p, (w, count, out, start) -> {
+        loadValues(values);
+        Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
+        double[] out = new double[Math.toIntExact(q.rows())];
+        forEachBlock(q, p, w.tape.q[0], w.tape.p[0], (start, count) -> {
             double[] mu = w.mean.forward(w.tape.q[0]).v;
             double[] logSigma = w.logScale.forward(w.tape.q[0]).v;
             double[] pv = w.tape.p[0].v;
@@ -355,37 +343,45 @@ public final class FusedLagrangian {
                 }
                 out[start + r] = sum;
             }
-        }, 1);
+        });
+        return out;
     }
 
+    /** Works on the rows {@code start .. start + count} now in a block's buffers. */
     private interface BlockTask {
-        /** Works on the {@code count} rows now in {@code w.tape.q[0]}, {@code w.tape.p[0]}; writes from row {@code start}. */
-        void run(Workspace w, int count, double[] out, int start);
+        void run(int start, int count);
     }
 
-    /** Runs {@code task} over {@code (a, b)} ({@code [n, d]} each) in blocks, on the evaluation workspace. */
-    private double[] inBlocks(Map<String, INDArray> values, INDArray a, INDArray b, BlockTask task, int outputsPerRow) {
-        loadValues(values);
+    /** The evaluation workspace for {@code rows} rows in blocks of at most {@value #EVALUATION_BLOCK}. */
+    private Workspace evaluationWorkspace(int rows) {
+        int block = Math.max(1, Math.min(rows, EVALUATION_BLOCK));
+        if (evalWs == null || evalWs.batch != block) {
+            evalWs = new Workspace(block);
+        }
+        return evalWs;
+    }
+
+    /**
+     * Cuts {@code (a, b)} ({@code [n, d]} each) into blocks of {@code intoA.rows} rows, copies each into
+     * {@code intoA}, {@code intoB} (a short last block padded with zeros, whose results the task drops) and runs
+     * the task on it.
+     */
+    private void forEachBlock(INDArray a, INDArray b, Dense intoA, Dense intoB, BlockTask task) {
         int rows = Math.toIntExact(a.rows());
         int d = config.dimension();
         double[] aAll = new double[rows * d];
         double[] bAll = new double[rows * d];
         host.read(a, aAll);
         host.read(b, bAll);
-        int block = Math.max(1, Math.min(rows, EVALUATION_BLOCK));
-        if (evalWs == null || evalWs.batch != block) {
-            evalWs = new Workspace(block);
-        }
-        double[] out = new double[rows * outputsPerRow];
+        int block = intoA.rows;
         for (int start = 0; start < rows; start += block) {
             int count = Math.min(block, rows - start);
-            java.util.Arrays.fill(evalWs.tape.q[0].v, 0.0);
-            java.util.Arrays.fill(evalWs.tape.p[0].v, 0.0);
-            System.arraycopy(aAll, start * d, evalWs.tape.q[0].v, 0, count * d);
-            System.arraycopy(bAll, start * d, evalWs.tape.p[0].v, 0, count * d);
-            task.run(evalWs, count, out, start);
+            java.util.Arrays.fill(intoA.v, 0.0);
+            java.util.Arrays.fill(intoB.v, 0.0);
+            System.arraycopy(aAll, start * d, intoA.v, 0, count * d);
+            System.arraycopy(bAll, start * d, intoB.v, 0, count * d);
+            task.run(start, count);
         }
-        return out;
     }
 
     // ---------------------------------------------------------------- ELBO through the inverse flow
