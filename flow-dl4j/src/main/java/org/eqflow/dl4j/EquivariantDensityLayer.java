@@ -23,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.custom.RandomNormal;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
@@ -41,7 +41,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  *   <li><b>Output</b>: per-example IWAE estimates of {@code log p(x)}, {@code [B, 1]}, with
  *       {@link #getOutputSamples()} importance samples drawn by ND4J's random generator.</li>
  *   <li><b>Multipliers</b> {@code λ_k} and their moving averages are parameters {@code lambda} and
- *       {@code lambdaEma} that no updater touches (NoOp, no regularisation); {@link MultiplierListener}
+ *       {@code lambdaEma} that DL4J's updater never moves (a zero-rate SGD, no regularisation); {@link MultiplierListener}
  *       updates them after each iteration, and {@code ModelSerializer} saves them with the network.</li>
  *   <li><b>Upstream layers</b> must be frozen, pretrained or fixed: the density has no Jacobian term for
  *       the layers before it, which could otherwise shrink their features and inflate {@code log p}
@@ -198,7 +198,9 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
 
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        return isMultiplier(paramName) ? new NoOp() : super.getUpdaterByParam(paramName);
+        // DL4J's NoOp updater applies the raw gradient (it does not freeze): λ would descend on −(C − κ), the
+        // opposite of its rule. A zero learning rate makes the update exactly zero whatever the gradient.
+        return isMultiplier(paramName) ? new Sgd(0.0) : super.getUpdaterByParam(paramName);
     }
 
     @Override

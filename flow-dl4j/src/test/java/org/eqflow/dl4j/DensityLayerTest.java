@@ -93,6 +93,32 @@ class DensityLayerTest {
         assertEquals(2, samples.columns());
     }
 
+    /**
+     * λ is the multiplier rule's alone: DL4J's updater never moves it (its NoOp applies the raw gradient, which
+     * would push λ down by C − κ at every fit), and with the rule attached it rises while C > κ.
+     */
+    @Test
+    void onlyTheMultiplierRuleMovesLambda() {
+        EquivariantDensityLayer.Builder b = EquivariantDensityLayer.builder().nIn(2).hidden(8).symmetry("so2").kappa(1e-9)
+                .outputSamples(4).seed(7);
+        MultiLayerNetwork without = net(b.build(), DataType.FLOAT);
+        MultiLayerNetwork with = net(b.build(), DataType.FLOAT);
+        MultiplierListener rule = new MultiplierListener(0);
+        with.setListeners(rule);
+        FlowNoise noise = new FlowNoise(b.build(), 3);
+        double lambda0 = without.getLayer(0).getParam(EquivariantDensityLayer.LAMBDA).getDouble(0);
+        for (int i = 0; i < 5; i++) {
+            DataSet ds = new DataSet(ring(64, 200 + i), null);
+            noise.preProcess(ds);
+            without.fit(ds);
+            with.fit(ds);
+        }
+        assertEquals(lambda0, without.getLayer(0).getParam(EquivariantDensityLayer.LAMBDA).getDouble(0), 0.0,
+                "fit without the rule leaves λ unchanged");
+        assertTrue(rule.lastConstraints()[0] > 1e-9, "C > κ");
+        assertTrue(with.getLayer(0).getParam(EquivariantDensityLayer.LAMBDA).getDouble(0) > lambda0, "with C > κ, λ rises");
+    }
+
     private static double seededNll(MultiLayerNetwork net, INDArray x) {
         return -java.util.Arrays.stream(DensityLayers.toFlow(net, 0).logDensity(x, 64, 1))
                 .mapToDouble(org.eqflow.core.objective.Iwae.Estimate::logDensity).average().orElseThrow();
@@ -133,12 +159,14 @@ class DensityLayerTest {
     }
 
     private void gradientCheck() {
-        // GradientCheckUtil applies the updater (which divides by the batch size) and needs NoOp or SGD(1).
+        // GradientCheckUtil applies the updater (which divides by the batch size) and needs NoOp or SGD(1); the
+        // multipliers' zero-rate updater zeroes their applied gradient, so they are left out (their rule is tested above).
         MultiLayerNetwork net = net(layer(6), DataType.DOUBLE, new org.nd4j.linalg.learning.config.NoOp());
         INDArray x = ring(8, 2).castTo(DataType.DOUBLE);
         INDArray labels = new FlowNoise(layer(6), 7).noise(8, 0);
         boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(x).labels(labels)
-                .epsilon(1e-6).maxRelError(1e-4).minAbsoluteError(1e-8).subset(true).maxPerParam(12));
+                .epsilon(1e-6).maxRelError(1e-4).minAbsoluteError(1e-8).subset(true).maxPerParam(12)
+                .excludeParams(java.util.Set.of("0_" + EquivariantDensityLayer.LAMBDA, "0_" + EquivariantDensityLayer.LAMBDA_EMA)));
         assertTrue(ok, "DL4J gradient check");
     }
 
