@@ -59,11 +59,22 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
 
     /** Defaults: 2,000 iterations of 256 points, validation every 100 with M = 64 and patience 10, no checkpoints, constant rate. */
     public static final class Builder {
-        private long iterations = 2000;
-        private int batchSize = 256;
-        private int validateEvery = 100;
-        private int patience = 10;
-        private int validationSamples = 64;
+        /** Default number of updates. */
+        public static final long DEFAULT_ITERATIONS = 2000;
+        /** Default points per update. */
+        public static final int DEFAULT_BATCH_SIZE = 256;
+        /** Default iterations between validations. */
+        public static final int DEFAULT_VALIDATE_EVERY = 100;
+        /** Default validations without improvement before stopping. */
+        public static final int DEFAULT_PATIENCE = 10;
+        /** Default importance samples of the validation IWAE. */
+        public static final int DEFAULT_VALIDATION_SAMPLES = 64;
+
+        private long iterations = DEFAULT_ITERATIONS;
+        private int batchSize = DEFAULT_BATCH_SIZE;
+        private int validateEvery = DEFAULT_VALIDATE_EVERY;
+        private int patience = DEFAULT_PATIENCE;
+        private int validationSamples = DEFAULT_VALIDATION_SAMPLES;
         private int checkpointEvery = 0;
         private Path checkpointDir;
         private Path out;

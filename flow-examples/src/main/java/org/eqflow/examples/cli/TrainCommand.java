@@ -68,7 +68,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--iterations", paramLabel = "N", defaultValue = "2000", description = "optimiser updates (default ${DEFAULT-VALUE})")
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "" + TrainingOptions.Builder.DEFAULT_ITERATIONS,
+            description = "optimiser updates (default ${DEFAULT-VALUE})")
     long iterations;
 
     @picocli.CommandLine.Mixin
@@ -78,16 +79,20 @@ final class TrainCommand implements Callable<Integer> {
             description = "learning-rate schedule: constant, or cosine decay to 0 over --iterations (default ${DEFAULT-VALUE})")
     String schedule;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "points per update (default ${DEFAULT-VALUE})")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "" + TrainingOptions.Builder.DEFAULT_BATCH_SIZE,
+            description = "points per update (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--patience", paramLabel = "N", defaultValue = "10", description = "validations without improvement before stopping (0: never; default ${DEFAULT-VALUE})")
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "" + TrainingOptions.Builder.DEFAULT_PATIENCE,
+            description = "validations without improvement before stopping (0: never; default ${DEFAULT-VALUE})")
     int patience;
 
-    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "100", description = "iterations between validations (default ${DEFAULT-VALUE})")
+    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "" + TrainingOptions.Builder.DEFAULT_VALIDATE_EVERY,
+            description = "iterations between validations (default ${DEFAULT-VALUE})")
     int validateEvery;
 
-    @Option(names = "--samples", paramLabel = "M", defaultValue = "64", description = "importance samples for validation and test IWAE (default ${DEFAULT-VALUE})")
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "" + TrainingOptions.Builder.DEFAULT_VALIDATION_SAMPLES,
+            description = "importance samples for validation and test IWAE (default ${DEFAULT-VALUE})")
     int samples;
 
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0", description = "write a checkpoint every N iterations (0: never)")
