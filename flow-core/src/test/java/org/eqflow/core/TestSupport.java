@@ -29,4 +29,16 @@ public final class TestSupport {
     public static boolean close(double analytic, double numeric, double rel, double abs) {
         return Math.abs(analytic - numeric) <= rel * Math.max(Math.abs(analytic), Math.abs(numeric)) + abs;
     }
+
+    /** Asserts that a page of docs/ quotes a test source file of flow-core verbatim (docs that compile and run). */
+    public static void assertDocsQuote(String page, String sourceFile) {
+        try {
+            String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", page));
+            String source = java.nio.file.Files.readString(java.nio.file.Path.of("src/test/java", sourceFile));
+            org.junit.jupiter.api.Assertions.assertTrue(doc.contains(source.strip()),
+                    "docs/" + page + " must quote " + sourceFile + " verbatim");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.eqflow.core.EquivariantHamiltonianFlow;
@@ -29,10 +28,8 @@ class LearnedWellTest {
     private static final String SPEC = "class:org.eqflow.core.docs.LearnedWell";
 
     @Test
-    void docsPageShowsThisExactCode() throws IOException {
-        String doc = Files.readString(Path.of("..", "docs", "generators.md"));
-        String source = Files.readString(Path.of("src/test/java/org/eqflow/core/docs/LearnedWell.java"));
-        assertTrue(doc.contains(source.strip()), "docs/generators.md must quote LearnedWell.java verbatim");
+    void docsPageShowsThisExactCode() {
+        TestSupport.assertDocsQuote("generators.md", "org/eqflow/core/docs/LearnedWell.java");
     }
 
     /** ∇U against central differences of U, at stiffnesses away from the initial ones, float64. */

@@ -3,9 +3,6 @@ package org.eqflow.core.docs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.eqflow.core.EquivariantHamiltonianFlow;
@@ -29,10 +26,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class RigidRotationTest {
 
     @Test
-    void docsPageShowsThisExactCode() throws IOException {
-        String doc = Files.readString(Path.of("..", "docs", "generators.md"));
-        String source = Files.readString(Path.of("src/test/java/org/eqflow/core/docs/RigidRotation.java"));
-        assertTrue(doc.contains(source.strip()), "docs/generators.md must quote RigidRotation.java verbatim");
+    void docsPageShowsThisExactCode() {
+        TestSupport.assertDocsQuote("generators.md", "org/eqflow/core/docs/RigidRotation.java");
     }
 
     @Test
