@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.eqflow.core.Choices;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.FlowParts;
 import org.eqflow.core.graph.ParameterSource;
@@ -92,12 +93,12 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         }
         FlowConfig.Builder b = FlowConfig.builder(dimension).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
                 .learnableStepSize(learnableStepSize).separateHamiltonians(separateHamiltonians)
-                .kinetic(FlowConfig.Kinetic.valueOf(kinetic.toUpperCase(Locale.ROOT))).base(base).symmetries(symmetries)
+                .kinetic(Choices.parse("the density layer's kinetic", kinetic, FlowConfig.Kinetic.class)).base(base).symmetries(symmetries)
                 .multiplierRate(multiplierRate).multiplierEma(multiplierEma).initialMultiplier(initialMultiplier)
                 .maxMultiplier(maxMultiplier).seed(seed)
                 .precision(dataType == DataType.DOUBLE ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
         if (constraint != null) {
-            b.constraint(FlowConfig.Constraint.valueOf(constraint.toUpperCase(Locale.ROOT)));
+            b.constraint(Choices.parse("the density layer's constraint", constraint, FlowConfig.Constraint.class));
         }
         if (kappa != DEFAULTS.kappa()) {
             b.kappa(kappa);  // the library refuses κ with a constraint other than soft

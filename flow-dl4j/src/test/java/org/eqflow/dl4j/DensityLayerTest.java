@@ -66,6 +66,29 @@ class DensityLayerTest {
         return Nd4j.create(t.sample(n, new SplittableRandom(seed)));
     }
 
+    /** Wrong shapes and names get a message that says what is wrong and what to do, not a native op's failure. */
+    @Test
+    void badInputsLabelsAndNamesAreExplained() {
+        MultiLayerNetwork net = net(layer(4), DataType.FLOAT);
+        INDArray three = Nd4j.rand(DataType.FLOAT, 5, 3);
+        IllegalArgumentException wide = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> net.output(three));
+        assertTrue(wide.getMessage().contains("takes points of shape [batch, 2], got [5, 3]: set nIn(3)"), wide.getMessage());
+        IllegalArgumentException rank3 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> net.output(Nd4j.rand(DataType.FLOAT, 5, 2, 4)));
+        assertTrue(rank3.getMessage().contains("flatten the features"), rank3.getMessage());
+        DataSet noLabels = new DataSet(ring(8, 1).castTo(DataType.FLOAT), Nd4j.zeros(DataType.FLOAT, 8, 2));
+        IllegalArgumentException labels = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> net.fit(noLabels));
+        assertTrue(labels.getMessage().contains("labels must be FlowNoise's 3·d = 6 columns")
+                && labels.getMessage().contains("got [8, 2]") && labels.getMessage().contains("new FlowNoise(layer, seed)"),
+                labels.getMessage());
+        IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EquivariantDensityLayer.builder().nIn(2).symmetry("so2").constraint("sfot").build()
+                        .flowConfig(DataType.FLOAT));
+        assertTrue(typo.getMessage().contains("constraint must be one of [soft, hard, none], got 'sfot'"), typo.getMessage());
+    }
+
     @Test
     void trainsLowersNllAndUpdatesMultipliers() {
         MultiLayerNetwork net = net(layer(16), DataType.FLOAT);

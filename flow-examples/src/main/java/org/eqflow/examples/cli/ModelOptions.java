@@ -109,11 +109,6 @@ final class ModelOptions {
 
     /** Reads an enum constant from a flag's value: any case, {@code -} for {@code _}; the error lists the choices. */
     static <E extends Enum<E>> E choice(String flag, String value, Class<E> type) {
-        try {
-            return Enum.valueOf(type, value.trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(flag + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
-                    .map(c -> c.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).toList() + ", got '" + value + "'");
-        }
+        return org.eqflow.core.Choices.parse(flag, value, type);
     }
 }
