@@ -46,7 +46,7 @@ final class Blas {
     }
 
     /** {@code c ← alpha · op(a) · op(b) + beta · c}, {@code op} the transpose where asked. */
-    void gemm(Dense a, boolean transA, Dense b, boolean transB, Dense c, double alpha, double beta) {
+    void gemm(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, double alpha, double beta) {
         int m = transA ? a.cols : a.rows;
         int k = transA ? a.rows : a.cols;
         int kb = transB ? b.cols : b.rows;
@@ -62,7 +62,7 @@ final class Blas {
         unstage(sc, c);
     }
 
-    private Staging stage(Dense x, int slot, boolean upload) {
+    private Staging stage(Matrix x, int slot, boolean upload) {
         long key = ((long) x.rows << 32) | x.cols;
         Staging[] slots = staging.computeIfAbsent(key, k -> new Staging[3]);
         if (slots[slot] == null) {
@@ -71,11 +71,13 @@ final class Blas {
         Staging s = slots[slot];
         if (upload) {
             int n = x.size();
-            if (s.d != null) {
-                s.d.put(0, x.v, 0, n);
+            if (x instanceof DenseF f) {
+                s.f.put(0, f.v, 0, n);  // float32 models only: a plain copy
+            } else if (s.d != null) {
+                s.d.put(0, ((Dense) x).v, 0, n);
             } else {
                 float[] tmp = floats(n);
-                double[] v = x.v;
+                double[] v = ((Dense) x).v;
                 for (int i = 0; i < n; i++) {
                     tmp[i] = (float) v[i];
                 }
@@ -85,14 +87,16 @@ final class Blas {
         return s;
     }
 
-    private void unstage(Staging s, Dense x) {
+    private void unstage(Staging s, Matrix x) {
         int n = x.size();
-        if (s.d != null) {
-            s.d.get(0, x.v, 0, n);
+        if (x instanceof DenseF f) {
+            s.f.get(0, f.v, 0, n);
+        } else if (s.d != null) {
+            s.d.get(0, ((Dense) x).v, 0, n);
         } else {
             float[] tmp = floats(n);
             s.f.get(0, tmp, 0, n);
-            double[] v = x.v;
+            double[] v = ((Dense) x).v;
             for (int i = 0; i < n; i++) {
                 v[i] = tmp[i];
             }

@@ -5,19 +5,12 @@ package org.eqflow.core.fused;
  * the fused path runs in plain loops over {@link #v}, which the JIT vectorises; matrix products go to
  * BLAS through {@link Blas}.
  */
-final class Dense {
-    final int rows;
-    final int cols;
+final class Dense extends Matrix {
     final double[] v;
 
     Dense(int rows, int cols) {
-        this.rows = rows;
-        this.cols = cols;
+        super(rows, cols);
         this.v = new double[Math.multiplyExact(rows, cols)];
-    }
-
-    int size() {
-        return v.length;
     }
 
     void zero() {

@@ -165,7 +165,7 @@ public final class FusedLagrangian {
 
     private FusedFlow.KernelFactory energy(List<Param> mlp, List<int[]> subsets) {
         if (subsets.isEmpty()) {
-            return (b, scratch) -> new SoftplusGradient(blas, mlp, b, scratch);
+            return (b, scratch) -> SoftplusGradient.create(blas, mlp, b, scratch);
         }
         return (b, scratch) -> new RadialGradient(blas, mlp, subsets, config.dimension(), b, scratch);
     }
@@ -267,7 +267,7 @@ public final class FusedLagrangian {
         int steps = flow.steps();
         int block = Math.max(1, Math.min(rows, EVALUATION_BLOCK));
         if (sampleTape == null || sampleTape.batch != block) {
-            sampleTape = flow.new Tape(block, false, new SoftplusGradient.Scratch(block, config.hidden()));
+            sampleTape = flow.new Tape(block, false, new SoftplusGradient.Scratch(block, config.hidden(), blas.isFloat32()));
         }
         FusedFlow.Tape tape = sampleTape;
         List<double[]> out = new ArrayList<>();
@@ -645,7 +645,7 @@ public final class FusedLagrangian {
             this.batch = batch;
             int d = config.dimension();
             int hidden = config.hidden();
-            SoftplusGradient.Scratch scratch = new SoftplusGradient.Scratch(batch, hidden);
+            SoftplusGradient.Scratch scratch = new SoftplusGradient.Scratch(batch, hidden, blas.isFloat32());
             if (forPenalty) {
                 penalty = new Penalty(batch, scratch);
                 tape = null;
@@ -662,7 +662,7 @@ public final class FusedLagrangian {
             logScaleBar = new Dense(batch, d);
             qBar = new Dense(batch, d);
             pBar = new Dense(batch, d);
-            Dense encoderScratch = new Dense(batch, hidden);
+            Matrix encoderScratch = blas.isFloat32() ? new DenseF(batch, hidden) : new Dense(batch, hidden);
             mean = new ReluMlp(blas, encoderMean, batch, encoderScratch);
             logScale = new ReluMlp(blas, encoderLogScale, batch, encoderScratch);
         }

@@ -14,7 +14,7 @@ import java.util.List;
  * </pre>
  */
 final class RadialGradient implements GradientKernel {
-    private final SoftplusGradient inner;
+    private final GradientKernel inner;
     /** Feature of each coordinate: its subset's index, or {@code subsets + position among the free ones}. */
     private final int[] feature;
     /** Whether the coordinate is in a rotated subset (its feature is a squared norm). */
@@ -53,7 +53,7 @@ final class RadialGradient implements GradientKernel {
             throw new IllegalArgumentException("the radial energy's first layer has " + params.get(0).value.rows
                     + " inputs, but its subsets give " + features + " features");
         }
-        this.inner = new SoftplusGradient(blas, params, batch, scratch);
+        this.inner = SoftplusGradient.create(blas, params, batch, scratch);
         this.r = new Dense(batch, features);
         this.rBar = new Dense(batch, features);
         this.uBar = new Dense(batch, features);

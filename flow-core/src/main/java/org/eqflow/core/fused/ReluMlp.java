@@ -15,15 +15,20 @@ final class ReluMlp {
     private final Param b2;
     private final Param w3;
     private final Param b3;
-    private final Dense h1;
-    private final Dense h2;
-    private final Dense scratch;
+    private final Matrix h1;
+    private final Matrix h2;
+    private final Matrix scratch;
+    /** Column-sum accumulator of float hidden layers (null in double). */
+    private final float[] acc;
     private Dense x;
     /** The output {@code Y}, {@code [B, d]}. */
     final Dense out;
 
-    /** @param params {@code W1, b1, W2, b2, W3, b3}; {@code scratch} is {@code [B, h]}, shared */
-    ReluMlp(Blas blas, List<Param> params, int batch, Dense scratch) {
+    /**
+     * @param params  {@code W1, b1, W2, b2, W3, b3}
+     * @param scratch {@code [B, h]}, shared; a {@link DenseF} makes the hidden layers float (float32 models)
+     */
+    ReluMlp(Blas blas, List<Param> params, int batch, Matrix scratch) {
         this.blas = blas;
         this.w1 = params.get(0);
         this.b1 = params.get(1);
@@ -32,8 +37,10 @@ final class ReluMlp {
         this.w3 = params.get(4);
         this.b3 = params.get(5);
         int h = w1.value.cols;
-        this.h1 = new Dense(batch, h);
-        this.h2 = new Dense(batch, h);
+        boolean floats = scratch instanceof DenseF;
+        this.h1 = floats ? new DenseF(batch, h) : new Dense(batch, h);
+        this.h2 = floats ? new DenseF(batch, h) : new Dense(batch, h);
+        this.acc = floats ? new float[h] : null;
         this.scratch = scratch;
         this.out = new Dense(batch, w3.value.cols);
     }
@@ -55,15 +62,38 @@ final class ReluMlp {
         blas.gemm(h2, true, upstream, false, w3.grad, 1, 1);
         blas.gemm(upstream, false, w3.value, true, scratch, 1, 0);
         maskInto(scratch, h2);
-        h2.addColumnSumsTo(b2.grad);
+        columnSums(h2, b2.grad);
         blas.gemm(h1, true, h2, false, w2.grad, 1, 1);
         blas.gemm(h2, false, w2.value, true, scratch, 1, 0);
         maskInto(scratch, h1);
-        h1.addColumnSumsTo(b1.grad);
+        columnSums(h1, b1.grad);
         blas.gemm(x, true, h1, false, w1.grad, 1, 1);
     }
 
-    private static void biasRelu(Dense a, Dense bias) {
+    private void columnSums(Matrix a, Dense out) {
+        if (a instanceof DenseF f) {
+            f.addColumnSumsTo(out, acc);
+        } else {
+            ((Dense) a).addColumnSumsTo(out);
+        }
+    }
+
+    private static void biasRelu(Matrix m, Dense bias) {
+        if (m instanceof DenseF f) {
+            float[] v = f.v;
+            int cols = f.cols;
+            float[] b = new float[cols];
+            for (int c = 0; c < cols; c++) {
+                b[c] = (float) bias.v[c];
+            }
+            for (int o = 0; o < v.length; o += cols) {
+                for (int c = 0; c < cols; c++) {
+                    v[o + c] = Math.max(v[o + c] + b[c], 0f);
+                }
+            }
+            return;
+        }
+        Dense a = (Dense) m;
         a.addRow(bias);
         double[] v = a.v;
         for (int i = 0; i < v.length; i++) {
@@ -72,9 +102,17 @@ final class ReluMlp {
     }
 
     /** {@code act ← adjoint ⊙ [act > 0]}: the pre-activation adjoint, written over the activation. */
-    private static void maskInto(Dense adjoint, Dense act) {
-        double[] g = adjoint.v;
-        double[] a = act.v;
+    private static void maskInto(Matrix adjoint, Matrix act) {
+        if (act instanceof DenseF f) {
+            float[] g = ((DenseF) adjoint).v;
+            float[] a = f.v;
+            for (int i = 0; i < a.length; i++) {
+                a[i] = a[i] > 0 ? g[i] : 0f;
+            }
+            return;
+        }
+        double[] g = ((Dense) adjoint).v;
+        double[] a = ((Dense) act).v;
         for (int i = 0; i < a.length; i++) {
             a[i] = a[i] > 0 ? g[i] : 0.0;
         }

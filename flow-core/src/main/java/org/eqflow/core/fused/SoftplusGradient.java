@@ -38,17 +38,38 @@ final class SoftplusGradient implements GradientKernel {
     /** The output {@code G = ∇E(x)}, {@code [B, d]}. */
     final Dense out;
 
-    /** Backward scratch, {@code [B, h]} three times, shared by every node of one batch size. */
+    /**
+     * Backward scratch, {@code [B, h]} three times, shared by every node of one batch size: in double, or in
+     * float for the float kernels of float32 models ({@link SoftplusGradientF}).
+     */
     static final class Scratch {
         final Dense a;
         final Dense b;
         final Dense c;
+        final DenseF fa;
+        final DenseF fb;
+        final DenseF fc;
+        /** Column-sum accumulators of the float kernels. */
+        final float[] acc;
 
-        Scratch(int batch, int hidden) {
-            a = new Dense(batch, hidden);
-            b = new Dense(batch, hidden);
-            c = new Dense(batch, hidden);
+        Scratch(int batch, int hidden, boolean floats) {
+            a = floats ? null : new Dense(batch, hidden);
+            b = floats ? null : new Dense(batch, hidden);
+            c = floats ? null : new Dense(batch, hidden);
+            fa = floats ? new DenseF(batch, hidden) : null;
+            fb = floats ? new DenseF(batch, hidden) : null;
+            fc = floats ? new DenseF(batch, hidden) : null;
+            acc = floats ? new float[hidden] : null;
         }
+
+        boolean floats() {
+            return fa != null;
+        }
+    }
+
+    /** The kernel of a softplus MLP with these weights: in float for float32 models, else in double. */
+    static GradientKernel create(Blas blas, List<Param> params, int batch, Scratch scratch) {
+        return scratch.floats() ? new SoftplusGradientF(blas, params, batch, scratch) : new SoftplusGradient(blas, params, batch, scratch);
     }
 
     /** @param params {@code W1, b1, W2, b2, w3} */
