@@ -27,7 +27,6 @@ final class SoftplusGradient implements GradientKernel {
     private final Param b2;
     private final Param w3;
     private final Scratch scratch;
-    private final boolean fast;
     private Dense x;
     final Dense sig1;
     final Dense s1;
@@ -81,7 +80,6 @@ final class SoftplusGradient implements GradientKernel {
         this.b2 = params.get(3);
         this.w3 = params.get(4);
         this.scratch = scratch;
-        this.fast = blas.isFloat32();
         int d = w1.value.rows;
         int h = w1.value.cols;
         sig1 = new Dense(batch, h);
@@ -100,10 +98,10 @@ final class SoftplusGradient implements GradientKernel {
         int h = s1.cols;
         blas.gemm(input, false, w1.value, false, s1, 1, 0);
         s1.addRow(b1.value);
-        Transcendentals.sigmoidSoftplus(s1.v, sig1.v, scratch.a.v, s1.size(), fast);
+        Transcendentals.sigmoidSoftplus(s1.v, sig1.v, s1.size());
         blas.gemm(s1, false, w2.value, false, sig2, 1, 0);
         sig2.addRow(b2.value);
-        Transcendentals.sigmoid(sig2.v, sig2.size(), fast);
+        Transcendentals.sigmoid(sig2.v, sig2.size());
         double[] s = sig2.v;
         double[] g = g2.v;
         double[] w = w3.value.v;
