@@ -66,6 +66,37 @@ class DensityLayerTest {
         return Nd4j.create(t.sample(n, new SplittableRandom(seed)));
     }
 
+    /** A layer sized by the network's InputType: FlowNoise reads the dimension from the built network or graph. */
+    @Test
+    void flowNoiseReadsTheDimensionFromTheNetworkOrGraph() {
+        EquivariantDensityLayer unsized = EquivariantDensityLayer.builder().hidden(4).symmetry("so2").outputSamples(4).seed(7).build();
+        IllegalArgumentException early = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new FlowNoise(unsized, 1));
+        assertTrue(early.getMessage().contains("use new FlowNoise(net, seed)"), early.getMessage());
+
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3)).list()
+                .layer(unsized).setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(2)).build());
+        net.init();
+        DataSet ds = new DataSet(ring(16, 3).castTo(DataType.FLOAT), null);
+        new FlowNoise(net, 5).preProcess(ds);
+        assertEquals(6, ds.getLabels().columns());
+        net.fit(ds);
+
+        org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(
+                new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3)).graphBuilder().addInputs("in")
+                        .addLayer("density", EquivariantDensityLayer.builder().hidden(4).symmetry("so2").outputSamples(4).seed(7)
+                                .build(), "in")
+                        .setOutputs("density").setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(2)).build());
+        graph.init();
+        DataSet gs = new DataSet(ring(16, 4).castTo(DataType.FLOAT), null);
+        new FlowNoise(graph, "density", 5).preProcess(gs);
+        assertEquals(6, gs.getLabels().columns());
+        graph.fit(gs);
+        IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new FlowNoise(graph, "head", 5));
+        assertTrue(missing.getMessage().contains("no density layer named 'head'"), missing.getMessage());
+    }
+
     /** Wrong shapes and names get a message that says what is wrong and what to do, not a native op's failure. */
     @Test
     void badInputsLabelsAndNamesAreExplained() {
