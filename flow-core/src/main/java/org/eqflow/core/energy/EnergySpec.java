@@ -2,6 +2,7 @@ package org.eqflow.core.energy;
 
 import java.util.regex.Pattern;
 import org.eqflow.core.graph.ParameterSource;
+import org.eqflow.core.plugin.UserClasses;
 
 /**
  * Which learned energy a model uses for its potential {@code U(q)}, parsed once from its text form
@@ -48,27 +49,11 @@ public sealed interface EnergySpec permits EnergySpec.Mlp, EnergySpec.Custom {
         /** Loads the class without initialising it, checks that it is an {@link Energy}, then constructs it. */
         @Override
         public Energy create(ParameterSource params, String prefix, int dimension, int hidden) {
-            Object o;
-            try {
-                Class<?> c = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
-                if (!Energy.class.isAssignableFrom(c)) {
-                    throw new IllegalArgumentException("energy class '" + className + "' does not implement "
-                            + Energy.class.getName() + "; nothing was constructed");
-                }
-                o = c.getConstructor(ParameterSource.class, String.class, int.class, int.class)
-                        .newInstance(params, prefix, dimension, hidden);
-            } catch (ExceptionInInitializerError e) {
-                throw new IllegalArgumentException("energy class '" + className + "' failed to initialise: " + e.getCause(), e);
-            } catch (ClassNotFoundException | LinkageError e) {
-                throw new IllegalArgumentException("energy class '" + className + "' is not on the class path: add the jar "
-                        + "that defines it", e);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                throw new IllegalArgumentException("energy class '" + className + "' rejected its parameters: "
-                        + e.getCause().getMessage(), e.getCause());
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalArgumentException("energy class '" + className + "' could not be created: it needs a public "
-                        + "constructor (ParameterSource params, String prefix, int dimension, int hidden)", e);
-            }
+            Object o = UserClasses.construct("energy class", className, Energy.class::isAssignableFrom,
+                    "does not implement " + Energy.class.getName(),
+                    "constructor (ParameterSource params, String prefix, int dimension, int hidden)",
+                    c -> c.getConstructor(ParameterSource.class, String.class, int.class, int.class)
+                            .newInstance(params, prefix, dimension, hidden));
             Energy energy = (Energy) o;
             if (energy.dimension() != dimension) {
                 throw new IllegalArgumentException("energy class '" + className + "' acts on dimension " + energy.dimension()

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.eqflow.core.plugin.UserClasses;
 
 /**
  * Symmetry specifications ({@link SymmetrySpec}) turned into symmetries: several specs make one
@@ -45,46 +46,19 @@ public final class Symmetries {
         for (String spec : specs) {
             String s = spec.trim();
             if (s.toLowerCase(Locale.ROOT).startsWith("class:")) {
-                names.add(classSpec(s).name());
+                names.add(SymmetrySpec.parseUserClass(s).className());
             }
         }
         return names;
     }
 
-    /** {@code class:NAME[:ARGS]}, split; {@code args} is null without parameters. */
-    private record ClassSpec(String name, String args) {
-    }
-
-    private static ClassSpec classSpec(String trimmed) {
-        String rest = trimmed.substring("class:".length()).trim();
-        int colon = rest.indexOf(':');
-        return colon < 0 ? new ClassSpec(rest, null) : new ClassSpec(rest.substring(0, colon).trim(), rest.substring(colon + 1));
-    }
-
     static Symmetry instantiate(String className, String args, int dimension) {
-        Object o;
-        try {
-            // Load without initialising, and check the type before any static initialiser or constructor runs.
-            Class<?> c = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
-            if (!Generator.class.isAssignableFrom(c) && !Symmetry.class.isAssignableFrom(c)) {
-                throw new IllegalArgumentException("symmetry class '" + className + "' implements neither "
-                        + Generator.class.getName() + " nor " + Symmetry.class.getName() + "; nothing was constructed");
-            }
-            o = args != null ? c.getConstructor(int.class, String.class).newInstance(dimension, args) : newInstance(c, dimension);
-        } catch (ExceptionInInitializerError e) {
-            throw new IllegalArgumentException("symmetry class '" + className + "' failed to initialise: "
-                    + e.getCause(), e);
-        } catch (ClassNotFoundException | LinkageError e) {
-            throw new IllegalArgumentException("symmetry class '" + className
-                    + "' is not on the class path: add the jar that defines it", e);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw new IllegalArgumentException("symmetry class '" + className + "' rejected its parameters: "
-                    + e.getCause().getMessage(), e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException("symmetry class '" + className + "' could not be created: it needs a public "
-                    + (args != null ? "constructor (int dimension, String args) for the parameters '" + args + "'"
-                    : "constructor taking (int dimension) or none"), e);
-        }
+        Object o = UserClasses.construct("symmetry class", className,
+                c -> Generator.class.isAssignableFrom(c) || Symmetry.class.isAssignableFrom(c),
+                "implements neither " + Generator.class.getName() + " nor " + Symmetry.class.getName(),
+                args != null ? "constructor (int dimension, String args) for the parameters '" + args + "'"
+                        : "constructor taking (int dimension) or none",
+                c -> args != null ? c.getConstructor(int.class, String.class).newInstance(dimension, args) : newInstance(c, dimension));
         // the type was checked before construction: o is a Symmetry or a Generator
         Symmetry sym = o instanceof Symmetry s ? s : new GeneratorSet(List.of((Generator) o));
         if (sym.dimension() != dimension) {

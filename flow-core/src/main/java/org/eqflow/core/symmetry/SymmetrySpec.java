@@ -123,12 +123,17 @@ public sealed interface SymmetrySpec permits SymmetrySpec.None, SymmetrySpec.Rot
             return parseLinear(s, dimension);
         }
         if (lower.startsWith("class:")) {
-            String rest = s.substring("class:".length()).trim();
-            int colon = rest.indexOf(':');
-            return colon < 0 ? new UserClass(rest, null) : new UserClass(rest.substring(0, colon).trim(), rest.substring(colon + 1));
+            return parseUserClass(s);
         }
         throw new IllegalArgumentException("unknown symmetry '" + spec
                 + "': use none, so<k> (e.g. so2), so<k>:i1,...,ik (e.g. so2:0,1), linear:NAME:MATRIX or class:CLASSNAME");
+    }
+
+    /** Reads {@code class:NAME[:ARGS]} (trimmed, starting with {@code class:}) without loading anything. */
+    static UserClass parseUserClass(String trimmed) {
+        String rest = trimmed.substring("class:".length()).trim();
+        int colon = rest.indexOf(':');
+        return colon < 0 ? new UserClass(rest, null) : new UserClass(rest.substring(0, colon).trim(), rest.substring(colon + 1));
     }
 
     /** Reads every spec. */
