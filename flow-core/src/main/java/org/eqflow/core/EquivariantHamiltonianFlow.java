@@ -285,7 +285,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         if (useFused) {
             return "fused";
         }
-        return "graph (" + (fused == null || graphReason.isPresent() ? graphReason.orElse("asked for") : "asked for") + ")";
+        return "graph (" + graphReason.orElse("asked for") + ")";
     }
 
     private static FusedLagrangian.Spec fusedSpec(FlowConfig c) {
@@ -319,7 +319,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
     private Objective evaluate(INDArray batch, long t) {
         Map<String, INDArray> feeds = trainingFeeds(batch, t);
         if (useFused) {
-            FusedLagrangian.Result r = fused.evaluate(parameterValues(), feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
+            FusedLagrangian.Result r = fused.evaluate(parameters(), feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
                     feeds.get("penaltyP"), multipliers.values());
             return new Objective(r.loss(), r.negElbo(), r.constraints(), r.gradients());
         }
@@ -534,13 +534,9 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
     /** {@code log w} of each row in the model's space, on the fused path when it is in use. */
     private double[] logWeights(INDArray q, INDArray noise) {
         if (useFused) {
-            return fused.logWeights(parameterValues(), q, noise);
+            return fused.logWeights(parameters(), q, noise);
         }
         return sd.output(Map.of("q", q, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
-    }
-
-    private Map<String, INDArray> parameterValues() {
-        return parameters();
     }
 
     /** {@code n} samples (data units), {@code [n, d]}. */
@@ -548,7 +544,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
     public INDArray sample(int n, long seed) {
         if (useFused) {
             INDArray[] s0 = baseSample(n, seed);
-            List<double[]> last = fused.forwardFlow(parameterValues(), s0[0], s0[1], false);
+            List<double[]> last = fused.forwardFlow(parameters(), s0[0], s0[1], false);
             return toDataSpace(matrix(last.get(0), n));
         }
         List<INDArray> qs = trajectory(n, seed).positions();
@@ -559,6 +555,11 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         int d = config.dimension();
         INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.SAMPLING), dataType);
         return new INDArray[] {s0.get(all(), interval(0, d)).dup(), s0.get(all(), interval(d, 2 * d)).dup()};
+    }
+
+    /** A fused engine result per row as a vector {@code [n]} of the model's type. */
+    private INDArray vector(double[] values) {
+        return Nd4j.create(values, new long[] {values.length}, DataType.DOUBLE).castTo(dataType);
     }
 
     /** A fused engine result ({@code n × d}, row-major doubles) as an array of the model's type. */
@@ -577,7 +578,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         INDArray p0 = s0[1];
         int steps = config.leapfrogSteps();
         if (useFused) {
-            List<double[]> states = fused.forwardFlow(parameterValues(), q0, p0, true);
+            List<double[]> states = fused.forwardFlow(parameters(), q0, p0, true);
             List<INDArray> qs = new ArrayList<>();
             List<INDArray> ps = new ArrayList<>();
             for (int i = 0; i <= steps; i++) {
@@ -604,7 +605,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
     /** {@code T(q, p)} in the model's space: {@code [q', p']}. */
     public INDArray[] forward(INDArray q, INDArray p) {
         if (useFused) {
-            List<double[]> last = fused.forwardFlow(parameterValues(), cast(q), cast(p), false);
+            List<double[]> last = fused.forwardFlow(parameters(), cast(q), cast(p), false);
             return new INDArray[] {matrix(last.get(0), q.rows()), matrix(last.get(1), q.rows())};
         }
         String qn = "forwardQ" + config.leapfrogSteps();
@@ -622,8 +623,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
     /** {@code log p(q, p) = log π(T⁻¹(q, p))} in the model's space, shape {@code [B]}. */
     public INDArray logJoint(INDArray q, INDArray p) {
         if (useFused) {
-            return Nd4j.create(fused.logJoint(parameterValues(), cast(q), cast(p)), new long[] {q.rows()}, DataType.DOUBLE)
-                    .castTo(dataType);
+            return vector(fused.logJoint(parameters(), cast(q), cast(p)));
         }
         return sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), "logJoint").get("logJoint");
     }
@@ -631,7 +631,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
     /** Encoder draws {@code p = μ(q) + σ(q) ⊙ noise} in the model's space. */
     public INDArray encode(INDArray q, INDArray noise) {
         if (useFused) {
-            return matrix(fused.encode(parameterValues(), cast(q), cast(noise)), q.rows());
+            return matrix(fused.encode(parameters(), cast(q), cast(noise)), q.rows());
         }
         return sd.output(Map.of("q", cast(q), "noise", cast(noise)), "encoderP").get("encoderP");
     }
@@ -639,8 +639,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
     /** {@code log h(p|q)} in the model's space, shape {@code [B]}. */
     public INDArray encoderLogDensity(INDArray q, INDArray p) {
         if (useFused) {
-            return Nd4j.create(fused.encoderLogDensity(parameterValues(), cast(q), cast(p)), new long[] {q.rows()},
-                    DataType.DOUBLE).castTo(dataType);
+            return vector(fused.encoderLogDensity(parameters(), cast(q), cast(p)));
         }
         return sd.output(Map.of("q", cast(q), "stateP", cast(p)), "encoderLogDensity").get("encoderLogDensity");
     }
@@ -665,7 +664,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         Map<String, INDArray> feeds = Map.of("penaltyQ", s0.get(all(), interval(0, d)).dup(),
                 "penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
         if (useFused) {
-            return fused.constraints(parameterValues(), feeds.get("penaltyQ"), feeds.get("penaltyP"));
+            return fused.constraints(parameters(), feeds.get("penaltyQ"), feeds.get("penaltyP"));
         }
         return sd.output(feeds, "constraints").get("constraints").toDoubleVector();
     }

@@ -143,6 +143,11 @@ public record FlowConfig(
         return SymmetrySpec.parseAll(symmetries, dimension);
     }
 
+    /** The number of generators of the symmetry, counted without building so(k)'s matrices. */
+    public int generatorCount() {
+        return symmetrySpecs().stream().mapToInt(s -> s.generatorCount(dimension)).sum();
+    }
+
     /**
      * The symmetry, built anew on each call (a {@code class:} spec constructs its class); a model builds it
      * once and keeps it in {@link FlowParts#symmetry()}.

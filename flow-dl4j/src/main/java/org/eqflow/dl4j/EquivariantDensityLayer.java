@@ -109,7 +109,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     /** Number of generators whose multipliers this layer keeps (soft constraint only). */
     int multiplierCount() {
         FlowConfig c = flowConfig(DataType.FLOAT);
-        return c.constraint() == FlowConfig.Constraint.SOFT ? c.symmetry().map(s -> s.size()).orElse(0) : 0;
+        return c.constraint() == FlowConfig.Constraint.SOFT ? c.generatorCount() : 0;
     }
 
     // ------------------------------------------------------------------ DL4J layer contract

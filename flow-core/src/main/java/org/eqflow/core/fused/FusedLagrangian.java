@@ -47,6 +47,7 @@ public final class FusedLagrangian {
     private final List<Param> encoderMean;
     private final List<Param> encoderLogScale;
     private final BaseDensity base;
+    /** Per generator, its matrix's non-zero entries {@code (i, j)} (null for those of a {@link #rotationBlocks} block). */
     private final int[][] generatorEntries;
     private final double[][] generatorValues;
     /** Generators whose brackets are looped over their matrix entries (those not in a {@link #rotationBlocks} block). */
@@ -61,7 +62,7 @@ public final class FusedLagrangian {
     private final java.util.Set<String> taken = new java.util.HashSet<>();
     private Workspace ws;
     private Workspace evalWs;
-    private Workspace penaltyWs;
+    private Penalty penalty;
     private FusedFlow.Tape sampleTape;
     private final HostArrays host = new HostArrays();
 
@@ -143,7 +144,7 @@ public final class FusedLagrangian {
         loopGenerators = java.util.stream.IntStream.range(0, gens.size()).filter(k -> !inBlock[k]).toArray();
         generatorEntries = new int[gens.size()][];
         generatorValues = new double[gens.size()][];
-        for (int k = 0; k < gens.size(); k++) {
+        for (int k : loopGenerators) {  // the so(k) blocks use their subsets, not matrices
             double[][] a = gens.get(k).matrix().orElseThrow();
             List<int[]> nz = new ArrayList<>();
             for (int i = 0; i < d; i++) {
@@ -233,10 +234,10 @@ public final class FusedLagrangian {
     }
 
     private Penalty penalty(int rows) {
-        if (penaltyWs == null || penaltyWs.batch != rows) {
-            penaltyWs = new Workspace(rows, true);
+        if (penalty == null || penalty.rows != rows) {
+            penalty = new Penalty(rows, new SoftplusGradient.Scratch(rows, config.hidden(), blas.isFloat32()));
         }
-        return penaltyWs.penalty;
+        return penalty;
     }
 
     /**
@@ -623,7 +624,7 @@ public final class FusedLagrangian {
 
     // ---------------------------------------------------------------- buffers
 
-    /** Every buffer of one batch size: the ELBO's, or (penalty) the penalty's. */
+    /** Every buffer of the ELBO at one batch size. */
     private final class Workspace {
         final int batch;
         final FusedFlow.Tape tape;
@@ -635,26 +636,12 @@ public final class FusedLagrangian {
         final Dense pBar;
         final ReluMlp mean;
         final ReluMlp logScale;
-        final Penalty penalty;
 
         Workspace(int batch) {
-            this(batch, false);
-        }
-
-        Workspace(int batch, boolean forPenalty) {
             this.batch = batch;
             int d = config.dimension();
             int hidden = config.hidden();
             SoftplusGradient.Scratch scratch = new SoftplusGradient.Scratch(batch, hidden, blas.isFloat32());
-            if (forPenalty) {
-                penalty = new Penalty(batch, scratch);
-                tape = null;
-                noise = sigma = logScaleBar = qBar = pBar = null;
-                rowLogH = null;
-                mean = logScale = null;
-                return;
-            }
-            penalty = null;
             tape = flow.new Tape(batch, true, scratch);
             noise = new Dense(batch, d);
             sigma = new Dense(batch, d);

@@ -106,6 +106,20 @@ public sealed interface SymmetrySpec permits SymmetrySpec.None, SymmetrySpec.Rot
     /** The spec's text form, which {@link #parse} reads back. */
     String print();
 
+    /**
+     * How many generators it has: from the spec alone for {@code none}, so(k) and linear; a user class is
+     * built to ask it.
+     */
+    default int generatorCount(int dimension) {
+        if (this instanceof Rotations r) {
+            return r.generatorCount();
+        }
+        if (this instanceof Linear) {
+            return 1;
+        }
+        return build(dimension).map(Symmetry::size).orElse(0);
+    }
+
     /** Constructs the symmetry (empty for {@link None}); a {@link UserClass} is loaded and constructed here. */
     Optional<Symmetry> build(int dimension);
 

@@ -1,5 +1,6 @@
 package org.eqflow.examples.cli;
 
+import org.eqflow.core.Choices;
 import org.eqflow.core.Engine;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.slf4j.Logger;
@@ -25,7 +26,7 @@ final class EngineOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
         }
-        flow.useEngine(ModelOptions.choice("--path", path, Engine.class));
+        flow.useEngine(Choices.parse("--path", path, Engine.class));
         flow.setThreads(threads);
         if (!"training".equals(what)) {
             LOG.info("{} path: {}", what, flow.engineDescription());  // the trainer logs its own

@@ -2,6 +2,7 @@ package org.eqflow.examples.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.eqflow.core.Choices;
 import org.eqflow.core.FlowConfig;
 import picocli.CommandLine.Option;
 
@@ -90,25 +91,20 @@ final class ModelOptions {
             b.clipNorm(clipNorm);
         }
         if (kinetic != null) {
-            b.kinetic(choice("--kinetic", kinetic, FlowConfig.Kinetic.class));
+            b.kinetic(Choices.parse("--kinetic", kinetic, FlowConfig.Kinetic.class));
         }
         if (potential != null) {
             b.potential(potential);
         }
         if (penaltySites != null) {
-            b.penaltySites(choice("--penalty-sites", penaltySites, FlowConfig.PenaltySites.class));
+            b.penaltySites(Choices.parse("--penalty-sites", penaltySites, FlowConfig.PenaltySites.class));
         }
         if (constraint != null) {
-            b.constraint(choice("--constraint", constraint, FlowConfig.Constraint.class));
+            b.constraint(Choices.parse("--constraint", constraint, FlowConfig.Constraint.class));
         }
         if (kappa != null) {
             b.kappa(kappa);
         }
         return b.build();
-    }
-
-    /** Reads an enum constant from a flag's value: any case, {@code -} for {@code _}; the error lists the choices. */
-    static <E extends Enum<E>> E choice(String flag, String value, Class<E> type) {
-        return org.eqflow.core.Choices.parse(flag, value, type);
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.eqflow.core.Choices;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.io.AtomicFiles;
@@ -184,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions opts = TrainingOptions.builder().iterations(iterations).batchSize(batch).validateEvery(validateEvery)
                 .patience(patience).validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
                 .out(out).seed(seed)
-                .schedule(ModelOptions.choice("--lr-schedule", schedule, TrainingOptions.Schedule.class)).build();
+                .schedule(Choices.parse("--lr-schedule", schedule, TrainingOptions.Schedule.class)).build();
 
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
