@@ -147,6 +147,9 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         lagrangian.negElbo().rename("negElbo");
         if (lagrangian.constraints() != null) {
             lagrangian.constraints().rename("constraints");
+            if (lagrangian.baseConstraints() != lagrangian.constraints()) {
+                lagrangian.baseConstraints().rename("baseConstraints");
+            }
         }
         SDVariable loss = sd.identity("loss", lagrangian.loss());
         sd.setLossVariables(loss);
@@ -292,6 +295,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         return new FusedLagrangian.Spec(c.dimension(), c.hidden(), c.leapfrogSteps(), c.stepSize(), c.learnableStepSize(),
                 c.separateHamiltonians(), c.kinetic() == FlowConfig.Kinetic.QUADRATIC, c.constraint() == FlowConfig.Constraint.HARD,
                 c.constraint() == FlowConfig.Constraint.SOFT, c.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW,
+                c.penaltySites() == FlowConfig.PenaltySites.DATA_AND_BASE,
                 c.kappa(), c.precision() == FlowConfig.Precision.FLOAT64);
     }
 
@@ -654,7 +658,11 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         return sd.output(Map.of("energyX", cast(q)), "potential" + h).get("potential" + h);
     }
 
-    /** {@code C_k} on {@code n} fresh base samples (empty without a symmetry). */
+    /**
+     * {@code C_k} on {@code n} fresh base samples (and along their flow, with {@code BASE_AND_FLOW} sites);
+     * empty without a symmetry. With {@code DATA_AND_BASE} sites this is the base half of the constraint:
+     * the data half needs training data ({@link TrainStep#constraints()} reports the whole).
+     */
     public double[] constraintViolations(int n, long seed) {
         if (generatorCount == 0) {
             return new double[0];
@@ -666,7 +674,8 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         if (useFused) {
             return fused.constraints(parameters(), feeds.get("penaltyQ"), feeds.get("penaltyP"));
         }
-        return sd.output(feeds, "constraints").get("constraints").toDoubleVector();
+        String name = sd.hasVariable("baseConstraints") ? "baseConstraints" : "constraints";
+        return sd.output(feeds, name).get(name).toDoubleVector();
     }
 
     // ---------------------------------------------------------------- accessors

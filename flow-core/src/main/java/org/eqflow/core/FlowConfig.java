@@ -70,8 +70,13 @@ public record FlowConfig(
     /** How the symmetry is imposed: the paper's soft penalty, radial energies (exact), or not at all. */
     public enum Constraint { SOFT, HARD, NONE }
 
-    /** Where {@code {g, H}} is evaluated for the penalty: at base samples (the paper), or also along their flow. */
-    public enum PenaltySites { BASE, BASE_AND_FLOW }
+    /**
+     * Where {@code {g, H}} is evaluated for the penalty: at base samples (the paper), also along their
+     * forward flow, or where the training batch goes — every state of the inverse flow of the data with
+     * their encoded momenta, each step's Hamiltonian at the two states it connects, averaged half and half with the base samples (docs/maths.md, "Where the
+     * penalty is evaluated").
+     */
+    public enum PenaltySites { BASE, BASE_AND_FLOW, DATA_AND_BASE }
 
     /** Numeric precision of the graph. */
     public enum Precision { FLOAT32, FLOAT64 }
@@ -234,6 +239,8 @@ public record FlowConfig(
         public static final String DEFAULT_BASE = "normal";
         /** Default constraint precision κ of the soft constraint. */
         public static final double DEFAULT_KAPPA = 1e-2;
+        /** Default {@link PenaltySites}: where the data and its flow lie, and the base samples. */
+        public static final PenaltySites DEFAULT_PENALTY_SITES = PenaltySites.DATA_AND_BASE;
         /** Default Adam learning rate. */
         public static final double DEFAULT_LEARNING_RATE = 3e-4;
         /** Default gradient-norm clipping threshold (0: off). */
@@ -256,7 +263,7 @@ public record FlowConfig(
         private Constraint constraint;
         private double kappa = DEFAULT_KAPPA;
         private boolean kappaGiven;
-        private PenaltySites penaltySites = PenaltySites.BASE;
+        private PenaltySites penaltySites = DEFAULT_PENALTY_SITES;
         private double multiplierRate = DEFAULT_MULTIPLIER_RATE;
         private double multiplierEma = DEFAULT_MULTIPLIER_EMA;
         private double initialMultiplier = 1.0;

@@ -79,8 +79,11 @@ public record FlowParts(
      * @param logWeights {@code log w} per row
      * @param negElbo    {@code −mean log w}
      * @param constraints {@code C_k} at the penalty sites (null without penalty sites)
+     * @param baseConstraints {@code C_k} at the base sites alone (the same variable as {@code constraints}
+     *                   unless the sites include the data's)
      */
-    public record Lagrangian(SDVariable logWeights, SDVariable negElbo, SDVariable constraints, SDVariable loss) {
+    public record Lagrangian(SDVariable logWeights, SDVariable negElbo, SDVariable constraints, SDVariable baseConstraints,
+                             SDVariable loss) {
     }
 
     /**
@@ -89,12 +92,17 @@ public record FlowParts(
      */
     public Lagrangian lagrangian(SameDiff sd, SDVariable q, SDVariable noise, org.eqflow.core.flow.PhaseState penaltyStates,
                                  SDVariable lambda) {
-        SDVariable logW = logWeights(sd, q, noise);
+        org.eqflow.core.objective.Elbo.Weights weights = org.eqflow.core.objective.Elbo.logWeightsAndPath(sd, encoder, flow, base, q, noise);
+        SDVariable logW = weights.logWeights();
         SDVariable negElbo = logW.mean().neg();
-        SDVariable c = penaltyStates == null || symmetry.isEmpty() ? null : constraints(sd, penaltyStates);
+        SDVariable atBase = penaltyStates == null || symmetry.isEmpty() ? null : constraints(sd, penaltyStates);
+        SDVariable c = atBase;
+        if (c != null && config.penaltySites() == FlowConfig.PenaltySites.DATA_AND_BASE) {
+            c = c.add(org.eqflow.core.objective.SymmetryPenalty.alongInverseFlow(sd, symmetry.get(), flow, weights.path())).mul(0.5);
+        }
         SDVariable loss = lambda == null || c == null ? negElbo
                 : negElbo.add(org.eqflow.core.objective.SymmetryPenalty.lagrangeTerm(c, lambda, config.kappa()));
-        return new Lagrangian(logW, negElbo, c, loss);
+        return new Lagrangian(logW, negElbo, c, atBase, loss);
     }
 
     /** {@code log w = log π(T⁻¹(q, p)) − log h(p|q)} per row, {@code p} the encoder's draw with {@code noise}. */
@@ -102,7 +110,11 @@ public record FlowParts(
         return org.eqflow.core.objective.Elbo.logWeights(sd, encoder, flow, base, q, noise);
     }
 
-    /** {@code C_k} of the symmetry at the configuration's penalty sites, from base states. */
+    /**
+     * {@code C_k} of the symmetry at the configuration's base sites (the base states, and their forward
+     * flow with {@code BASE_AND_FLOW}); the data sites of {@code DATA_AND_BASE} need a batch and are added by
+     * {@link #lagrangian}.
+     */
     public SDVariable constraints(SameDiff sd, org.eqflow.core.flow.PhaseState baseStates) {
         return org.eqflow.core.objective.SymmetryPenalty.constraints(sd, symmetry.orElseThrow(), hamiltonians, flow,
                 config.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW, baseStates);

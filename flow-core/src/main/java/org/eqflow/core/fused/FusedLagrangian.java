@@ -59,10 +59,13 @@ public final class FusedLagrangian {
     static final int GEMM_ROTATIONS = 6;
     private final boolean soft;
     private final boolean alongFlow;
+    private final boolean atData;
     private final java.util.Set<String> taken = new java.util.HashSet<>();
     private Workspace ws;
     private Workspace evalWs;
     private Penalty penalty;
+    /** The data sites of {@link #ws}'s batch (with {@code atData}), else null. */
+    private Penalty dataPenalty;
     private FusedFlow.Tape sampleTape;
     private final HostArrays host = new HostArrays();
 
@@ -72,11 +75,12 @@ public final class FusedLagrangian {
      *
      * @param hard             radial energies (the hard constraint) on the symmetry's invariant subsets
      * @param soft             the Lagrangian has the penalty term {@code Σ λ_k (C_k − κ)}
-     * @param penaltyAlongFlow the penalty's sites are the base samples and every state of their forward flow
+     * @param penaltyAlongFlow the penalty's base sites are the base samples and every state of their forward flow
+     * @param penaltyAtData    the penalty is half at the base sites, half at the states of the batch's inverse flow
      */
     public record Spec(int dimension, int hidden, int leapfrogSteps, double stepSize, boolean learnableStepSize,
                        boolean separateHamiltonians, boolean quadraticKinetic, boolean hard, boolean soft,
-                       boolean penaltyAlongFlow, double kappa, boolean float64) {
+                       boolean penaltyAlongFlow, boolean penaltyAtData, double kappa, boolean float64) {
     }
 
     /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter (c order). */
@@ -127,6 +131,7 @@ public final class FusedLagrangian {
         this.base = base;
         this.soft = config.soft();
         this.alongFlow = config.penaltyAlongFlow();
+        this.atData = config.penaltyAtData();
         List<Generator> gens = symmetry.map(Symmetry::generators).orElse(List.of());
         boolean[] inBlock = new boolean[gens.size()];
         if (symmetry.isPresent()) {
@@ -206,15 +211,29 @@ public final class FusedLagrangian {
         }
         read(q, ws.tape.q[0]);
         read(noise, ws.noise);
-        double negElbo = elbo();
+        double negElbo = -forward(ws, null) / b;
         double[] constraints = new double[generatorEntries.length];
         double loss = negElbo;
+        Penalty atStates = null;
         if (bp > 0) {
             Penalty pen = penalty(bp);
             read(penaltyQ, pen.q[0]);
             read(penaltyP, pen.p[0]);
             loss += pen.evaluate(constraints, lambda, soft);
+            if (atData) {
+                if (dataPenalty == null || dataPenalty.rows != b) {
+                    dataPenalty = new Penalty(ws.tape, 0.5, new SoftplusGradient.Scratch(b, config.hidden(), blas.isFloat32()));
+                }
+                loss += dataPenalty.evaluate(constraints, lambda, soft);
+                atStates = soft ? dataPenalty : null;
+            }
+            if (soft) {
+                for (int k = 0; k < constraints.length; k++) {
+                    loss -= lambda[k] * config.kappa();
+                }
+            }
         }
+        elboBackward(atStates == null ? null : atStates.qAt, atStates == null ? null : atStates.pAt);
         Map<String, double[]> grads = new LinkedHashMap<>();
         for (Param p : params.values()) {
             grads.put(p.name, p.grad.v.clone());
@@ -222,7 +241,10 @@ public final class FusedLagrangian {
         return new Result(loss, negElbo, constraints, grads);
     }
 
-    /** {@code C_k} at the given base samples (and along their flow when the model's sites say so); no gradient. */
+    /**
+     * {@code C_k} at the given base samples (and along their flow when the model's sites say so); no
+     * gradient. With data sites, only the base half (scaled as a whole constraint): the data half needs a batch.
+     */
     public double[] constraints(Map<String, INDArray> values, INDArray penaltyQ, INDArray penaltyP) {
         loadValues(values);
         double[] constraints = new double[generatorEntries.length];
@@ -230,12 +252,17 @@ public final class FusedLagrangian {
         read(penaltyQ, pen.q[0]);
         read(penaltyP, pen.p[0]);
         pen.evaluate(constraints, null, false);
+        if (atData) {  // the base sites carry half of the training constraint
+            for (int k = 0; k < constraints.length; k++) {
+                constraints[k] *= 2;
+            }
+        }
         return constraints;
     }
 
     private Penalty penalty(int rows) {
         if (penalty == null || penalty.rows != rows) {
-            penalty = new Penalty(rows, new SoftplusGradient.Scratch(rows, config.hidden(), blas.isFloat32()));
+            penalty = new Penalty(rows, atData ? 0.5 : 1.0, new SoftplusGradient.Scratch(rows, config.hidden(), blas.isFloat32()));
         }
         return penalty;
     }
@@ -432,11 +459,14 @@ public final class FusedLagrangian {
         return total;
     }
 
-    private double elbo() {
+    /**
+     * The backward pass of {@link #forward} for the batch in {@link #ws}, with the adjoints {@code qAt},
+     * {@code pAt} of the penalty at the states of the inverse flow added (null: none).
+     */
+    private void elboBackward(Dense[] qAt, Dense[] pAt) {
         Workspace w = ws;
         int steps = flow.steps();
         int b = w.batch;
-        double negElbo = -forward(w, null) / b;
         double[] sv = w.sigma.v;
         double[] ev = w.noise.v;
         // backward: adjoints of q and p, from the base density down to the data
@@ -444,7 +474,7 @@ public final class FusedLagrangian {
         Dense pBar = w.pBar;
         gradBase(w.tape.q[steps], qBar, -1.0 / b);
         gradBase(w.tape.p[steps], pBar, -1.0 / b);
-        w.tape.backward(qBar, pBar, null, null, false);
+        w.tape.backward(qBar, pBar, qAt, pAt, false);
         // encoder: μ̄ = p̄,  (log σ)‾ = p̄ ⊙ σ ⊙ ε − 1/B
         double[] lb = w.logScaleBar.v;
         double[] pb = pBar.v;
@@ -453,7 +483,6 @@ public final class FusedLagrangian {
         }
         w.mean.backward(pBar);
         w.logScale.backward(w.logScaleBar);
-        return negElbo;
     }
 
     private void gradBase(Dense x, Dense out, double scale) {
@@ -465,52 +494,73 @@ public final class FusedLagrangian {
     // ---------------------------------------------------------------- penalty
 
     /**
-     * The bracket penalty on one batch of base samples: {@code C_k = mean over sites and rows of
-     * Σ_H {g_k, H}²}, the sites being the base samples, or (along the flow) every state of their forward
-     * flow {@code s_0..s_L}, as {@code objective.SymmetryPenalty} defines it. With the brackets from the
-     * generators' matrices, {@code {g_A, H} = Σ_ij A_ij (p_i ∂K/∂p_j − ∂U/∂q_i q_j)} over the non-zero entries.
+     * The bracket penalty at one set of sites, as {@code objective.SymmetryPenalty} defines it: a list of
+     * terms (site, Hamiltonian, weight), {@code C_k += weight · Σ_rows {g_k, H}²(site)}. The base sites are
+     * the base samples (one site, every Hamiltonian) or, along the flow, every state of their forward flow
+     * (adjoints flow back through it); the data sites are the states of the batch's inverse flow, each
+     * block's Hamiltonian at the two states it connects (adjoints left for the ELBO's tape). With the brackets from the generators'
+     * matrices, {@code {g_A, H} = Σ_ij A_ij (p_i ∂K/∂p_j − ∂U/∂q_i q_j)} over the non-zero entries.
      */
     private final class Penalty {
         private final int rows;
         /** The forward flow of the base samples (along the flow only), else null. */
         private final FusedFlow.Tape tape;
-        /** The sites: {@code q[0]}, {@code p[0]} hold the base samples. */
+        /** The sites: {@code q[0]}, {@code p[0]} hold the base samples (or the data, for the data sites). */
         final Dense[] q;
         final Dense[] p;
-        private final GradientKernel[][] kin;
-        private final GradientKernel[][] pot;
+        private final int[] termSite;
+        private final double[] termWeight;
+        private final GradientKernel[] kin;
+        private final GradientKernel[] pot;
         private final Dense kBar;
         private final Dense uBar;
-        private final Dense[] qAt;
-        private final Dense[] pAt;
+        /** Adjoints of the sites' states (along a flow), else null entries. */
+        final Dense[] qAt;
+        final Dense[] pAt;
         private final Dense qBar;
         private final Dense pBar;
         /** {@code {g_k, H}} of every looped generator and row, generator-major. */
         private final double[] brackets;
         private final List<RotationBrackets> rotations = new ArrayList<>();
 
-        Penalty(int rows, SoftplusGradient.Scratch scratch) {
+        /** The base sites for {@code rows} base samples; {@code share} of the constraint is theirs. */
+        Penalty(int rows, double share, SoftplusGradient.Scratch scratch) {
+            this(rows, alongFlow ? flow.new Tape(rows, false, scratch) : null, null, null, baseTerms(rows, share), scratch);
+        }
+
+        /**
+         * The data sites: the states of {@code inverse} (a tape of the ELBO); {@code share} is theirs. With a
+         * gradient, the adjoints of those states are left in {@link #qAt}, {@link #pAt} for the tape's backward.
+         */
+        Penalty(FusedFlow.Tape inverse, double share, SoftplusGradient.Scratch scratch) {
+            this(inverse.batch, null, inverse.q, inverse.p, dataTerms(inverse.batch, share), scratch);
+        }
+
+        private Penalty(int rows, FusedFlow.Tape tape, Dense[] fixedQ, Dense[] fixedP, double[][] terms,
+                        SoftplusGradient.Scratch scratch) {
             this.rows = rows;
             int d = config.dimension();
-            this.tape = alongFlow ? flow.new Tape(rows, false, scratch) : null;
-            this.q = alongFlow ? tape.q : new Dense[] {new Dense(rows, d)};
-            this.p = alongFlow ? tape.p : new Dense[] {new Dense(rows, d)};
-            int sites = alongFlow ? flow.steps() + 1 : 1;
-            int hams = flow.hamiltonians().size();
-            kin = new GradientKernel[sites][hams];
-            pot = new GradientKernel[sites][hams];
-            for (int s = 0; s < sites; s++) {
-                for (int h = 0; h < hams; h++) {
-                    kin[s][h] = flow.hamiltonians().get(h).kinetic().create(rows, scratch);
-                    pot[s][h] = flow.hamiltonians().get(h).potential().create(rows, scratch);
-                }
+            this.tape = tape;
+            this.q = tape != null ? tape.q : fixedQ != null ? fixedQ : new Dense[] {new Dense(rows, d)};
+            this.p = tape != null ? tape.p : fixedP != null ? fixedP : new Dense[] {new Dense(rows, d)};
+            int n = terms.length;
+            termSite = new int[n];
+            termWeight = new double[n];
+            kin = new GradientKernel[n];
+            pot = new GradientKernel[n];
+            for (int t = 0; t < n; t++) {
+                termSite[t] = (int) terms[t][0];
+                FusedFlow.Hamiltonian h = flow.hamiltonians().get((int) terms[t][1]);
+                termWeight[t] = terms[t][2];
+                kin[t] = h.kinetic().create(rows, scratch);
+                pot[t] = h.potential().create(rows, scratch);
             }
             kBar = new Dense(rows, d);
             uBar = new Dense(rows, d);
-            qAt = new Dense[sites];
-            pAt = new Dense[sites];
-            if (alongFlow) {
-                for (int s = 0; s < sites; s++) {
+            qAt = new Dense[q.length];
+            pAt = new Dense[q.length];
+            if (tape != null || fixedQ != null) {
+                for (int s = 0; s < q.length; s++) {
                     qAt[s] = new Dense(rows, d);
                     pAt[s] = new Dense(rows, d);
                 }
@@ -524,102 +574,134 @@ public final class FusedLagrangian {
         }
 
         /**
-         * Adds {@code C_k} into {@code constraints} and returns {@code Σ_k λ_k (C_k − κ)}; with {@code gradient}
-         * accumulates that term's weight gradients.
+         * Adds {@code C_k} into {@code constraints} and returns {@code Σ_k λ_k C_k} of these sites; with
+         * {@code gradient} accumulates that term's weight gradients.
          */
         double evaluate(double[] constraints, double[] lambda, boolean gradient) {
-            int g = generatorEntries.length;
             int d = config.dimension();
-            int sites = kin.length;
-            if (alongFlow) {
+            boolean throughStates = gradient && qAt[0] != null;
+            if (tape != null) {
                 tape.forward();
             }
-            double weight = 1.0 / ((double) rows * sites);
-            for (int s = 0; s < sites; s++) {
+            if (throughStates) {
+                for (int s = 0; s < q.length; s++) {
+                    qAt[s].zero();
+                    pAt[s].zero();
+                }
+            }
+            double[] mine = new double[constraints.length];
+            for (int t = 0; t < kin.length; t++) {
+                int s = termSite[t];
+                double weight = termWeight[t];
                 Dense qs = q[s];
                 Dense ps = p[s];
                 double[] qv = qs.v;
                 double[] pv = ps.v;
-                if (gradient && alongFlow) {
-                    qAt[s].zero();
-                    pAt[s].zero();
-                }
-                for (int hIndex = 0; hIndex < kin[s].length; hIndex++) {
-                    double[] av = kin[s][hIndex].forward(ps).v;
-                    double[] uv = pot[s][hIndex].forward(qs).v;
-                    double[] br = brackets;
-                    for (int slot = 0; slot < loopGenerators.length; slot++) {
-                        int k = loopGenerators[slot];
-                        int[] e = generatorEntries[k];
-                        double[] a = generatorValues[k];
-                        double sum = 0;
-                        for (int r = 0, o = 0; r < rows; r++, o += d) {
-                            double v = 0;
-                            for (int t = 0; t < a.length; t++) {
-                                int i = e[2 * t];
-                                int j = e[2 * t + 1];
-                                v += a[t] * (pv[o + i] * av[o + j] - uv[o + i] * qv[o + j]);
-                            }
-                            br[slot * rows + r] = v;
-                            sum += v * v;
+                double[] av = kin[t].forward(ps).v;
+                double[] uv = pot[t].forward(qs).v;
+                double[] br = brackets;
+                for (int slot = 0; slot < loopGenerators.length; slot++) {
+                    int k = loopGenerators[slot];
+                    int[] e = generatorEntries[k];
+                    double[] a = generatorValues[k];
+                    double sum = 0;
+                    for (int r = 0, o = 0; r < rows; r++, o += d) {
+                        double v = 0;
+                        for (int j = 0; j < a.length; j++) {
+                            v += a[j] * (pv[o + e[2 * j]] * av[o + e[2 * j + 1]] - uv[o + e[2 * j]] * qv[o + e[2 * j + 1]]);
                         }
-                        constraints[k] += sum * weight;
+                        br[slot * rows + r] = v;
+                        sum += v * v;
                     }
-                    for (RotationBrackets block : rotations) {
-                        block.accumulate(qv, pv, av, uv, d, weight, constraints);
-                    }
-                    if (!gradient) {
-                        continue;
-                    }
-                    // ∂/∂br = 2 λ_k br · weight;  K̄_j += br̄ Σ_i A_ij p_i;  Ū_i −= br̄ Σ_j A_ij q_j;
-                    // along the flow also p̄_i += br̄ Σ_j A_ij ∂K/∂p_j and q̄_j −= br̄ Σ_i A_ij ∂U/∂q_i
-                    kBar.zero();
-                    uBar.zero();
-                    double[] kb = kBar.v;
-                    double[] ub = uBar.v;
-                    double[] qa = alongFlow ? qAt[s].v : null;
-                    double[] pa = alongFlow ? pAt[s].v : null;
-                    for (int slot = 0; slot < loopGenerators.length; slot++) {
-                        int k = loopGenerators[slot];
-                        int[] e = generatorEntries[k];
-                        double[] a = generatorValues[k];
-                        double scale = 2 * lambda[k] * weight;
-                        for (int r = 0, o = 0; r < rows; r++, o += d) {
-                            double c = scale * br[slot * rows + r];
-                            for (int t = 0; t < a.length; t++) {
-                                int i = e[2 * t];
-                                int j = e[2 * t + 1];
-                                double ca = c * a[t];
-                                kb[o + j] += ca * pv[o + i];
-                                ub[o + i] -= ca * qv[o + j];
-                                if (pa != null) {
-                                    pa[o + i] += ca * av[o + j];
-                                    qa[o + j] -= ca * uv[o + i];
-                                }
+                    mine[k] += sum * weight;
+                }
+                for (RotationBrackets block : rotations) {
+                    block.accumulate(qv, pv, av, uv, d, weight, mine);
+                }
+                if (!gradient) {
+                    continue;
+                }
+                // ∂/∂br = 2 λ_k br · weight;  K̄_j += br̄ Σ_i A_ij p_i;  Ū_i −= br̄ Σ_j A_ij q_j;
+                // through the states also p̄_i += br̄ Σ_j A_ij ∂K/∂p_j and q̄_j −= br̄ Σ_i A_ij ∂U/∂q_i
+                kBar.zero();
+                uBar.zero();
+                double[] kb = kBar.v;
+                double[] ub = uBar.v;
+                double[] qa = throughStates ? qAt[s].v : null;
+                double[] pa = throughStates ? pAt[s].v : null;
+                for (int slot = 0; slot < loopGenerators.length; slot++) {
+                    int k = loopGenerators[slot];
+                    int[] e = generatorEntries[k];
+                    double[] a = generatorValues[k];
+                    double scale = 2 * lambda[k] * weight;
+                    for (int r = 0, o = 0; r < rows; r++, o += d) {
+                        double c = scale * br[slot * rows + r];
+                        for (int j = 0; j < a.length; j++) {
+                            int ii = e[2 * j];
+                            int jj = e[2 * j + 1];
+                            double ca = c * a[j];
+                            kb[o + jj] += ca * pv[o + ii];
+                            ub[o + ii] -= ca * qv[o + jj];
+                            if (pa != null) {
+                                pa[o + ii] += ca * av[o + jj];
+                                qa[o + jj] -= ca * uv[o + ii];
                             }
                         }
                     }
-                    for (RotationBrackets block : rotations) {
-                        block.backward(lambda, weight, d, kBar, uBar, alongFlow ? pAt[s] : null, alongFlow ? qAt[s] : null);
-                    }
-                    kin[s][hIndex].backward(kBar, alongFlow ? pAt[s] : null);
-                    pot[s][hIndex].backward(uBar, alongFlow ? qAt[s] : null);
                 }
+                for (RotationBrackets block : rotations) {
+                    block.backward(lambda, weight, d, kBar, uBar, throughStates ? pAt[s] : null, throughStates ? qAt[s] : null);
+                }
+                kin[t].backward(kBar, throughStates ? pAt[s] : null);
+                pot[t].backward(uBar, throughStates ? qAt[s] : null);
             }
-            if (gradient && alongFlow) {
+            if (throughStates && tape != null) {
                 qBar.zero();
                 pBar.zero();
                 tape.backward(qBar, pBar, qAt, pAt, false);
             }
-            if (!gradient) {
-                return 0;
-            }
             double term = 0;
-            for (int k = 0; k < g; k++) {
-                term += lambda[k] * (constraints[k] - config.kappa());
+            for (int k = 0; k < mine.length; k++) {
+                constraints[k] += mine[k];
+                term += gradient ? lambda[k] * mine[k] : 0;
             }
             return term;
         }
+    }
+
+    /**
+     * Terms {@code (site, Hamiltonian, weight)} of the base sites: every Hamiltonian at the base samples, or
+     * at each of the {@code L + 1} states of their forward flow; the weights average over rows and sites.
+     */
+    private double[][] baseTerms(int rows, double share) {
+        int sites = alongFlow ? flow.steps() + 1 : 1;
+        int hams = flow.hamiltonians().size();
+        double[][] terms = new double[sites * hams][];
+        for (int s = 0, t = 0; s < sites; s++) {
+            for (int h = 0; h < hams; h++, t++) {
+                terms[t] = new double[] {s, h, share / ((double) rows * sites)};
+            }
+        }
+        return terms;
+    }
+
+    /**
+     * Terms of the data sites, as {@code objective.SymmetryPenalty#dataSites}: block {@code i}'s Hamiltonian
+     * at inverse-flow states {@code L−1−i} and {@code L−i}, weight {@code n_H / 2L} per row-mean, merged per
+     * (state, Hamiltonian).
+     */
+    private double[][] dataTerms(int rows, double share) {
+        int steps = flow.steps();
+        int hams = flow.hamiltonians().size();
+        double weight = share * hams / (2.0 * steps) / rows;
+        Map<Long, double[]> merged = new LinkedHashMap<>();
+        for (int i = 0; i < steps; i++) {
+            int h = hams == 1 ? 0 : i;
+            for (int state : new int[] {steps - 1 - i, steps - i}) {
+                merged.merge((long) state * hams + h, new double[] {state, h, weight}, (a, b) -> new double[] {a[0], a[1], a[2] + b[2]});
+            }
+        }
+        return merged.values().toArray(new double[0][]);
     }
 
     // ---------------------------------------------------------------- buffers

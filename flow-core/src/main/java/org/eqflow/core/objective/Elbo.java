@@ -1,5 +1,6 @@
 package org.eqflow.core.objective;
 
+import java.util.List;
 import org.eqflow.core.base.BaseDensity;
 import org.eqflow.core.flow.HamiltonianFlow;
 import org.eqflow.core.encoder.GaussianEncoder;
@@ -25,9 +26,21 @@ public final class Elbo {
     /** {@code log w} for each row of {@code q} with its encoder noise row, shape {@code [B]}. */
     public static SDVariable logWeights(SameDiff sd, GaussianEncoder encoder, HamiltonianFlow flow, BaseDensity base,
                                         SDVariable q, SDVariable noise) {
+        return logWeightsAndPath(sd, encoder, flow, base, q, noise).logWeights();
+    }
+
+    /** {@code log w} per row and the inverse flow it went through: {@code (q, p)} first, the base state last. */
+    public record Weights(SDVariable logWeights, List<PhaseState> path) {
+    }
+
+    /** {@link #logWeights}, keeping every state of the inverse flow (the data sites of the penalty). */
+    public static Weights logWeightsAndPath(SameDiff sd, GaussianEncoder encoder, HamiltonianFlow flow, BaseDensity base,
+                                            SDVariable q, SDVariable noise) {
         try (NameScope ignored = sd.withNameScope("elbo")) {
             GaussianEncoder.Draw draw = encoder.sample(sd, q, noise);
-            return logJoint(sd, flow, base, new PhaseState(q, draw.p())).sub(draw.logDensity());
+            List<PhaseState> path = flow.integrate(sd, new PhaseState(q, draw.p()), true);
+            SDVariable logW = base.logDensity(sd, path.get(path.size() - 1)).sub(draw.logDensity());
+            return new Weights(logW, path);
         }
     }
 

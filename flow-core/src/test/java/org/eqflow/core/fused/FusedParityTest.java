@@ -39,6 +39,11 @@ class FusedParityTest {
                 Arguments.of("soft-uniform base", FlowConfig.builder(2).base("soft-uniform:4,4").leapfrogSteps(2)),
                 Arguments.of("two so2 blocks, separate H", FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "so2:2,3"))
                         .separateHamiltonians(true).leapfrogSteps(2)),
+                Arguments.of("penalty at base samples only (the paper)", FlowConfig.builder(3).symmetry("so3").leapfrogSteps(2)
+                        .penaltySites(FlowConfig.PenaltySites.BASE)),
+                Arguments.of("penalty where the data go, separate H, quadratic K, 4 steps", FlowConfig.builder(2).symmetry("so2")
+                        .leapfrogSteps(4).separateHamiltonians(true).kinetic(FlowConfig.Kinetic.QUADRATIC)
+                        .penaltySites(FlowConfig.PenaltySites.DATA_AND_BASE)),
                 Arguments.of("penalty along the flow, shared H", FlowConfig.builder(3).symmetry("so3").leapfrogSteps(2)
                         .penaltySites(FlowConfig.PenaltySites.BASE_AND_FLOW)),
                 Arguments.of("penalty along the flow, separate H, quadratic K", FlowConfig.builder(2).symmetry("so2").leapfrogSteps(3)

@@ -47,8 +47,8 @@ final class ModelOptions {
             description = "potential energy U(q): the softplus MLP (default), or your own energy class (docs/generators.md)")
     String potential;
 
-    @Option(names = "--penalty-sites", paramLabel = "base|base-and-flow",
-            description = "where the soft constraint evaluates {g, H}: base samples (the paper, default), or also along their flow")
+    @Option(names = "--penalty-sites", paramLabel = "data-and-base|base|base-and-flow",
+            description = "where the soft constraint evaluates {g, H}: where the batch goes (its inverse flow) and at base samples (default), base samples only (the paper), or base samples and their flow")
     String penaltySites;
 
     @Option(names = "--hidden", paramLabel = "H", description = "hidden width of every MLP (default "
