@@ -17,6 +17,51 @@ public final class FiniteData implements DataSource {
     private long orderEpoch = -1;
     private int orderBatch = -1;
 
+    /** Fraction of the training points {@link #holdOut} keeps for validation. */
+    public static final double HOLD_OUT_FRACTION = 0.1;
+    /** The fewest and the most points {@link #holdOut} keeps for validation. */
+    public static final int HOLD_OUT_MIN = 10;
+    public static final int HOLD_OUT_MAX = 1000;
+
+    /** The counter of {@link #holdOut}'s stream among the seed's data streams. */
+    private static final long HOLD_OUT_STREAM = 2;
+
+    /** Training points and the validation points held out of them. */
+    public record Split(double[][] train, double[][] validation) {
+    }
+
+    /**
+     * Holds out {@value #HOLD_OUT_FRACTION} of {@code points} (at least {@value #HOLD_OUT_MIN}, at most
+     * {@value #HOLD_OUT_MAX}, and never more than half) for validation, chosen by a seeded shuffle; the rest
+     * trains. Fewer than 2 points cannot be split.
+     */
+    public static Split holdOut(double[][] points, long seed) {
+        if (points.length < 2) {
+            throw new IllegalArgumentException("cannot hold out validation points from " + points.length
+                    + " training point(s); give --validation or more data");
+        }
+        int n = points.length;
+        int k = (int) Math.min(Math.min(HOLD_OUT_MAX, n / 2), Math.max(HOLD_OUT_MIN, Math.round(n * HOLD_OUT_FRACTION)));
+        int[] order = java.util.stream.IntStream.range(0, n).toArray();
+        java.util.SplittableRandom r = org.eqflow.core.Noise.stream(seed, HOLD_OUT_STREAM, org.eqflow.core.Noise.Purpose.DATA);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        double[][] validation = new double[k][];
+        double[][] train = new double[n - k][];
+        for (int i = 0; i < n; i++) {
+            if (i < k) {
+                validation[i] = points[order[i]];
+            } else {
+                train[i - k] = points[order[i]];
+            }
+        }
+        return new Split(train, validation);
+    }
+
     public FiniteData(double[][] points, long seed) {
         if (points.length == 0) {
             throw new IllegalArgumentException("the training set is empty");

@@ -63,9 +63,4 @@ public final class LoggingListener implements TrainingListener {
         LOG.debug("iteration {}: checkpoint written to {}", iteration, file);
     }
 
-    @Override
-    public void onEnd(TrainingResult r) {
-        LOG.info(String.format(Locale.ROOT, "training ended at iteration %d after %.1f s%s", r.iterations(), r.seconds(),
-                r.stoppedEarly() ? " (early stop: validation stopped improving)" : ""));
-    }
 }

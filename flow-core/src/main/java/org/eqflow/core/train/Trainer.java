@@ -38,8 +38,12 @@ public final class Trainer {
     private final List<TrainingListener> listeners;
     private State state;
 
-    /** Early-stopping state, saved with checkpoints. */
-    public record State(double bestValidation, long bestIteration, int sinceBest) {
+    /**
+     * Early-stopping state, saved with checkpoints.
+     *
+     * @param reductions halvings of the learning rate so far ({@code PLATEAU} schedule)
+     */
+    public record State(double bestValidation, long bestIteration, int sinceBest, int reductions) {
     }
 
     /**
@@ -60,7 +64,7 @@ public final class Trainer {
         this.validation = validation;
         this.options = options;
         this.listeners = new java.util.ArrayList<>(listeners);
-        this.state = new State(Double.NaN, -1, 0);
+        this.state = new State(Double.NaN, -1, 0, 0);
     }
 
     /** Continues from the checkpoint in {@code checkpointDir}: model and early-stopping state as saved. */
@@ -113,41 +117,89 @@ public final class Trainer {
         return model;
     }
 
-    /** Trains until the model's iteration count reaches {@code options.iterations()} or validation stops improving. */
+    /**
+     * Trains until the model's iteration count reaches {@code options.iterations()}, validation stops
+     * improving for {@code patience} validations, or the time budget is spent — whichever comes first; logs
+     * which.
+     */
     public TrainingResult run() throws IOException {
         LOG.info("training path: {}", model.engineDescription());
         long start = System.nanoTime();
-        boolean stoppedEarly = false;
+        long budget = options.timeBudget() == null ? Long.MAX_VALUE : options.timeBudget().toNanos();
+        TrainingResult.StopReason reason = TrainingResult.StopReason.ITERATIONS;
         while (model.iteration() < options.iterations()) {
             long t = model.iteration();
             INDArray batch = data.batch(t, options.batchSize());
             long t0 = System.nanoTime();
-            model.setLearningRateScale(options.schedule().scale(t, options.iterations()));
+            model.setLearningRateScale(learningRateScale(t));
             TrainStep step = model.trainStep(batch);
             double rate = batch.rows() / ((System.nanoTime() - t0) / 1e9);
             for (TrainingListener l : listeners) {
                 l.onStep(step, options.iterations(), rate);
             }
             long done = model.iteration();
-            if (validation != null && (done % options.validateEvery() == 0 || done == options.iterations())) {
-                stoppedEarly = validate(done);
+            boolean outOfTime = System.nanoTime() - start >= budget && done < options.iterations();
+            boolean stop = false;
+            if (validation != null && (done % options.validateEvery() == 0 || done == options.iterations() || outOfTime)) {
+                stop = validate(done);
             }
-            if (options.checkpointEvery() > 0 && (done % options.checkpointEvery() == 0 || stoppedEarly)) {
+            if (stop) {
+                reason = TrainingResult.StopReason.NO_IMPROVEMENT;
+            } else if (outOfTime) {
+                reason = TrainingResult.StopReason.TIME_BUDGET;
+                stop = true;
+            }
+            if (options.checkpointEvery() > 0 && (done % options.checkpointEvery() == 0 || stop)) {
                 checkpoint(done);
             }
-            if (stoppedEarly) {
+            if (stop) {
                 break;
             }
         }
         if (validation == null && options.out() != null) {
             ModelFile.save(model, options.out(), true);
         }
-        TrainingResult result = new TrainingResult(model.iteration(), stoppedEarly, state.bestValidation(),
+        TrainingResult result = new TrainingResult(model.iteration(), reason, state.bestValidation(),
                 state.bestIteration(), (System.nanoTime() - start) / 1e9);
+        LOG.info("training stopped at iteration {}: {}", result.iterations(), why(result));
         for (TrainingListener l : listeners) {
             l.onEnd(result);
         }
         return result;
+    }
+
+    private double learningRateScale(long t) {
+        if (options.schedule() == TrainingOptions.Schedule.PLATEAU) {
+            return TrainingOptions.Schedule.plateau(state.reductions());
+        }
+        return options.schedule().scale(t, options.iterations());
+    }
+
+    private String why(TrainingResult r) {
+        String best = Double.isNaN(r.bestValidation()) ? ""
+                : String.format(java.util.Locale.ROOT, "; best validation log p %.4f at iteration %d", r.bestValidation(), r.bestIteration());
+        return switch (r.reason()) {
+            case ITERATIONS -> "the iteration limit " + options.iterations() + " was reached" + best;
+            case NO_IMPROVEMENT -> "validation log p did not improve for " + options.patience() + " validations ("
+                    + options.patience() * (long) options.validateEvery() + " iterations)" + best;
+            case TIME_BUDGET -> "the time budget of " + describe(options.timeBudget()) + " was spent" + best;
+        };
+    }
+
+    /** A duration as people write it: {@code 1h30m}, {@code 10m}, {@code 45s}. */
+    public static String describe(java.time.Duration d) {
+        long s = d.toSeconds();
+        StringBuilder b = new StringBuilder();
+        if (s >= 3600) {
+            b.append(s / 3600).append('h');
+        }
+        if (s % 3600 >= 60) {
+            b.append(s % 3600 / 60).append('m');
+        }
+        if (s % 60 > 0 || b.length() == 0) {
+            b.append(s % 60).append('s');
+        }
+        return b.toString();
     }
 
     /** Validates; returns true when patience is exhausted. */
@@ -156,12 +208,19 @@ public final class Trainer {
                 .mapToDouble(Iwae.Estimate::logDensity).average().orElse(Double.NaN);
         boolean improved = Double.isNaN(state.bestValidation()) || score > state.bestValidation();
         if (improved) {
-            state = new State(score, iteration, 0);
+            state = new State(score, iteration, 0, state.reductions());
             if (options.out() != null) {
                 ModelFile.save(model, options.out(), true);
             }
         } else {
-            state = new State(state.bestValidation(), state.bestIteration(), state.sinceBest() + 1);
+            int since = state.sinceBest() + 1;
+            int reductions = state.reductions();
+            if (options.schedule() == TrainingOptions.Schedule.PLATEAU && since % TrainingOptions.Schedule.PLATEAU_WAIT == 0) {
+                reductions++;
+                LOG.info("iteration {}: no improvement in {} validations, learning rate halved (×{})", iteration, since,
+                        TrainingOptions.Schedule.plateau(reductions));
+            }
+            state = new State(state.bestValidation(), state.bestIteration(), since, reductions);
         }
         for (TrainingListener l : listeners) {
             l.onValidation(iteration, score, improved);

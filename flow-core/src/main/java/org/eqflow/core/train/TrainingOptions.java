@@ -5,7 +5,7 @@ import java.nio.file.Path;
 /**
  * What a {@link Trainer} run does. Build with {@link #builder()}; defaults live in the builder.
  *
- * @param iterations        train until the model's iteration count reaches this
+ * @param iterations        train until the model's iteration count reaches this (a cap when validation stops earlier)
  * @param batchSize         points per optimiser update
  * @param validateEvery     validate every this many iterations (with a validation set)
  * @param patience          stop after this many validations without improvement (0: never stop early)
@@ -15,24 +15,37 @@ import java.nio.file.Path;
  * @param out               where the model goes: the best by validation, else the final one (null: nowhere)
  * @param seed              seed of the data order / target draws and of the validation noise
  * @param schedule          how the learning rate changes over the run
+ * @param timeBudget        stop when this much wall-clock time has passed in this run (null: no limit); the
+ *                          model is validated once more before stopping, so {@code out} holds the best
  */
 public record TrainingOptions(long iterations, int batchSize, int validateEvery, int patience, int validationSamples,
-                              int checkpointEvery, Path checkpointDir, Path out, long seed, Schedule schedule) {
+                              int checkpointEvery, Path checkpointDir, Path out, long seed, Schedule schedule,
+                              java.time.Duration timeBudget) {
 
     /**
-     * The learning-rate schedule: {@code CONSTANT}, or {@code COSINE}, which scales the model's learning
-     * rate by {@code (1 + cos(π t / iterations)) / 2} at iteration {@code t}, from 1 down to 0 at the end.
-     * A function of the iteration alone, so a resumed run follows it exactly.
+     * The learning-rate schedule: {@code CONSTANT}; {@code COSINE}, which scales the model's learning
+     * rate by {@code (1 + cos(π t / iterations)) / 2} at iteration {@code t}, from 1 down to 0 at the end; or
+     * {@code PLATEAU}, which halves it after every {@value #PLATEAU_WAIT} validations in a row without
+     * improvement (with validation; the length of the run need not be known). Each is a function of the
+     * iteration or of the saved early-stopping state, so a resumed run follows it exactly.
      */
     public enum Schedule {
-        CONSTANT, COSINE;
+        CONSTANT, COSINE, PLATEAU;
 
-        /** The factor on the learning rate at iteration {@code t} of {@code iterations}. */
+        /** Validations without improvement after which {@code PLATEAU} halves the learning rate. */
+        public static final int PLATEAU_WAIT = 3;
+
+        /** The factor on the learning rate at iteration {@code t} of {@code iterations} ({@code PLATEAU}: 1, see {@link #plateau}). */
         public double scale(long t, long iterations) {
-            if (this == CONSTANT || iterations <= 0) {
+            if (this != COSINE || iterations <= 0) {
                 return 1.0;
             }
             return 0.5 * (1 + Math.cos(Math.PI * Math.min(t, iterations) / iterations));
+        }
+
+        /** {@code PLATEAU}'s factor after {@code reductions} halvings. */
+        public static double plateau(int reductions) {
+            return Math.pow(0.5, reductions);
         }
     }
 
@@ -45,6 +58,8 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         require(checkpointEvery >= 0, "checkpoint interval must be >= 0, got " + checkpointEvery);
         require(checkpointEvery == 0 || checkpointDir != null, "checkpoints need a checkpoint directory");
         java.util.Objects.requireNonNull(schedule, "schedule");
+        require(timeBudget == null || (!timeBudget.isNegative() && !timeBudget.isZero()),
+                "the time budget must be positive, got " + timeBudget);
     }
 
     private static void require(boolean ok, String message) {
@@ -57,14 +72,18 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         return new Builder();
     }
 
-    /** Defaults: 2,000 iterations of 256 points, validation every 100 with M = 64 and patience 10, no checkpoints, constant rate. */
+    /**
+     * Defaults: at most {@value #DEFAULT_ITERATIONS} iterations of 256 points, validation every
+     * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code PLATEAU} schedule, no time
+     * budget, no checkpoints. Without validation the run is the full {@code iterations}.
+     */
     public static final class Builder {
-        /** Default number of updates. */
-        public static final long DEFAULT_ITERATIONS = 2000;
+        /** Default cap on the number of updates. */
+        public static final long DEFAULT_ITERATIONS = 100_000;
         /** Default points per update. */
         public static final int DEFAULT_BATCH_SIZE = 256;
         /** Default iterations between validations. */
-        public static final int DEFAULT_VALIDATE_EVERY = 100;
+        public static final int DEFAULT_VALIDATE_EVERY = 250;
         /** Default validations without improvement before stopping. */
         public static final int DEFAULT_PATIENCE = 10;
         /** Default importance samples of the validation IWAE. */
@@ -79,7 +98,10 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         private Path checkpointDir;
         private Path out;
         private long seed = 0;
-        private Schedule schedule = Schedule.CONSTANT;
+        /** Default learning-rate schedule. */
+        public static final Schedule DEFAULT_SCHEDULE = Schedule.PLATEAU;
+        private Schedule schedule = DEFAULT_SCHEDULE;
+        private java.time.Duration timeBudget;
 
         public Builder iterations(long v) { iterations = v; return this; }
         public Builder batchSize(int v) { batchSize = v; return this; }
@@ -91,10 +113,11 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         public Builder out(Path v) { out = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder schedule(Schedule v) { schedule = v; return this; }
+        public Builder timeBudget(java.time.Duration v) { timeBudget = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(iterations, batchSize, validateEvery, patience, validationSamples,
-                    checkpointEvery, checkpointDir, out, seed, schedule);
+                    checkpointEvery, checkpointDir, out, seed, schedule, timeBudget);
         }
     }
 }

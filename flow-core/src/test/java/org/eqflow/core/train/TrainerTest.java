@@ -52,7 +52,6 @@ class TrainerTest {
         assertEquals(data.batch(5, 3), new FiniteData(pts, 1).batch(5, 3), "batches are a function of (seed, iteration)");
     }
 
-    /** A run stopped at a checkpoint and resumed ends bitwise where the uninterrupted run ends (float64). */
     /** Cosine decay: 1 at the start, 1/2 half-way, 0 at the end; a zero scale leaves every weight where it was. */
     @Test
     void cosineScheduleDecaysToZero() {
@@ -69,6 +68,7 @@ class TrainerTest {
         assertEquals(before, m.graph().getVariable(m.parameterNames().get(0)).getArr());
     }
 
+    /** A run stopped at a checkpoint and resumed ends bitwise where the uninterrupted run ends (float64). */
     @Test
     void resumedRunMatchesUninterruptedRun() throws IOException {
         for (FlowConfig.Precision precision : FlowConfig.Precision.values()) {
@@ -129,5 +129,73 @@ class TrainerTest {
         double again = Arrays.stream(saved.logDensity(validation, 8, 5)).mapToDouble(Iwae.Estimate::logDensity).average().orElseThrow();
         assertEquals(best, again, 1e-9, "the saved model is the best one");
         assertTrue(Files.exists(out));
+    }
+
+    /** A spent time budget ends the run after one more validation, which {@code out} keeps. */
+    @Test
+    void theTimeBudgetStopsTheRunAndKeepsTheModel() throws IOException {
+        DataSource data = new TargetData(Targets.parse("ring"), 7);
+        INDArray validation = TestSupport.rows(Targets.parse("ring").sample(20, new SplittableRandom(2)));
+        Path out = dir.resolve("budget.zip");
+        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config(FlowConfig.Precision.FLOAT32));
+        TrainingResult r = new Trainer(m, data, validation, TrainingOptions.builder().iterations(1000).batchSize(16)
+                .validateEvery(500).validationSamples(4).timeBudget(java.time.Duration.ofNanos(1)).out(out).build(), List.of()).run();
+        assertEquals(TrainingResult.StopReason.TIME_BUDGET, r.reason());
+        assertEquals(1, r.iterations());
+        assertEquals(1, r.bestIteration(), "validated before stopping");
+        assertEquals(1, ModelFile.load(out).iteration());
+    }
+
+    /** PLATEAU halves the learning rate after every 3 validations in a row without improvement, and only then. */
+    @Test
+    void thePlateauScheduleHalvesTheRateAfterThreeValidationsWithoutImprovement() throws IOException {
+        DataSource data = new TargetData(Targets.parse("ring"), 7);
+        INDArray validation = TestSupport.rows(Targets.parse("ring").sample(50, new SplittableRandom(2)));
+        List<Boolean> improved = new ArrayList<>();
+        List<Double> rates = new ArrayList<>();
+        TrainingListener record = new TrainingListener() {
+            @Override
+            public void onStep(TrainStep step, long total, double samplesPerSecond) {
+                rates.add(step.learningRate());
+            }
+
+            @Override
+            public void onValidation(long iteration, double value, boolean better) {
+                improved.add(better);
+            }
+        };
+        // A large learning rate makes validation scores erratic: improvements and plateaus both happen.
+        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(16).learningRate(0.05)
+                .seed(1).build());
+        new Trainer(m, data, validation, TrainingOptions.builder().iterations(60).batchSize(16).validateEvery(1).patience(0)
+                .validationSamples(4).schedule(TrainingOptions.Schedule.PLATEAU).build(), List.of(record)).run();
+        int since = 0;
+        int halvings = 0;
+        for (int i = 0; i < improved.size() - 1; i++) {
+            since = improved.get(i) ? 0 : since + 1;
+            boolean halve = since > 0 && since % TrainingOptions.Schedule.PLATEAU_WAIT == 0;
+            halvings += halve ? 1 : 0;
+            assertEquals(rates.get(i) * (halve ? 0.5 : 1.0), rates.get(i + 1), 1e-12 * rates.get(i), "step " + (i + 1) + ", " + improved);
+        }
+        assertTrue(halvings >= 1, "the run had a plateau: " + improved);
+    }
+
+    @Test
+    void holdOutKeepsATenthDisjointAndRepeatable() {
+        double[][] pts = new double[300][];
+        for (int i = 0; i < pts.length; i++) {
+            pts[i] = new double[] {i};
+        }
+        FiniteData.Split a = FiniteData.holdOut(pts, 4);
+        assertEquals(30, a.validation().length);
+        assertEquals(270, a.train().length);
+        Set<Double> all = new HashSet<>();
+        Arrays.stream(a.train()).forEach(r -> all.add(r[0]));
+        Arrays.stream(a.validation()).forEach(r -> all.add(r[0]));
+        assertEquals(300, all.size(), "every point once");
+        assertTrue(Arrays.deepEquals(a.validation(), FiniteData.holdOut(pts, 4).validation()), "a function of the seed");
+        assertEquals(10, FiniteData.holdOut(Arrays.copyOf(pts, 50), 4).validation().length, "at least 10");
+        assertEquals(1, FiniteData.holdOut(Arrays.copyOf(pts, 2), 4).validation().length, "never more than half");
+        assertEquals(FiniteData.HOLD_OUT_MAX, FiniteData.holdOut(new double[50_000][1], 4).validation().length);
     }
 }

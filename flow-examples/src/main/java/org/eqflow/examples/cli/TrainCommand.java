@@ -38,11 +38,16 @@ import picocli.CommandLine.Option;
 /** {@code eqflow train}: fit a model to a CSV file or a built-in target and save it. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a model. With --target and no --train-size, every step draws fresh samples (infinite data).",
-            "With --validation, --out holds the best model by validation IWAE and training stops early after --patience",
-            "validations without improvement. --test is only reported (JSON on stdout), never used to choose anything."})
+            "By default training runs until the validation IWAE stops improving (--patience validations), at most",
+            "--iterations or --time-budget; the validation points are --validation, or else held out of the training data",
+            "(10 %, at most 1,000; fresh draws for a --target). --out holds the best model by validation IWAE.",
+            "Giving --iterations N trains exactly N updates (cosine learning-rate decay, no held-out points) unless",
+            "--validation or --patience is given too. --test is only reported (JSON on stdout), never used to choose anything."})
 final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
     private static final int PREPROCESSING_SAMPLES = 10_000;
+    /** The counter of the stream that draws validation points from a target. */
+    private static final long VALIDATION_STREAM = 3;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
@@ -69,24 +74,32 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--iterations", paramLabel = "N", defaultValue = "" + TrainingOptions.Builder.DEFAULT_ITERATIONS,
-            description = "optimiser updates (default ${DEFAULT-VALUE})")
-    long iterations;
+    @Option(names = "--iterations", paramLabel = "N",
+            description = "train exactly N optimiser updates (default: until validation stops improving, at most "
+                    + TrainingOptions.Builder.DEFAULT_ITERATIONS + ")")
+    Long iterations;
+
+    @Option(names = "--time-budget", paramLabel = "DURATION", converter = Durations.class,
+            description = "stop after this much training time, e.g. 90s, 10m, 1h30m (default: no limit); the best model so far is kept")
+    java.time.Duration timeBudget;
 
     @picocli.CommandLine.Mixin
     EngineOptions engine = new EngineOptions();
 
-    @Option(names = "--lr-schedule", paramLabel = "constant|cosine", defaultValue = "constant",
-            description = "learning-rate schedule: constant, or cosine decay to 0 over --iterations (default ${DEFAULT-VALUE})")
+    @Option(names = "--lr-schedule", paramLabel = "plateau|cosine|constant",
+            description = "learning-rate schedule: halve after " + TrainingOptions.Schedule.PLATEAU_WAIT
+                    + " validations without improvement (default with validation), cosine decay to 0 over --iterations"
+                    + " (default for a fixed --iterations), or constant")
     String schedule;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "" + TrainingOptions.Builder.DEFAULT_BATCH_SIZE,
             description = "points per update (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--patience", paramLabel = "N", defaultValue = "" + TrainingOptions.Builder.DEFAULT_PATIENCE,
-            description = "validations without improvement before stopping (0: never; default ${DEFAULT-VALUE})")
-    int patience;
+    @Option(names = "--patience", paramLabel = "N",
+            description = "validations without improvement before stopping (0: never; default "
+                    + TrainingOptions.Builder.DEFAULT_PATIENCE + ", or 0 with a fixed --iterations)")
+    Integer patience;
 
     @Option(names = "--validate-every", paramLabel = "N", defaultValue = "" + TrainingOptions.Builder.DEFAULT_VALIDATE_EVERY,
             description = "iterations between validations (default ${DEFAULT-VALUE})")
@@ -177,15 +190,37 @@ final class TrainCommand implements Callable<Integer> {
             points = target.get().sample(trainSize, Noise.stream(seed, 0, Noise.Purpose.DATA));
         }
         int d = points != null ? points[0].length : target.get().dimension();
-        DataSource data = points != null ? new FiniteData(points, seed) : new TargetData(target.get(), seed);
+        // A fixed length is asked for by --iterations alone; otherwise validation decides when to stop.
+        boolean fixedLength = iterations != null && validation == null && patience == null;
         INDArray val = validation == null ? null : readChecked(validation, d);
+        if (val == null && !fixedLength) {
+            if (points != null) {
+                FiniteData.Split split = FiniteData.holdOut(points, seed);
+                LOG.info("validation: {} of the {} training points held out (--validation VAL.csv to give your own)",
+                        split.validation().length, points.length);
+                points = split.train();
+                val = org.nd4j.linalg.factory.Nd4j.create(split.validation());
+            } else {
+                val = org.nd4j.linalg.factory.Nd4j.create(target.get().sample(FiniteData.HOLD_OUT_MAX,
+                        Noise.stream(seed, VALIDATION_STREAM, Noise.Purpose.DATA)));
+                LOG.info("validation: {} fresh points of the target", FiniteData.HOLD_OUT_MAX);
+            }
+        }
+        DataSource data = points != null ? new FiniteData(points, seed) : new TargetData(target.get(), seed);
         INDArray testPoints = test == null ? null : readChecked(test, d);
         Path ckptDir = checkpointDir != null ? checkpointDir
                 : out.toAbsolutePath().resolveSibling(out.getFileName() + ".checkpoints");
-        TrainingOptions opts = TrainingOptions.builder().iterations(iterations).batchSize(batch).validateEvery(validateEvery)
-                .patience(patience).validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
-                .out(out).seed(seed)
-                .schedule(Choices.parse("--lr-schedule", schedule, TrainingOptions.Schedule.class)).build();
+        long cap = iterations != null ? iterations : TrainingOptions.Builder.DEFAULT_ITERATIONS;
+        TrainingOptions.Schedule rateSchedule = schedule != null ? Choices.parse("--lr-schedule", schedule, TrainingOptions.Schedule.class)
+                : fixedLength ? TrainingOptions.Schedule.COSINE : TrainingOptions.Builder.DEFAULT_SCHEDULE;
+        if (rateSchedule == TrainingOptions.Schedule.PLATEAU && val == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--lr-schedule plateau needs validation: drop --iterations,"
+                    + " or give --validation VAL.csv");
+        }
+        TrainingOptions opts = TrainingOptions.builder().iterations(cap).batchSize(batch).validateEvery(validateEvery)
+                .patience(patience != null ? patience : fixedLength ? 0 : TrainingOptions.Builder.DEFAULT_PATIENCE)
+                .validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
+                .out(out).seed(seed).schedule(rateSchedule).timeBudget(timeBudget).build();
 
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
@@ -221,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
         engine.apply(flow, "training");
         trainer.addListener(new LoggingListener(logEvery, flow.generatorNames()));
         if (!noProgress && ProgressListener.wanted()) {
-            trainer.addListener(new ProgressListener("train", flow.iteration(), iterations));
+            trainer.addListener(new ProgressListener("train", flow.iteration(), cap));
         }
         TrainingResult result = trainer.run();
         LOG.info("model saved to {}{}", out, val != null ? " (best validation log p " + result.bestValidation()
