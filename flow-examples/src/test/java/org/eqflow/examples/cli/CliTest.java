@@ -137,4 +137,33 @@ class CliTest {
         Run both = run("train", "--target", "ring", "--data", "x.csv", "--out", dir.resolve("u.zip").toString());
         assertEquals(2, both.code());
     }
+
+    /**
+     * The plain command (no --iterations) holds out validation points, stops by itself (here: the time budget)
+     * and says why; a duration without a unit is refused.
+     */
+    @Test
+    void thePlainCommandValidatesOnHeldOutPointsAndSaysWhyItStopped() throws IOException {
+        Path data = dir.resolve("plain-train.csv");
+        assertEquals(0, run("data", "--target", "ring", "-n", "200", "--seed", "3", "--out", data.toString()).code());
+        Path out = dir.resolve("plain.zip");
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        Run r;
+        try {
+            System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+            r = run("train", "--data", data.toString(), "--symmetry", "so2", "--hidden", "8", "--time-budget", "2s",
+                    "--validate-every", "5", "--no-progress", "--out", out.toString());
+        } finally {
+            System.setErr(saved);
+        }
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, r.code(), r.err() + text);
+        assertTrue(text.contains("validation: 20 of the 200 training points held out"), text);
+        assertTrue(text.matches("(?s).*training stopped at iteration \\d+: the time budget of 2s was spent; best validation log p .*"), text);
+        assertTrue(Files.exists(out));
+        Run bad = run("train", "--target", "ring", "--time-budget", "10", "--out", dir.resolve("t.zip").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'10' is not a positive duration: write it like 90s, 10m or 1h30m"), bad.err());
+    }
 }
