@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Symmetry-respecting standardisation: centre at the data mean (for a density invariant under rotations
- * about a point, the mean is that point) and one isotropic scale {@code s = √(mean |x − c|² / d)}.
+ * Symmetry-respecting standardisation: one isotropic scale {@code s = √(mean |x − c|² / d)}, about the
+ * data mean {@code c} when the model has no symmetry, about the origin ({@code c = 0}) when it has one: a
+ * rotation about the origin survives an isotropic scale, not a shift to the sample mean.
  * Per-coordinate scaling would break rotation invariance. The model stores both
  * ({@link org.eqflow.core.FlowConfig#centre()}, {@link org.eqflow.core.FlowConfig#scale()}) and reports
  * log-densities of the original data.
@@ -20,6 +21,11 @@ public record Standardization(List<Double> centre, double scale) {
      * @throws IllegalArgumentException when the spread of the data overflows double precision
      */
     public static Standardization fit(double[][] x) {
+        return fit(x, true);
+    }
+
+    /** {@link #fit(double[][])}, about the data mean when {@code centred}, else about the origin. */
+    public static Standardization fit(double[][] x, boolean centred) {
         int d = x[0].length;
         double m = 0;
         for (double[] row : x) {
@@ -29,7 +35,7 @@ public record Standardization(List<Double> centre, double scale) {
         }
         double unit = m > 0 ? m : 1.0;
         double[] c = new double[d];
-        for (double[] row : x) {
+        for (double[] row : centred ? x : new double[0][]) {
             for (int j = 0; j < d; j++) {
                 c[j] += row[j] / unit / x.length;
             }

@@ -60,11 +60,25 @@ public final class Trainer {
                     + " but the model has dimension " + model.config().dimension());
         }
         this.model = model;
-        this.data = data;
+        this.data = augmented(model, data, options);
         this.validation = validation;
         this.options = options;
         this.listeners = new java.util.ArrayList<>(listeners);
         this.state = new State(Double.NaN, -1, 0, 0);
+    }
+
+    /**
+     * {@code data} moved along the model's symmetry ({@link GroupAugmentation}) when the options ask for it,
+     * the constraint is soft and the group is one of rotations; else {@code data}.
+     */
+    private static DataSource augmented(EquivariantHamiltonianFlow model, DataSource data, TrainingOptions options) {
+        var symmetry = model.parts().symmetry();
+        if (!options.augment() || model.config().constraint() != org.eqflow.core.FlowConfig.Constraint.SOFT
+                || symmetry.isEmpty() || GroupAugmentation.supports(symmetry.get()).isPresent()) {
+            return data;
+        }
+        double[] centre = model.config().centre().stream().mapToDouble(Double::doubleValue).toArray();
+        return new GroupAugmentation(data, symmetry.get(), centre, options.seed());
     }
 
     /** Continues from the checkpoint in {@code checkpointDir}: model and early-stopping state as saved. */
@@ -124,6 +138,9 @@ public final class Trainer {
      */
     public TrainingResult run() throws IOException {
         LOG.info("training path: {}", model.engineDescription());
+        if (data instanceof GroupAugmentation) {
+            LOG.info("augmentation: each training point moved by a random element of the symmetry's group");
+        }
         long start = System.nanoTime();
         long budget = options.timeBudget() == null ? Long.MAX_VALUE : options.timeBudget().toNanos();
         TrainingResult.StopReason reason = TrainingResult.StopReason.ITERATIONS;

@@ -17,10 +17,12 @@ import java.nio.file.Path;
  * @param schedule          how the learning rate changes over the run
  * @param timeBudget        stop when this much wall-clock time has passed in this run (null: no limit); the
  *                          model is validated once more before stopping, so {@code out} holds the best
+ * @param augment           under the soft constraint, move each training point by a random element of the
+ *                          symmetry's group ({@link GroupAugmentation}; rotations only)
  */
 public record TrainingOptions(long iterations, int batchSize, int validateEvery, int patience, int validationSamples,
                               int checkpointEvery, Path checkpointDir, Path out, long seed, Schedule schedule,
-                              java.time.Duration timeBudget) {
+                              java.time.Duration timeBudget, boolean augment) {
 
     /**
      * The learning-rate schedule: {@code CONSTANT}; {@code COSINE}, which scales the model's learning
@@ -75,7 +77,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
     /**
      * Defaults: at most {@value #DEFAULT_ITERATIONS} iterations of 256 points, validation every
      * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code PLATEAU} schedule, no time
-     * budget, no checkpoints. Without validation the run is the full {@code iterations}.
+     * budget, no checkpoints, augmentation along the symmetry under the soft constraint. Without validation the run is the full {@code iterations}.
      */
     public static final class Builder {
         /** Default cap on the number of updates. */
@@ -102,6 +104,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         public static final Schedule DEFAULT_SCHEDULE = Schedule.PLATEAU;
         private Schedule schedule = DEFAULT_SCHEDULE;
         private java.time.Duration timeBudget;
+        private boolean augment = true;
 
         public Builder iterations(long v) { iterations = v; return this; }
         public Builder batchSize(int v) { batchSize = v; return this; }
@@ -114,10 +117,11 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         public Builder seed(long v) { seed = v; return this; }
         public Builder schedule(Schedule v) { schedule = v; return this; }
         public Builder timeBudget(java.time.Duration v) { timeBudget = v; return this; }
+        public Builder augment(boolean v) { augment = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(iterations, batchSize, validateEvery, patience, validationSamples,
-                    checkpointEvery, checkpointDir, out, seed, schedule, timeBudget);
+                    checkpointEvery, checkpointDir, out, seed, schedule, timeBudget, augment);
         }
     }
 }

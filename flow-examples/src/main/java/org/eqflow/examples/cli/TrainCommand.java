@@ -124,7 +124,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", paramLabel = "N", defaultValue = "100", description = "iterations between log lines (default ${DEFAULT-VALUE})")
     int logEvery;
 
-    @Option(names = "--no-standardize", description = "train on the data as it is, without centring and isotropic scaling")
+    @Option(names = "--no-augment", description = "do not move training points along the symmetry (soft constraint; see docs/maths.md)")
+    boolean noAugment;
+
+    @Option(names = "--no-standardize", description = "train on the data as it is, without isotropic scaling (and, without a symmetry, centring)")
     boolean noStandardize;
 
     @Option(names = "--no-progress", description = "no progress bar")
@@ -220,7 +223,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions opts = TrainingOptions.builder().iterations(cap).batchSize(batch).validateEvery(validateEvery)
                 .patience(patience != null ? patience : fixedLength ? 0 : TrainingOptions.Builder.DEFAULT_PATIENCE)
                 .validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
-                .out(out).seed(seed).schedule(rateSchedule).timeBudget(timeBudget).build();
+                .out(out).seed(seed).schedule(rateSchedule).timeBudget(timeBudget).augment(!noAugment).build();
 
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
@@ -242,8 +245,9 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             double[][] sample = points != null ? points
                     : target.get().sample(PREPROCESSING_SAMPLES, Noise.stream(seed, 1, Noise.Purpose.DATA));
-            Standardization pre = noStandardize ? new Standardization(java.util.Collections.nCopies(d, 0.0), 1.0)
-                    : Standardization.fit(sample);
+            List<Double> origin = java.util.Collections.nCopies(d, 0.0);
+            boolean symmetric = !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
+            Standardization pre = noStandardize ? new Standardization(origin, 1.0) : Standardization.fit(sample, !symmetric);
             FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
             flow = EquivariantHamiltonianFlow.create(config);
             trainer = new Trainer(flow, data, val, opts, List.of());
