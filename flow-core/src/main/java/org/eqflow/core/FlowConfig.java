@@ -20,7 +20,7 @@ import org.eqflow.core.symmetry.SymmetrySpec;
  * @param leapfrogSteps        number of Leap-Frog steps {@code L}
  * @param stepSize             initial (or fixed) step size {@code ε > 0}
  * @param learnableStepSize    learn {@code log ε} of each step
- * @param separateHamiltonians give each step its own {@code K} and {@code U} (default: one shared Hamiltonian)
+ * @param separateHamiltonians give each step its own {@code K} and {@code U} (the default), or share one
  * @param kinetic              the kinetic energy {@code K(p)}: a softplus MLP or the fixed {@code |p|²/2}
  * @param potential            the potential energy {@code U(q)}: {@code mlp} or {@code class:NAME} ({@link EnergySpec})
  * @param base                 base density spec: {@code normal} or {@code soft-uniform:w,beta}
@@ -230,19 +230,21 @@ public record FlowConfig(
     /** Builder with the project's defaults (the paper's settings where it gives them). */
     public static final class Builder {
         /** Default hidden width of every MLP. */
-        public static final int DEFAULT_HIDDEN = 128;
+        public static final int DEFAULT_HIDDEN = 64;
         /** Default number of Leap-Frog steps. */
-        public static final int DEFAULT_LEAPFROG_STEPS = 2;
+        public static final int DEFAULT_LEAPFROG_STEPS = 4;
         /** Default initial Leap-Frog step size. */
         public static final double DEFAULT_STEP_SIZE = 0.5;
         /** Default base density spec. */
         public static final String DEFAULT_BASE = "normal";
         /** Default constraint precision κ of the soft constraint. */
         public static final double DEFAULT_KAPPA = 1e-2;
+        /** Default: each Leap-Frog step has its own {@code K} and {@code U}. */
+        public static final boolean DEFAULT_SEPARATE_HAMILTONIANS = true;
         /** Default {@link PenaltySites}: where the data and its flow lie, and the base samples. */
         public static final PenaltySites DEFAULT_PENALTY_SITES = PenaltySites.DATA_AND_BASE;
         /** Default Adam learning rate. */
-        public static final double DEFAULT_LEARNING_RATE = 3e-4;
+        public static final double DEFAULT_LEARNING_RATE = 1e-3;
         /** Default gradient-norm clipping threshold (0: off). */
         public static final double DEFAULT_CLIP_NORM = 0.0;
         /** Default multiplier rate η. */
@@ -255,7 +257,7 @@ public record FlowConfig(
         private int leapfrogSteps = DEFAULT_LEAPFROG_STEPS;
         private double stepSize = DEFAULT_STEP_SIZE;
         private boolean learnableStepSize = true;
-        private boolean separateHamiltonians = false;
+        private boolean separateHamiltonians = DEFAULT_SEPARATE_HAMILTONIANS;
         private Kinetic kinetic = Kinetic.MLP;
         private String potential = "mlp";
         private String base = DEFAULT_BASE;

@@ -45,11 +45,13 @@ class ConfigValidationTest {
     }
 
     @Test
-    void defaultsFollowThePaper() {
+    void defaultsAreTheMeasuredRecipe() {
         FlowConfig c = FlowConfig.builder(2).symmetry("so2").build();
-        assertEquals(128, c.hidden());
-        assertEquals(2, c.leapfrogSteps());
-        assertEquals(3e-4, c.learningRate());
+        assertEquals(64, c.hidden());
+        assertEquals(4, c.leapfrogSteps());
+        assertTrue(c.separateHamiltonians());
+        assertEquals(1e-3, c.learningRate());
+        assertEquals(FlowConfig.PenaltySites.DATA_AND_BASE, c.penaltySites());
         assertEquals(FlowConfig.Constraint.SOFT, c.constraint());
         assertEquals(FlowConfig.Constraint.NONE, FlowConfig.builder(2).build().constraint());
         assertEquals(c, c.toBuilder().build());

@@ -58,7 +58,7 @@ class LearnedWellTest {
 
     @Test
     void trainsFromItsClassNameOnTheGraphAndSaysSo() {
-        FlowConfig config = FlowConfig.builder(2).hidden(16).symmetry("so2").potential(SPEC).seed(2).build();
+        FlowConfig config = FlowConfig.builder(2).hidden(16).symmetry("so2").potential(SPEC).separateHamiltonians(false).seed(2).build();
         EquivariantHamiltonianFlow model = EquivariantHamiltonianFlow.create(config);
         assertTrue(model.parameterNames().contains("potLogK"), model.parameterNames().toString());
         assertEquals("graph (energy org.eqflow.core.docs.LearnedWell has no fused kernel)", model.engineDescription());

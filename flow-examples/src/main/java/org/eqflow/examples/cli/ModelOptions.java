@@ -36,8 +36,9 @@ final class ModelOptions {
     @Option(names = "--fixed-step-size", description = "do not learn the step sizes")
     boolean fixedStepSize;
 
-    @Option(names = "--separate-hamiltonians", description = "give every Leap-Frog step its own K and U (default: one shared pair)")
-    boolean separateHamiltonians;
+    @Option(names = "--separate-hamiltonians", negatable = true,
+            description = "give every Leap-Frog step its own K and U (default), or share one pair (--no-separate-hamiltonians)")
+    Boolean separateHamiltonians;
 
     @Option(names = "--kinetic", paramLabel = "mlp|quadratic",
             description = "kinetic energy: a learned softplus MLP (default), or the fixed |p|²/2")
@@ -70,7 +71,10 @@ final class ModelOptions {
     FlowConfig config(int d, long seed, List<Double> centre, double scale) {
         FlowConfig.Builder b = FlowConfig.builder(d).learnableStepSize(!fixedStepSize).symmetries(symmetries)
                 .precision(float64 ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32).seed(seed)
-                .centre(centre).scale(scale).separateHamiltonians(separateHamiltonians);
+                .centre(centre).scale(scale);
+        if (separateHamiltonians != null) {
+            b.separateHamiltonians(separateHamiltonians);
+        }
         // Only what the user gave is set: every other value is the library's default (FlowConfig.Builder).
         if (hidden != null) {
             b.hidden(hidden);
