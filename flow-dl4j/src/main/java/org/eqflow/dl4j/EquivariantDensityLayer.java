@@ -71,6 +71,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     private List<String> symmetries = new ArrayList<>();
     private String constraint;
     private double kappa = DEFAULTS.kappa();
+    private String penaltySites = Choices.print(DEFAULTS.penaltySites());
     private double multiplierRate = DEFAULTS.multiplierRate();
     private double multiplierEma = DEFAULTS.multiplierEma();
     private double initialMultiplier = DEFAULTS.initialMultiplier();
@@ -94,6 +95,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         FlowConfig.Builder b = FlowConfig.builder(dimension).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
                 .learnableStepSize(learnableStepSize).separateHamiltonians(separateHamiltonians)
                 .kinetic(Choices.parse("the density layer's kinetic", kinetic, FlowConfig.Kinetic.class)).base(base).symmetries(symmetries)
+                .penaltySites(Choices.parse("the density layer's penalty sites", penaltySites, FlowConfig.PenaltySites.class))
                 .multiplierRate(multiplierRate).multiplierEma(multiplierEma).initialMultiplier(initialMultiplier)
                 .maxMultiplier(maxMultiplier).seed(seed)
                 .precision(dataType == DataType.DOUBLE ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
@@ -249,6 +251,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     public void setConstraint(String v) { constraint = v; }
     public double getKappa() { return kappa; }
     public void setKappa(double v) { kappa = v; }
+    public String getPenaltySites() { return penaltySites; }
+    public void setPenaltySites(String v) { penaltySites = v; }
     public double getMultiplierRate() { return multiplierRate; }
     public void setMultiplierRate(double v) { multiplierRate = v; }
     public double getMultiplierEma() { return multiplierEma; }
@@ -270,7 +274,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         return dimension == l.dimension && hidden == l.hidden && leapfrogSteps == l.leapfrogSteps && stepSize == l.stepSize
                 && learnableStepSize == l.learnableStepSize && separateHamiltonians == l.separateHamiltonians
                 && kinetic.equals(l.kinetic) && base.equals(l.base) && symmetries.equals(l.symmetries)
-                && java.util.Objects.equals(constraint, l.constraint) && kappa == l.kappa && multiplierRate == l.multiplierRate
+                && java.util.Objects.equals(constraint, l.constraint) && kappa == l.kappa && penaltySites.equals(l.penaltySites)
+                && multiplierRate == l.multiplierRate
                 && multiplierEma == l.multiplierEma && initialMultiplier == l.initialMultiplier && maxMultiplier == l.maxMultiplier
                 && outputSamples == l.outputSamples && seed == l.seed;
     }
@@ -298,6 +303,11 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         public Builder symmetry(String spec) { layer.symmetries.add(spec); return this; }
         /** {@code soft}, {@code hard} or {@code none}. */
         public Builder constraint(String c) { layer.constraint = c; return this; }
+        /**
+         * Where the soft constraint evaluates its brackets: {@code data-and-base} (default: the states the
+         * batch visits on its inverse flow, and base samples), {@code base} or {@code base-and-flow}.
+         */
+        public Builder penaltySites(String sites) { layer.penaltySites = sites; return this; }
         public Builder kappa(double k) { layer.kappa = k; return this; }
         /** Importance samples M of the per-example {@code log p} output. */
         public Builder outputSamples(int m) { layer.outputSamples = m; return this; }

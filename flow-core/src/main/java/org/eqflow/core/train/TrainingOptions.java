@@ -76,8 +76,8 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
 
     /**
      * Defaults: at most {@value #DEFAULT_ITERATIONS} iterations of 256 points, validation every
-     * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code PLATEAU} schedule, no time
-     * budget, no checkpoints, augmentation along the symmetry under the soft constraint. Without validation the run is the full {@code iterations}.
+     * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code PLATEAU} schedule, a time
+     * budget of 12 minutes ({@code timeBudget(null)}: none), no checkpoints, augmentation along the symmetry under the soft constraint. Without validation the run is the full {@code iterations}.
      */
     public static final class Builder {
         /** Default cap on the number of updates. */
@@ -103,7 +103,14 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         /** Default learning-rate schedule. */
         public static final Schedule DEFAULT_SCHEDULE = Schedule.PLATEAU;
         private Schedule schedule = DEFAULT_SCHEDULE;
-        private java.time.Duration timeBudget;
+        /**
+         * Default time budget: long enough for the quality bar's targets on a laptop core
+         * (docs/results.md), short enough that the plain command ends within 15 minutes with evaluation.
+         */
+        public static final long DEFAULT_TIME_BUDGET_MINUTES = 12;
+        /** {@link #DEFAULT_TIME_BUDGET_MINUTES} as a duration. */
+        public static final java.time.Duration DEFAULT_TIME_BUDGET = java.time.Duration.ofMinutes(DEFAULT_TIME_BUDGET_MINUTES);
+        private java.time.Duration timeBudget = DEFAULT_TIME_BUDGET;
         private boolean augment = true;
 
         public Builder iterations(long v) { iterations = v; return this; }

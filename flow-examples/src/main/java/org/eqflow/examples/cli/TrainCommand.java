@@ -80,7 +80,8 @@ final class TrainCommand implements Callable<Integer> {
     Long iterations;
 
     @Option(names = "--time-budget", paramLabel = "DURATION", converter = Durations.class,
-            description = "stop after this much training time, e.g. 90s, 10m, 1h30m (default: no limit); the best model so far is kept")
+            description = "stop after this much training time, e.g. 90s, 10m, 1h30m (default "
+                    + TrainingOptions.Builder.DEFAULT_TIME_BUDGET_MINUTES + "m, none with a fixed --iterations); the best model so far is kept")
     java.time.Duration timeBudget;
 
     @picocli.CommandLine.Mixin
@@ -223,7 +224,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions opts = TrainingOptions.builder().iterations(cap).batchSize(batch).validateEvery(validateEvery)
                 .patience(patience != null ? patience : fixedLength ? 0 : TrainingOptions.Builder.DEFAULT_PATIENCE)
                 .validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
-                .out(out).seed(seed).schedule(rateSchedule).timeBudget(timeBudget).augment(!noAugment).build();
+                .out(out).seed(seed).schedule(rateSchedule)
+                .timeBudget(timeBudget != null ? timeBudget : fixedLength ? null : TrainingOptions.Builder.DEFAULT_TIME_BUDGET)
+                .augment(!noAugment).build();
 
         EquivariantHamiltonianFlow flow;
         Trainer trainer;
