@@ -6,7 +6,8 @@
 # (IWAE, M = 256) against the target's entropy.
 # Usage: flow-examples/scripts/quality-bar.sh OUTDIR [SEEDS...]          (default seeds: 1 2 3)
 #        SMALL=1 flow-examples/scripts/quality-bar.sh OUTDIR [SEEDS...]  (the small-data comparison instead)
-# One process per run (--threads 1 is the default): run two copies with different seeds to use two cores.
+# Each run is held to one core (--threads 1, a resource setting, not a tuning flag): run two copies with
+# different seeds to use two cores.
 # EQFLOW overrides the launcher; TARGETS the list of NAME=TARGET:SYMMETRY runs; SIZES the small-data sizes.
 set -euo pipefail
 out=${1:?usage: quality-bar.sh OUTDIR [SEEDS...]}
@@ -23,9 +24,9 @@ train_eval() {  # name target symmetry train.csv test.csv extra-args...
   local name=$1 target=$2 symmetry=$3 train=$4 test=$5; shift 5
   if [[ ! -f $name.json ]]; then
     local start=$SECONDS
-    "$eqflow" train --data "$train" --symmetry "$symmetry" --out "$name.zip" --force --no-progress "$@" 2> "$name.log"
-    "$eqflow" eval --model "$name.zip" --data "$test" --target "$target" --samples 256 > "$name.json.tmp" 2>> "$name.log"
-    "$eqflow" logprob --model "$name.zip" --data "$test" --samples 256 --seed 7 --out "$name.logp.csv" 2>> "$name.log"
+    "$eqflow" train --data "$train" --symmetry "$symmetry" --out "$name.zip" --force --no-progress --threads 1 "$@" 2> "$name.log"
+    "$eqflow" eval --model "$name.zip" --data "$test" --target "$target" --samples 256 --threads 1 > "$name.json.tmp" 2>> "$name.log"
+    "$eqflow" logprob --model "$name.zip" --data "$test" --samples 256 --seed 7 --threads 1 --out "$name.logp.csv" 2>> "$name.log"
     mv "$name.json.tmp" "$name.json"
     echo "$name: $((SECONDS - start)) s" >> timings.txt
   fi
