@@ -238,13 +238,18 @@ public record FlowConfig(
         /** Default base density spec. */
         public static final String DEFAULT_BASE = "normal";
         /** Default constraint precision κ of the soft constraint. */
-        public static final double DEFAULT_KAPPA = 1e-2;
+        public static final double DEFAULT_KAPPA = 1e-3;
+        /**
+         * Default λ at the start: small, so the penalty starts nearly off and the multiplier rule raises λ
+         * only once {@code C} exceeds κ (a warm-up of the multipliers; docs/results.md).
+         */
+        public static final double DEFAULT_INITIAL_MULTIPLIER = 1e-2;
         /** Default: each Leap-Frog step has its own {@code K} and {@code U}. */
         public static final boolean DEFAULT_SEPARATE_HAMILTONIANS = true;
         /** Default {@link PenaltySites}: where the data and its flow lie, and the base samples. */
         public static final PenaltySites DEFAULT_PENALTY_SITES = PenaltySites.DATA_AND_BASE;
         /** Default Adam learning rate. */
-        public static final double DEFAULT_LEARNING_RATE = 1e-3;
+        public static final double DEFAULT_LEARNING_RATE = 2e-3;
         /** Default gradient-norm clipping threshold (0: off). */
         public static final double DEFAULT_CLIP_NORM = 0.0;
         /** Default multiplier rate η. */
@@ -268,7 +273,7 @@ public record FlowConfig(
         private PenaltySites penaltySites = DEFAULT_PENALTY_SITES;
         private double multiplierRate = DEFAULT_MULTIPLIER_RATE;
         private double multiplierEma = DEFAULT_MULTIPLIER_EMA;
-        private double initialMultiplier = 1.0;
+        private double initialMultiplier = DEFAULT_INITIAL_MULTIPLIER;
         private double maxMultiplier = 1e4;
         private double learningRate = DEFAULT_LEARNING_RATE;
         private double clipNorm = DEFAULT_CLIP_NORM;

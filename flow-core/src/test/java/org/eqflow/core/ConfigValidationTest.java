@@ -50,7 +50,9 @@ class ConfigValidationTest {
         assertEquals(64, c.hidden());
         assertEquals(4, c.leapfrogSteps());
         assertTrue(c.separateHamiltonians());
-        assertEquals(1e-3, c.learningRate());
+        assertEquals(2e-3, c.learningRate());
+        assertEquals(1e-3, c.kappa());
+        assertEquals(1e-2, c.initialMultiplier());
         assertEquals(FlowConfig.PenaltySites.DATA_AND_BASE, c.penaltySites());
         assertEquals(FlowConfig.Constraint.SOFT, c.constraint());
         assertEquals(FlowConfig.Constraint.NONE, FlowConfig.builder(2).build().constraint());

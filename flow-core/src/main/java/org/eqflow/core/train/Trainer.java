@@ -148,7 +148,7 @@ public final class Trainer {
             long t = model.iteration();
             INDArray batch = data.batch(t, options.batchSize());
             long t0 = System.nanoTime();
-            model.setLearningRateScale(learningRateScale(t));
+            model.setLearningRateScale(learningRateScale(t, (System.nanoTime() - start) / (double) budget));
             TrainStep step = model.trainStep(batch);
             double rate = batch.rows() / ((System.nanoTime() - t0) / 1e9);
             for (TrainingListener l : listeners) {
@@ -185,9 +185,13 @@ public final class Trainer {
         return result;
     }
 
-    private double learningRateScale(long t) {
+    /** The schedule's factor at iteration {@code t}, with {@code spent} the fraction of the time budget used. */
+    private double learningRateScale(long t, double spent) {
         if (options.schedule() == TrainingOptions.Schedule.PLATEAU) {
             return TrainingOptions.Schedule.plateau(state.reductions());
+        }
+        if (options.schedule() == TrainingOptions.Schedule.BUDGET) {
+            return TrainingOptions.Schedule.cosine(Math.max((double) t / options.iterations(), spent));
         }
         return options.schedule().scale(t, options.iterations());
     }

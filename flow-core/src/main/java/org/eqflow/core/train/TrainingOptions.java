@@ -26,23 +26,34 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
 
     /**
      * The learning-rate schedule: {@code CONSTANT}; {@code COSINE}, which scales the model's learning
-     * rate by {@code (1 + cos(π t / iterations)) / 2} at iteration {@code t}, from 1 down to 0 at the end; or
-     * {@code PLATEAU}, which halves it after every {@value #PLATEAU_WAIT} validations in a row without
-     * improvement (with validation; the length of the run need not be known). Each is a function of the
-     * iteration or of the saved early-stopping state, so a resumed run follows it exactly.
+     * rate by {@code (1 + cos(π t / iterations)) / 2} at iteration {@code t}, from 1 down to 0 at the end;
+     * {@code BUDGET}, the same cosine over the run's progress {@code max(t / iterations, elapsed / time budget)}
+     * — it reaches 0 when the time budget is spent, so a run that the budget ends is annealed, not cut off
+     * (its length, hence its result, depends on the machine's speed); or {@code PLATEAU}, which halves it
+     * after every {@value #PLATEAU_WAIT} validations in a row without improvement. {@code COSINE} and
+     * {@code PLATEAU} are functions of the iteration and of the saved early-stopping state, so a resumed run
+     * follows them exactly.
      */
     public enum Schedule {
-        CONSTANT, COSINE, PLATEAU;
+        CONSTANT, COSINE, BUDGET, PLATEAU;
 
         /** Validations without improvement after which {@code PLATEAU} halves the learning rate. */
         public static final int PLATEAU_WAIT = 3;
 
-        /** The factor on the learning rate at iteration {@code t} of {@code iterations} ({@code PLATEAU}: 1, see {@link #plateau}). */
+        /**
+         * The factor on the learning rate at iteration {@code t} of {@code iterations} ({@code PLATEAU}: 1, see
+         * {@link #plateau}; {@code BUDGET}: as {@code COSINE}, see {@link #cosine} for the time part).
+         */
         public double scale(long t, long iterations) {
-            if (this != COSINE || iterations <= 0) {
+            if ((this != COSINE && this != BUDGET) || iterations <= 0) {
                 return 1.0;
             }
-            return 0.5 * (1 + Math.cos(Math.PI * Math.min(t, iterations) / iterations));
+            return cosine((double) Math.min(t, iterations) / iterations);
+        }
+
+        /** {@code (1 + cos(π progress)) / 2} for progress in {@code [0, 1]}. */
+        public static double cosine(double progress) {
+            return 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, Math.max(0.0, progress))));
         }
 
         /** {@code PLATEAU}'s factor after {@code reductions} halvings. */
@@ -76,7 +87,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
 
     /**
      * Defaults: at most {@value #DEFAULT_ITERATIONS} iterations of 256 points, validation every
-     * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code PLATEAU} schedule, a time
+     * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code BUDGET} schedule, a time
      * budget of 12 minutes ({@code timeBudget(null)}: none), no checkpoints, augmentation along the symmetry under the soft constraint. Without validation the run is the full {@code iterations}.
      */
     public static final class Builder {
@@ -101,7 +112,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         private Path out;
         private long seed = 0;
         /** Default learning-rate schedule. */
-        public static final Schedule DEFAULT_SCHEDULE = Schedule.PLATEAU;
+        public static final Schedule DEFAULT_SCHEDULE = Schedule.BUDGET;
         private Schedule schedule = DEFAULT_SCHEDULE;
         /**
          * Default time budget: long enough for the quality bar's targets on a laptop core

@@ -21,6 +21,10 @@ final class ModelOptions {
             + FlowConfig.Builder.DEFAULT_KAPPA + ")")
     Double kappa;
 
+    @Option(names = "--initial-multiplier", paramLabel = "L0", description = "the soft constraint's λ at the start (default "
+            + FlowConfig.Builder.DEFAULT_INITIAL_MULTIPLIER + ": the penalty warms up)")
+    Double initialMultiplier;
+
     @Option(names = "--base", paramLabel = "normal|soft-uniform:w,beta", description = "base density (default "
             + FlowConfig.Builder.DEFAULT_BASE + ")")
     String base;
@@ -108,6 +112,9 @@ final class ModelOptions {
         }
         if (kappa != null) {
             b.kappa(kappa);
+        }
+        if (initialMultiplier != null) {
+            b.initialMultiplier(initialMultiplier);
         }
         return b.build();
     }

@@ -87,10 +87,10 @@ final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions engine = new EngineOptions();
 
-    @Option(names = "--lr-schedule", paramLabel = "plateau|cosine|constant",
-            description = "learning-rate schedule: halve after " + TrainingOptions.Schedule.PLATEAU_WAIT
-                    + " validations without improvement (default with validation), cosine decay to 0 over --iterations"
-                    + " (default for a fixed --iterations), or constant")
+    @Option(names = "--lr-schedule", paramLabel = "budget|cosine|plateau|constant",
+            description = "learning-rate schedule: cosine decay to 0 over the time budget or --iterations, whichever ends"
+                    + " first (default), cosine over --iterations (default for a fixed --iterations), halve after "
+                    + TrainingOptions.Schedule.PLATEAU_WAIT + " validations without improvement, or constant")
     String schedule;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "" + TrainingOptions.Builder.DEFAULT_BATCH_SIZE,
@@ -250,7 +250,8 @@ final class TrainCommand implements Callable<Integer> {
                     : target.get().sample(PREPROCESSING_SAMPLES, Noise.stream(seed, 1, Noise.Purpose.DATA));
             List<Double> origin = java.util.Collections.nCopies(d, 0.0);
             boolean symmetric = !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
-            Standardization pre = noStandardize ? new Standardization(origin, 1.0) : Standardization.fit(sample, !symmetric);
+            Standardization pre = noStandardize ? new Standardization(origin, 1.0)
+                    : symmetric ? Standardization.aboutOrigin(sample) : Standardization.fit(sample);
             FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
             flow = EquivariantHamiltonianFlow.create(config);
             trainer = new Trainer(flow, data, val, opts, List.of());
