@@ -309,6 +309,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
          */
         public Builder penaltySites(String sites) { layer.penaltySites = sites; return this; }
         public Builder kappa(double k) { layer.kappa = k; return this; }
+        /** λ of every generator at the start (default flow-core's, {@code FlowConfig.Builder.DEFAULT_INITIAL_MULTIPLIER}). */
+        public Builder initialMultiplier(double l) { layer.initialMultiplier = l; return this; }
         /** Importance samples M of the per-example {@code log p} output. */
         public Builder outputSamples(int m) { layer.outputSamples = m; return this; }
         public Builder seed(long s) { layer.seed = s; return this; }

@@ -33,6 +33,7 @@ final class AnomalyExample {
         ctx.step("anomaly: training the DL4J network");
         Target normal = Targets.parse("ring");
         EquivariantDensityLayer head = EquivariantDensityLayer.builder().nIn(2).hidden(ctx.size.hidden()).symmetry("so2")
+                .leapfrogSteps(2).separateHamiltonians(false).penaltySites("base").kappa(DemoContext.KAPPA).initialMultiplier(1.0)
                 .outputSamples(ctx.size.evalSamples()).seed(ctx.seed).build();
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(ctx.seed).updater(new Adam(3e-3)).list()
                 .layer(head).build();

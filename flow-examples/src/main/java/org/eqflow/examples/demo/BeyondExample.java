@@ -32,7 +32,7 @@ final class BeyondExample {
                 .append("| constraint | test NLL − entropy | invariance error | C (so(2) bracket²) |\n|---|---|---|---|\n");
         for (FlowConfig.Constraint c : FlowConfig.Constraint.values()) {
             ctx.step("beyond: " + c.name().toLowerCase(Locale.ROOT) + " constraint");
-            EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(ctx.config(2).symmetry("so2").constraint(c).build());
+            EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(DemoContext.constrained(ctx.config(2).symmetry("so2"), c).build());
             DemoContext.Curve curve = ctx.train(m, new TargetData(ring, ctx.seed), test, test);
             double nll = -curve.test()[curve.test().length - 1];
             double inv = TransportedIwae.invarianceError(m, m.parts().symmetry().orElseThrow(), head(test, 200), 8,
@@ -47,7 +47,7 @@ final class BeyondExample {
         md.append(String.format(Locale.ROOT, "%n### so(3): a radial shell in 3-D (`shell:3,2,0.2`, entropy %.3f)%n%n", shell.entropy().nats()))
                 .append("| constraint | test NLL − entropy | invariance error |\n|---|---|---|\n");
         for (FlowConfig.Constraint c : new FlowConfig.Constraint[] {FlowConfig.Constraint.SOFT, FlowConfig.Constraint.NONE}) {
-            EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(ctx.config(3).symmetry("so3").constraint(c).build());
+            EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(DemoContext.constrained(ctx.config(3).symmetry("so3"), c).build());
             DemoContext.Curve curve = ctx.train(m, new TargetData(shell, ctx.seed), test3, test3);
             double inv = TransportedIwae.invarianceError(m, m.parts().symmetry().orElseThrow(), head(test3, 200), 8,
                     ctx.size.evalSamples(), ctx.seed);
@@ -67,7 +67,7 @@ final class BeyondExample {
             int k = 0;
             for (FlowConfig.Constraint c : new FlowConfig.Constraint[] {FlowConfig.Constraint.SOFT, FlowConfig.Constraint.NONE}) {
                 ctx.step("beyond: " + sizes[i] + " points, " + c.name().toLowerCase(Locale.ROOT));
-                EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(ctx.config(2).symmetry("so2").constraint(c).build());
+                EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(DemoContext.constrained(ctx.config(2).symmetry("so2"), c).build());
                 DemoContext.Curve curve = ctx.train(m, new FiniteData(train, ctx.seed), DemoContext.rows(train), test);
                 gaps[k++] = -curve.test()[curve.test().length - 1] - h;
             }
