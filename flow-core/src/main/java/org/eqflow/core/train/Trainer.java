@@ -190,10 +190,7 @@ public final class Trainer {
         if (options.schedule() == TrainingOptions.Schedule.PLATEAU) {
             return TrainingOptions.Schedule.plateau(state.reductions());
         }
-        if (options.schedule() == TrainingOptions.Schedule.BUDGET) {
-            return TrainingOptions.Schedule.cosine(Math.max((double) t / options.iterations(), spent));
-        }
-        return options.schedule().scale(t, options.iterations());
+        return options.schedule().scale(t, options.iterations(), spent);
     }
 
     private String why(TrainingResult r) {

@@ -40,15 +40,21 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         /** Validations without improvement after which {@code PLATEAU} halves the learning rate. */
         public static final int PLATEAU_WAIT = 3;
 
-        /**
-         * The factor on the learning rate at iteration {@code t} of {@code iterations} ({@code PLATEAU}: 1, see
-         * {@link #plateau}; {@code BUDGET}: as {@code COSINE}, see {@link #cosine} for the time part).
-         */
+        /** {@link #scale(long, long, double)} with none of a time budget spent. */
         public double scale(long t, long iterations) {
+            return scale(t, iterations, 0.0);
+        }
+
+        /**
+         * The factor on the learning rate at iteration {@code t} of {@code iterations}, with {@code spent} the
+         * fraction of the time budget used ({@code BUDGET} only; {@code PLATEAU}: 1, see {@link #plateau}).
+         */
+        public double scale(long t, long iterations, double spent) {
             if ((this != COSINE && this != BUDGET) || iterations <= 0) {
                 return 1.0;
             }
-            return cosine((double) Math.min(t, iterations) / iterations);
+            double progress = (double) Math.min(t, iterations) / iterations;
+            return cosine(this == BUDGET ? Math.max(progress, spent) : progress);
         }
 
         /** {@code (1 + cos(π progress)) / 2} for progress in {@code [0, 1]}. */

@@ -60,6 +60,10 @@ class TrainerTest {
         assertEquals(0.5, cos.scale(50, 100), 1e-15);
         assertEquals(0.0, cos.scale(100, 100), 1e-15);
         assertEquals(1.0, TrainingOptions.Schedule.CONSTANT.scale(100, 100));
+        TrainingOptions.Schedule budget = TrainingOptions.Schedule.BUDGET;
+        assertEquals(0.5, budget.scale(10, 100, 0.5), 1e-15, "half the time budget spent: half-way down");
+        assertEquals(0.5, budget.scale(50, 100, 0.1), 1e-15, "half the iterations done: half-way down");
+        assertEquals(0.0, budget.scale(1, 100, 1.0), 1e-15);
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config(FlowConfig.Precision.FLOAT64));
         INDArray before = m.graph().getVariable(m.parameterNames().get(0)).getArr().dup();
         m.setLearningRateScale(0.0);
