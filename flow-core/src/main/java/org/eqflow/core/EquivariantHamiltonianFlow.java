@@ -1,5 +1,7 @@
 package org.eqflow.core;
 
+import org.eqflow.core.model.TrainStep;
+import org.eqflow.core.model.TrainableModel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,7 +42,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Methods on phase-space states ({@link #forward}, {@link #inverse}, {@link #logJoint}) work in the
  * model's space. Not thread-safe: one model, one thread.
  */
-public final class EquivariantHamiltonianFlow implements DensityModel {
+public final class EquivariantHamiltonianFlow implements TrainableModel {
     private static final int MAX_ROWS_PER_PASS = 65_536;
     /** An IWAE standard error above this means the weights collapsed onto about one sample. */
     private static final double COLLAPSED_STANDARD_ERROR = 0.9;
@@ -283,6 +285,11 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
      * The engine in use, for the log: {@code fused}, or {@code graph (<why>)} — the part the fused engine
      * does not support, a non-CPU backend, or that the graph was asked for.
      */
+    @Override
+    public String family() {
+        return "hamiltonian";
+    }
+
     @Override
     public String engineDescription() {
         if (useFused) {
@@ -697,6 +704,7 @@ public final class EquivariantHamiltonianFlow implements DensityModel {
         return parameterNames;
     }
 
+    @Override
     public long iteration() {
         return optimizer.iteration();
     }

@@ -1,5 +1,6 @@
 package org.eqflow.core;
 
+import org.eqflow.core.model.TrainStep;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package org.eqflow.core;
 
+import org.eqflow.core.model.TrainStep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,16 +124,16 @@ class ReliabilityTest {
         assertTrue(Files.exists(file), "the fork wrote a checkpoint before it was killed: " + Files.readString(dir.resolve("fork.log")));
 
         Trainer resumed = Trainer.resume(ckpt, ForkedTraining.data(), null, ForkedTraining.options(ckpt), List.of());
-        long from = resumed.model().iteration();
+        long from = ((EquivariantHamiltonianFlow) resumed.model()).iteration();
         assertTrue(from > 0 && from < ForkedTraining.ITERATIONS, "killed mid-run, at iteration " + from);
         resumed.run();
 
         EquivariantHamiltonianFlow whole = EquivariantHamiltonianFlow.create(ForkedTraining.config());
         new Trainer(whole, ForkedTraining.data(), null, ForkedTraining.options(dir.resolve("other")), List.of()).run();
         for (String name : whole.parameterNames()) {
-            assertEquals(whole.graph().getVariable(name).getArr(), resumed.model().graph().getVariable(name).getArr(), name);
+            assertEquals(whole.graph().getVariable(name).getArr(), ((EquivariantHamiltonianFlow) resumed.model()).graph().getVariable(name).getArr(), name);
         }
-        assertTrue(Arrays.equals(whole.multipliers(), resumed.model().multipliers()));
+        assertTrue(Arrays.equals(whole.multipliers(), ((EquivariantHamiltonianFlow) resumed.model()).multipliers()));
     }
 
     /** The training the forked JVM runs. */

@@ -26,6 +26,8 @@ public record EvaluationReport(
         @JsonProperty("gap") Double gap,
         @JsonProperty("gap_stderr") Double gapStderr,
         @JsonProperty("invariance_error") Double invarianceError,
+        @JsonProperty("invariance_group") String invarianceGroup,
+        @JsonProperty("exact") boolean exact,
         @JsonProperty("constraint") Map<String, Double> constraint,
         @JsonProperty("multipliers") Map<String, Double> multipliers) {
 }

@@ -1,5 +1,10 @@
 package org.eqflow.core.eval;
 
+import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.group.Group;
+import org.eqflow.core.model.DensityModel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,10 +16,12 @@ import org.eqflow.core.target.Target;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Computes an {@link EvaluationReport} on held-out points: ELBO and IWAE with standard errors, the paired
- * gap to a known target's entropy, the invariance error under the symmetry (transported IWAE over
- * {@value #ROTATIONS} random group elements, on the first {@value #INVARIANCE_POINTS} points), and the
- * constraint violations and multipliers per generator.
+ * Computes an {@link EvaluationReport} on held-out points of any {@link DensityModel}: ELBO and IWAE with
+ * standard errors (both the exact log-density for a model that has one), the paired gap to a known target's
+ * entropy, the invariance error (on the first {@value #INVARIANCE_POINTS} points: the spread of
+ * {@code log p(R x)} over group elements — {@value #ROTATIONS} random elements of a Hamiltonian flow's own symmetry
+ * with transported IWAE, or every element of a given finite group, or {@value #ROTATIONS} evenly spread ones of a
+ * continuous group), and for a Hamiltonian flow the constraint violations and multipliers per generator.
  *
  * <p>Points may arrive in chunks ({@link #add}), so files of any size are evaluated in bounded memory.
  */
@@ -25,10 +32,13 @@ public final class Evaluator {
     public static final int ROTATIONS = 8;
     private static final int CONSTRAINT_SAMPLES = 4096;
 
-    private final EquivariantHamiltonianFlow model;
+    private final DensityModel model;
+    private final EquivariantHamiltonianFlow hamiltonian;
     private final int samples;
     private final long seed;
     private final Optional<Symmetry> symmetry;
+    private final Optional<Group> group;
+    private boolean exact = true;
     private final Optional<Target> target;
     private final Moments elbo = new Moments();
     private final Moments iwae = new Moments();
@@ -44,17 +54,44 @@ public final class Evaluator {
      * @param target   the true distribution, if known
      */
     public Evaluator(EquivariantHamiltonianFlow model, int samples, long seed, Optional<Symmetry> symmetry, Optional<Target> target) {
+        this(model, samples, seed, symmetry.isPresent() ? symmetry : model.parts().symmetry(), Optional.empty(), target);
+    }
+
+    private Evaluator(DensityModel model, int samples, long seed, Optional<Symmetry> symmetry, Optional<Group> group,
+                      Optional<Target> target) {
         this.model = model;
+        this.hamiltonian = model instanceof EquivariantHamiltonianFlow h ? h : null;
         this.samples = samples;
         this.seed = seed;
-        this.symmetry = symmetry.isPresent() ? symmetry : model.parts().symmetry();
+        this.symmetry = symmetry;
+        this.group = group;
         this.target = target;
+    }
+
+    /**
+     * An evaluator of any model whose invariance error is measured under {@code group} (for example a target's
+     * true symmetry); with an empty {@code group}, under the model's own group (a finite flow's) or symmetry
+     * (a Hamiltonian flow's).
+     */
+    public static Evaluator underGroup(DensityModel model, int samples, long seed, Optional<Group> group, Optional<Target> target) {
+        Optional<Group> g = group.isPresent() || !(model instanceof ResidualFlow r) || r.group().order() == 1 ? group
+                : Optional.of(r.group());
+        Optional<Symmetry> s = g.isEmpty() && model instanceof EquivariantHamiltonianFlow h ? h.parts().symmetry() : Optional.empty();
+        return new Evaluator(model, samples, seed, s, g, target);
     }
 
     /** Evaluates all points at once. */
     public static EvaluationReport evaluate(EquivariantHamiltonianFlow model, INDArray x, int samples, long seed,
                                             Optional<Symmetry> symmetry, Optional<Target> target) {
         Evaluator e = new Evaluator(model, samples, seed, symmetry, target);
+        e.add(x);
+        return e.report();
+    }
+
+    /** Evaluates all points of any model at once, the invariance error under {@code group} (see {@link #underGroup}). */
+    public static EvaluationReport evaluateUnderGroup(DensityModel model, INDArray x, int samples, long seed, Optional<Group> group,
+                                                      Optional<Target> target) {
+        Evaluator e = underGroup(model, samples, seed, group, target);
         e.add(x);
         return e.report();
     }
@@ -87,20 +124,53 @@ public final class Evaluator {
         for (int i = 0; i < n; i++) {
             iwae.add(est[i].logDensity());
             double se = est[i].standardError();
+            exact &= se == 0;
             monteCarloVariance += Double.isFinite(se) ? se * se : 0;
             if (target.isPresent()) {
                 gap.add(target.get().logDensity(x.getRow(i).toDoubleVector()) - est[i].logDensity());
             }
         }
         int room = INVARIANCE_POINTS - invarianceCount;
-        if (room > 0 && symmetry.isPresent() && symmetry.get().generators().stream().allMatch(g -> g.matrix().isPresent())) {
+        boolean linear = symmetry.isPresent() && symmetry.get().generators().stream().allMatch(g -> g.matrix().isPresent());
+        if (room > 0 && (group.isPresent() || (linear && hamiltonian != null))) {
             int take = Math.min(room, n);
             INDArray subset = take == n ? x : x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, take),
                     org.nd4j.linalg.indexing.NDArrayIndex.all());
-            double err = TransportedIwae.invarianceError(model, symmetry.get(), subset, ROTATIONS, Math.min(samples, 64), chunkSeed);
+            double err;
+            if (group.isPresent() && hamiltonian != null) {
+                err = TransportedIwae.invarianceError(hamiltonian, group.get().probe(ROTATIONS), subset, Math.min(samples, 64), chunkSeed);
+            } else if (group.isPresent()) {
+                err = groupSpread(subset, group.get().probe(ROTATIONS), chunkSeed);
+            } else {
+                err = TransportedIwae.invarianceError(hamiltonian, symmetry.get(), subset, ROTATIONS, Math.min(samples, 64), chunkSeed);
+            }
             invarianceSum += err * take;
             invarianceCount += take;
         }
+    }
+
+    /** The mean over points of the spread of {@code log p(R x)} over the elements (rotations about the model's centre). */
+    private double groupSpread(INDArray x, List<double[][]> elements, long chunkSeed) {
+        INDArray centre = centre();
+        double[][] lp = new double[elements.size() + 1][];
+        lp[0] = logDensities(x, chunkSeed);
+        for (int e = 0; e < elements.size(); e++) {
+            INDArray r = Nd4j.create(elements.get(e)).castTo(x.dataType());
+            lp[e + 1] = logDensities(x.subRowVector(centre).mmul(r.transpose()).addiRowVector(centre), chunkSeed);
+        }
+        return TransportedIwae.spread(lp);
+    }
+
+    private double[] logDensities(INDArray x, long chunkSeed) {
+        return java.util.Arrays.stream(model.logDensity(x, Math.min(samples, 64), chunkSeed))
+                .mapToDouble(Iwae.Estimate::logDensity).toArray();
+    }
+
+    /** The point the group acts about (the model's centre), as a row. */
+    private INDArray centre() {
+        double[] c = model instanceof ResidualFlow r ? r.config().centre().stream().mapToDouble(Double::doubleValue).toArray()
+                : new double[model.dimension()];
+        return Nd4j.create(c, new long[] {1, c.length}, DataType.DOUBLE);
     }
 
     /** The report over every point added so far. */
@@ -110,9 +180,9 @@ public final class Evaluator {
         }
         Map<String, Double> constraint = new LinkedHashMap<>();
         Map<String, Double> multipliers = new LinkedHashMap<>();
-        List<String> names = model.generatorNames();
-        double[] c = model.constraintViolations(CONSTRAINT_SAMPLES, seed);
-        double[] lambda = model.multipliers();
+        List<String> names = hamiltonian == null ? List.of() : hamiltonian.generatorNames();
+        double[] c = hamiltonian == null ? new double[0] : hamiltonian.constraintViolations(CONSTRAINT_SAMPLES, seed);
+        double[] lambda = hamiltonian == null ? new double[0] : hamiltonian.multipliers();
         for (int k = 0; k < names.size(); k++) {
             constraint.put(names.get(k), c[k]);
             if (k < lambda.length) {
@@ -124,7 +194,10 @@ public final class Evaluator {
                 -iwae.mean(), iwae.stderr(), Math.sqrt(monteCarloVariance) / iwae.n,
                 target.map(Target::spec).orElse(null), h == null ? null : h.nats(), h == null ? null : h.errorBound(),
                 h == null ? null : gap.mean(), h == null ? null : gap.stderr(),
-                invarianceCount > 0 ? invarianceSum / invarianceCount : null, constraint, multipliers);
+                invarianceCount > 0 ? invarianceSum / invarianceCount : null,
+                invarianceCount == 0 ? null : group.map(Group::spec).orElseGet(() -> hamiltonian == null ? null
+                        : String.join(" ", hamiltonian.config().symmetries())),
+                exact, constraint, multipliers);
     }
 
     /** Running mean and variance (Welford). */

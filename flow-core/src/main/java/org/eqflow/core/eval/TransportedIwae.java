@@ -79,7 +79,24 @@ public final class TransportedIwae {
      */
     public static double invarianceError(EquivariantHamiltonianFlow model, Symmetry symmetry, INDArray x,
                                          int rotations, int m, long seed) {
-        double[][] lp = logDensities(model, x, randomElements(symmetry, rotations, seed), m, seed);
+        return spread(logDensities(model, x, randomElements(symmetry, rotations, seed), m, seed));
+    }
+
+    /**
+     * The invariance error under given orthogonal elements {@code R} (for example a finite group's, or an even
+     * spread of SO(2)): momenta transport as {@code R^{−T} p = R p}.
+     */
+    public static double invarianceError(EquivariantHamiltonianFlow model, List<double[][]> orthogonal, INDArray x, int m,
+                                         long seed) {
+        List<GroupElement> elements = new ArrayList<>();
+        for (double[][] r : orthogonal) {
+            elements.add(new GroupElement(r, r));
+        }
+        return spread(logDensities(model, x, elements, m, seed));
+    }
+
+    /** The mean over points (columns) of the spread (max − min) over elements (rows). */
+    static double spread(double[][] lp) {
         double total = 0;
         for (int i = 0; i < lp[0].length; i++) {
             double lo = Double.POSITIVE_INFINITY;

@@ -26,16 +26,21 @@ import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.FlowParts;
 import org.eqflow.core.ModelState;
+import org.eqflow.core.finite.FiniteFlowConfig;
+import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.symmetry.Symmetries;
 
 /**
  * The one-file model format: a zip holding
  *
  * <ul>
- *   <li>{@code manifest.json}: format name and version, and the SHA-256 and size of every other entry;</li>
- *   <li>{@code config.json}: the {@link FlowConfig};</li>
+ *   <li>{@code manifest.json}: format name and version, the model's family ({@code hamiltonian} when absent, or
+ *       {@code residual}), and the SHA-256 and size of every other entry;</li>
+ *   <li>{@code config.json}: the {@link FlowConfig} (or the {@link FiniteFlowConfig} of a residual flow);</li>
  *   <li>{@code state.json}: iteration, learning rate, Lagrange multipliers and their moving averages, provenance;</li>
- *   <li>{@code parameters.bin}, {@code optimizer.bin}: weights and Adam moments ({@link ArrayCodec}).</li>
+ *   <li>{@code parameters.bin}, {@code optimizer.bin}: weights and Adam moments ({@link ArrayCodec});</li>
+ *   <li>{@code spectral.bin} (residual flows): the spectral-norm power iteration's singular vectors.</li>
  * </ul>
  *
  * Loading checks sizes, checksums, the format version and every array shape before any value reaches
@@ -51,12 +56,19 @@ public final class ModelFile {
     private static final int MAX_MANIFEST_BYTES = 1 << 16;
     private static final int MAX_JSON_BYTES = 1 << 20;
     private static final int MAX_MULTIPLIERS = 1 << 20;
-    private static final String[] OWN_ENTRIES = {"config.json", "state.json", "parameters.bin", "optimizer.bin"};
+    private static final List<String> OWN_ENTRIES = List.of("config.json", "state.json", "parameters.bin", "optimizer.bin");
+    private static final List<String> RESIDUAL_ENTRIES = List.of("config.json", "state.json", "parameters.bin", "optimizer.bin",
+            "spectral.bin");
+    private static final String HAMILTONIAN = "hamiltonian";
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private ModelFile() {
+    }
+
+    /** The saved training state of a residual flow beside its weights. */
+    record FiniteSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
     }
 
     /** The saved training state beside the weights. */
@@ -69,7 +81,7 @@ public final class ModelFile {
      *
      * @param overwrite replace an existing file; when false an existing file is an error
      */
-    public static void save(EquivariantHamiltonianFlow model, Path path, boolean overwrite) throws IOException {
+    public static void save(TrainableModel model, Path path, boolean overwrite) throws IOException {
         save(model, path, overwrite, Map.of());
     }
 
@@ -77,18 +89,30 @@ public final class ModelFile {
      * Saves atomically, with extra named entries (for example a trainer's own state in a checkpoint),
      * covered by the manifest's checksums like the rest. Extra names must not clash with the model's entries.
      */
-    public static void save(EquivariantHamiltonianFlow model, Path path, boolean overwrite, Map<String, byte[]> extras)
+    public static void save(TrainableModel model, Path path, boolean overwrite, Map<String, byte[]> extras)
             throws IOException {
         if (!overwrite && Files.exists(path)) {
             throw new FileAlreadyExistsException(path.toString(), null, "the model file exists; pass --force (overwrite=true) to replace it");
         }
-        ModelState state = model.state();
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        entries.put("config.json", JSON.writeValueAsBytes(state.config()));
-        entries.put("state.json", JSON.writeValueAsBytes(new SavedState(state.iteration(), state.learningRate(),
-                state.consecutiveSkips(), state.multipliers(), state.multiplierAverages(), Provenance.current())));
-        entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
-        entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
+        if (model instanceof EquivariantHamiltonianFlow flow) {
+            ModelState state = flow.state();
+            entries.put("config.json", JSON.writeValueAsBytes(state.config()));
+            entries.put("state.json", JSON.writeValueAsBytes(new SavedState(state.iteration(), state.learningRate(),
+                    state.consecutiveSkips(), state.multipliers(), state.multiplierAverages(), Provenance.current())));
+            entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
+            entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
+        } else if (model instanceof ResidualFlow flow) {
+            ResidualFlow.Saved state = flow.state();
+            entries.put("config.json", JSON.writeValueAsBytes(state.config()));
+            entries.put("state.json", JSON.writeValueAsBytes(new FiniteSavedState(state.iteration(), state.learningRate(),
+                    state.consecutiveSkips(), Provenance.current())));
+            entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
+            entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
+            entries.put("spectral.bin", ArrayCodec.encode(state.spectral()));
+        } else {
+            throw new IllegalArgumentException("no model file format for " + model.getClass().getName());
+        }
         for (Map.Entry<String, byte[]> e : extras.entrySet()) {
             if (entries.containsKey(e.getKey()) || e.getKey().equals("manifest.json")) {
                 throw new IllegalArgumentException("extra entry name '" + e.getKey() + "' is reserved");
@@ -99,6 +123,7 @@ public final class ModelFile {
         manifest.put("format", FORMAT);
         manifest.put("formatVersion", FORMAT_VERSION);
         manifest.put("eqflowVersion", Provenance.libraryVersion());
+        manifest.put("family", model.family());
         ObjectNode list = manifest.putObject("entries");
         for (Map.Entry<String, byte[]> e : entries.entrySet()) {
             ObjectNode n = list.putObject(e.getKey());
@@ -124,13 +149,31 @@ public final class ModelFile {
         return load(path, LoadOptions.defaults());
     }
 
-    /** Loads and checks a model file; {@code options} says which classes named in it may be constructed. */
+    /**
+     * Loads and checks a model file of the Hamiltonian family; {@code options} says which classes named in it may
+     * be constructed. A file of another family is refused ({@link #loadModel} takes every family).
+     */
     public static EquivariantHamiltonianFlow load(Path path, LoadOptions options) throws IOException {
+        TrainableModel model = loadModel(path, options);
+        if (model instanceof EquivariantHamiltonianFlow flow) {
+            return flow;
+        }
+        throw new ModelFileException(path + " holds a " + model.family() + " flow, not a Hamiltonian one: load it with "
+                + "ModelFile.loadModel");
+    }
+
+    /** Loads and checks a model file of any family (a {@link EquivariantHamiltonianFlow} or a {@link ResidualFlow}). */
+    public static TrainableModel loadModel(Path path, LoadOptions options) throws IOException {
         return loadWithExtras(path, options).model();
     }
 
+    /** {@link #loadModel(Path, LoadOptions)} with {@link LoadOptions#defaults()}. */
+    public static TrainableModel loadModel(Path path) throws IOException {
+        return loadModel(path, LoadOptions.defaults());
+    }
+
     /** A loaded model with the extra entries it was saved with (for example a trainer's checkpoint state). */
-    public record Loaded(EquivariantHamiltonianFlow model, Map<String, byte[]> extras) {
+    public record Loaded(TrainableModel model, Map<String, byte[]> extras) {
     }
 
     /** {@link #loadWithExtras(Path, LoadOptions)} with {@link LoadOptions#defaults()}. */
@@ -141,9 +184,10 @@ public final class ModelFile {
     /** Loads and checks a model file and returns its extra entries too, all checksum-verified, in one read. */
     public static Loaded loadWithExtras(Path path, LoadOptions options) throws IOException {
         Checked checked = readChecked(path, options);
-        EquivariantHamiltonianFlow model;
+        TrainableModel model;
         try {
-            model = EquivariantHamiltonianFlow.restore(checked.state());
+            model = checked.residual() != null ? ResidualFlow.restore(checked.residual())
+                    : EquivariantHamiltonianFlow.restore(checked.state());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
         }
@@ -157,10 +201,15 @@ public final class ModelFile {
 
     /** Reads and checks the state in a model file without building the model. */
     public static ModelState read(Path path, LoadOptions options) throws IOException {
-        return readChecked(path, options).state();
+        Checked checked = readChecked(path, options);
+        if (checked.state() == null) {
+            throw new ModelFileException(path + " holds a residual flow, not a Hamiltonian one: load it with ModelFile.loadModel");
+        }
+        return checked.state();
     }
 
-    private record Checked(ModelState state, Map<String, byte[]> extras) {
+    /** What a file holds: the state of a Hamiltonian flow or of a residual flow, and the extra entries. */
+    private record Checked(ModelState state, ResidualFlow.Saved residual, Map<String, byte[]> extras) {
     }
 
     /**
@@ -234,7 +283,12 @@ public final class ModelFile {
             }
             sizes.put(e.getKey(), size.asLong());
         }
-        for (String name : OWN_ENTRIES) {
+        String family = manifest.path("family").asText(HAMILTONIAN);
+        if (!family.equals(HAMILTONIAN) && !family.equals(ResidualFlow.FAMILY)) {
+            throw new ModelFileException(path + " holds a model of family '" + family + "', which this eqflow does not know "
+                    + "(it reads hamiltonian and residual)");
+        }
+        for (String name : family.equals(HAMILTONIAN) ? OWN_ENTRIES : RESIDUAL_ENTRIES) {
             if (!sizes.containsKey(name)) {
                 throw new ModelFileException(path + ": entry " + name + " is missing (truncated file?)");
             }
@@ -246,6 +300,9 @@ public final class ModelFile {
         }
         byte[] configBytes = verified(zip, path, "config.json", manifest);
         JsonNode configTree = parseJson(configBytes, path, "config.json");
+        if (family.equals(ResidualFlow.FAMILY)) {
+            return readResidual(path, zip, manifest, sizes, configTree);
+        }
         checkClasses(path, configTree, options);
         FlowConfig config;
         Map<String, long[]> shapes;
@@ -282,16 +339,71 @@ public final class ModelFile {
         checkState(path, saved);
         Map<String, byte[]> extras = new LinkedHashMap<>();
         for (String name : sizes.keySet()) {
-            if (!name.equals("manifest.json") && !java.util.Arrays.asList(OWN_ENTRIES).contains(name)) {
+            if (!name.equals("manifest.json") && !OWN_ENTRIES.contains(name)) {
                 extras.put(name, verified(zip, path, name, manifest));
             }
         }
         try {
             return new Checked(new ModelState(config, parameters, optimizer, saved.iteration(), saved.learningRate(),
-                    saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages()), extras);
+                    saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages()), null, extras);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The residual family's part of {@link #readChecked}: the same order of checks, its own configuration and arrays. */
+    private static Checked readResidual(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree)
+            throws IOException {
+        FiniteFlowConfig config;
+        Map<String, long[]> shapes;
+        Map<String, long[]> spectralShapes;
+        try {
+            config = JSON.treeToValue(configTree, FiniteFlowConfig.class).toBuilder().build();
+            shapes = ResidualFlow.parameterShapes(config);
+            spectralShapes = ResidualFlow.spectralShapes(config);
+        } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
+            throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
+        }
+        Map<String, long[]> optimizerShapes = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            optimizerShapes.put(e.getKey(), new long[] {1, 2 * count(e.getValue())});
+        }
+        long parameterBytes = ArrayCodec.encodedSize(shapes);
+        long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
+        long spectralBytes = ArrayCodec.encodedSize(spectralShapes);
+        expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
+        expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
+        expectSize(path, "spectral.bin", sizes.get("spectral.bin"), spectralBytes);
+        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
+        long allowed = 4 * (parameterBytes + optimizerBytes + spectralBytes) + 2 * MAX_JSON_BYTES;
+        if (total > allowed) {
+            throw new ModelFileException(path + ": its entries list " + total + " bytes, more than the " + allowed
+                    + " a model of this configuration can need (the file is corrupted or not from eqflow)");
+        }
+        Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
+        Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
+        Map<String, ModelState.NamedArray> spectral = arrays(zip, path, manifest, "spectral.bin", spectralShapes);
+        FiniteSavedState saved;
+        try {
+            saved = JSON.readValue(verified(zip, path, "state.json", manifest), FiniteSavedState.class);
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ModelFileException(path + ": state.json is invalid: " + rootMessage(e), e);
+        }
+        if (!(saved.iteration() >= 0 && saved.consecutiveSkips() >= 0 && saved.learningRate() > 0
+                && Double.isFinite(saved.learningRate()))) {
+            throw new ModelFileException(path + ": state.json holds an invalid training state (a non-finite or non-positive "
+                    + "learning rate, or a negative counter); the file is corrupted or from a diverged run");
+        }
+        Map<String, byte[]> extras = new LinkedHashMap<>();
+        for (String name : sizes.keySet()) {
+            if (!name.equals("manifest.json") && !RESIDUAL_ENTRIES.contains(name)) {
+                extras.put(name, verified(zip, path, name, manifest));
+            }
+        }
+        return new Checked(null, new ResidualFlow.Saved(config, parameters, optimizer, spectral, saved.iteration(),
+                saved.learningRate(), saved.consecutiveSkips()), extras);
     }
 
     /**

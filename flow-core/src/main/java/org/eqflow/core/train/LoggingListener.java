@@ -3,7 +3,7 @@ package org.eqflow.core.train;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -9,15 +9,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.eqflow.core.EquivariantHamiltonianFlow;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.io.ModelFileException;
 import org.eqflow.core.objective.Iwae;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Minibatch training of an {@link EquivariantHamiltonianFlow}: one Adam update of the Lagrangian per
- * batch, optional validation with early stopping on the validation IWAE (the best model is what
+ * Minibatch training of a {@link TrainableModel} (an {@link EquivariantHamiltonianFlow}, or a finite flow): one
+ * Adam update of its objective per batch, optional validation with early stopping on the validation IWAE (the best model is what
  * {@code out} holds), and checkpoints from which {@link #resume} continues exactly as if never stopped.
  *
  * <p>Everything random (batch order or target draws, encoder and penalty noise) derives from seeds and
@@ -31,7 +32,7 @@ public final class Trainer {
     private static final String STATE_ENTRY = "trainer.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final EquivariantHamiltonianFlow model;
+    private final TrainableModel model;
     private final DataSource data;
     private final INDArray validation;
     private final TrainingOptions options;
@@ -49,15 +50,15 @@ public final class Trainer {
     /**
      * @param validation held-out points in data units, or null for none
      */
-    public Trainer(EquivariantHamiltonianFlow model, DataSource data, INDArray validation, TrainingOptions options,
+    public Trainer(TrainableModel model, DataSource data, INDArray validation, TrainingOptions options,
                    List<TrainingListener> listeners) {
-        if (data.dimension() != model.config().dimension()) {
+        if (data.dimension() != model.dimension()) {
             throw new IllegalArgumentException("the training data has dimension " + data.dimension()
-                    + " but the model has dimension " + model.config().dimension());
+                    + " but the model has dimension " + model.dimension());
         }
-        if (validation != null && validation.columns() != model.config().dimension()) {
+        if (validation != null && validation.columns() != model.dimension()) {
             throw new IllegalArgumentException("the validation data has dimension " + validation.columns()
-                    + " but the model has dimension " + model.config().dimension());
+                    + " but the model has dimension " + model.dimension());
         }
         this.model = model;
         this.data = augmented(model, data, options);
@@ -69,9 +70,13 @@ public final class Trainer {
 
     /**
      * {@code data} moved along the model's symmetry ({@link GroupAugmentation}) when the options ask for it,
-     * the constraint is soft and the group is one of rotations; else {@code data}.
+     * the model is a Hamiltonian flow, its constraint is soft and the group is one of rotations; else {@code data}
+     * (a finite flow is invariant by construction).
      */
-    private static DataSource augmented(EquivariantHamiltonianFlow model, DataSource data, TrainingOptions options) {
+    private static DataSource augmented(TrainableModel trainable, DataSource data, TrainingOptions options) {
+        if (!(trainable instanceof EquivariantHamiltonianFlow model)) {
+            return data;
+        }
         var symmetry = model.parts().symmetry();
         if (!options.augment() || model.config().constraint() != org.eqflow.core.FlowConfig.Constraint.SOFT
                 || symmetry.isEmpty() || GroupAugmentation.supports(symmetry.get()).isPresent()) {
@@ -94,7 +99,7 @@ public final class Trainer {
     }
 
     /** A checkpoint read and verified once: the model as saved and the trainer's early-stopping state. */
-    public record Checkpoint(EquivariantHamiltonianFlow model, State state) {
+    public record Checkpoint(TrainableModel model, State state) {
     }
 
     /**
@@ -127,7 +132,7 @@ public final class Trainer {
         listeners.add(listener);
     }
 
-    public EquivariantHamiltonianFlow model() {
+    public TrainableModel model() {
         return model;
     }
 

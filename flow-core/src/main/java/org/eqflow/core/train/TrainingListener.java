@@ -1,7 +1,7 @@
 package org.eqflow.core.train;
 
 import java.nio.file.Path;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 
 /** Hears what a {@link Trainer} does. Every method has an empty default: implement what you need. */
 public interface TrainingListener {

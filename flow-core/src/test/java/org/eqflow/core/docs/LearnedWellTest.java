@@ -10,7 +10,7 @@ import java.util.Map;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.TestSupport;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.energy.EnergySpec;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.io.LoadOptions;

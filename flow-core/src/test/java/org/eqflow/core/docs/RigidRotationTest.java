@@ -8,7 +8,7 @@ import java.util.Map;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.TestSupport;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.energy.Hamiltonian;
 import org.eqflow.core.energy.SoftplusMlp;
 import org.eqflow.core.flow.PhaseState;

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.TestSupport;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

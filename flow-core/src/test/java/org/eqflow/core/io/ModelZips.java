@@ -31,11 +31,20 @@ final class ModelZips {
         return out;
     }
 
-    /** A zip of {@code entries} (manifest.json excluded) under a fresh manifest listing all of them. */
+    /**
+     * A zip of {@code entries} (manifest.json excluded) under a fresh manifest listing all of them, with the
+     * model family of the old manifest, if any.
+     */
     static byte[] reseal(Map<String, byte[]> entries) throws IOException {
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("format", "eqflow-model");
         manifest.put("formatVersion", ModelFile.FORMAT_VERSION);
+        if (entries.containsKey("manifest.json")) {
+            com.fasterxml.jackson.databind.JsonNode family = JSON.readTree(entries.get("manifest.json")).path("family");
+            if (family.isTextual()) {
+                manifest.put("family", family.asText());
+            }
+        }
         ObjectNode list = manifest.putObject("entries");
         for (Map.Entry<String, byte[]> e : entries.entrySet()) {
             if (!e.getKey().equals("manifest.json")) {

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.TestSupport;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.target.Targets;
@@ -92,19 +92,19 @@ class TrainerTest {
                     .out(dir.resolve("part-" + precision + ".zip")).build(), List.of()).run();
             Trainer resumed = Trainer.resume(ckpt, data, validation, opts.iterations(12).checkpointEvery(4).checkpointDir(ckpt)
                     .out(dir.resolve("part-" + precision + ".zip")).build(), List.of());
-            assertEquals(8, resumed.model().iteration());
+            assertEquals(8, ((EquivariantHamiltonianFlow) resumed.model()).iteration());
             TrainingResult r = resumed.run();
             assertEquals(12, r.iterations());
             for (String name : whole.parameterNames()) {
                 INDArray a = whole.graph().getVariable(name).getArr();
-                INDArray b = resumed.model().graph().getVariable(name).getArr();
+                INDArray b = ((EquivariantHamiltonianFlow) resumed.model()).graph().getVariable(name).getArr();
                 if (precision == FlowConfig.Precision.FLOAT64) {
                     assertEquals(a, b, name);
                 } else {
                     assertTrue(a.sub(b).amaxNumber().doubleValue() <= 1e-6 * Math.max(1, a.amaxNumber().doubleValue()), name);
                 }
             }
-            assertTrue(Arrays.equals(whole.multipliers(), resumed.model().multipliers()));
+            assertTrue(Arrays.equals(whole.multipliers(), ((EquivariantHamiltonianFlow) resumed.model()).multipliers()));
         }
     }
 

@@ -5,7 +5,7 @@ import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.Noise;
 import org.eqflow.core.Threads;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.objective.Iwae;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -3,7 +3,7 @@ package org.eqflow.examples.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.io.LoadOptions;
 import org.eqflow.core.io.ModelFile;
 import picocli.CommandLine.Option;
@@ -19,7 +19,8 @@ final class AllowClassOption {
         return new LoadOptions(prefixes);
     }
 
-    EquivariantHamiltonianFlow load(Path model) throws java.io.IOException {
-        return ModelFile.load(model, options());
+    /** Loads a model file of any family (Hamiltonian or residual). */
+    TrainableModel load(Path model) throws java.io.IOException {
+        return ModelFile.loadModel(model, options());
     }
 }

@@ -1,5 +1,7 @@
 package org.eqflow.examples.cli;
 
+import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.Choices;
 import org.eqflow.core.Engine;
 import org.eqflow.core.EquivariantHamiltonianFlow;
@@ -20,6 +22,19 @@ final class EngineOptions {
     @Option(names = "--threads", paramLabel = "N", description = "cores for the fused engine, each batch cut into N shards "
             + "(default: all cores, " + "${DEFAULT-VALUE} here); each shard runs single-threaded BLAS")
     int threads = CORES;
+
+    /** {@link #apply(EquivariantHamiltonianFlow, String)} for a model of any family. */
+    <M extends TrainableModel> M apply(M model, String what) {
+        if (model instanceof EquivariantHamiltonianFlow flow) {
+            apply(flow, what);
+        } else if (model instanceof ResidualFlow flow) {
+            flow.useEngine(Choices.parse("--path", path, Engine.class));
+            if (!"training".equals(what)) {
+                LOG.info("{} path: {}", what, flow.engineDescription());
+            }
+        }
+        return model;
+    }
 
     /** Applies the settings to a model and logs the engine taken, for {@code what} ("training", "sampling", …). */
     EquivariantHamiltonianFlow apply(EquivariantHamiltonianFlow flow, String what) {

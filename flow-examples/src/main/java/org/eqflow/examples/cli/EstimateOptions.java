@@ -1,5 +1,6 @@
 package org.eqflow.examples.cli;
 
+import org.eqflow.core.model.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.eqflow.core.EquivariantHamiltonianFlow;
@@ -34,15 +35,15 @@ final class EstimateOptions {
      * Checks the options, loads the model and validates the whole data file against it (nothing is
      * computed or written for a bad file).
      */
-    EquivariantHamiltonianFlow load(picocli.CommandLine cl) throws IOException {
+    TrainableModel load(picocli.CommandLine cl) throws IOException {
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new picocli.CommandLine.ParameterException(cl, "--samples must be in 1.." + MAX_SAMPLES + ", got " + samples);
         }
-        EquivariantHamiltonianFlow flow = allow.load(model);
+        TrainableModel flow = allow.load(model);
         CsvPoints.Info info = CsvPoints.validate(data);
-        if (info.dimension() != flow.config().dimension()) {
+        if (info.dimension() != flow.dimension()) {
             throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "
-                    + flow.config().dimension());
+                    + flow.dimension());
         }
         return engine.apply(flow, "evaluation");
     }

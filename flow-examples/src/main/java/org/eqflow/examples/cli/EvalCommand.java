@@ -1,5 +1,7 @@
 package org.eqflow.examples.cli;
 
+import org.eqflow.core.group.Groups;
+import org.eqflow.core.model.TrainableModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +31,14 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Mixin
     EstimateOptions in;
 
-    @Option(names = "--symmetry", paramLabel = "SPEC", description = "symmetry for the invariance error (default: the model's); repeatable")
+    @Option(names = "--symmetry", paramLabel = "SPEC", description = "symmetry for the invariance error of a Hamiltonian "
+            + "flow (default: the model's); repeatable")
     List<String> symmetries = new ArrayList<>();
+
+    @Option(names = "--group", paramLabel = "GROUP", description = "measure the invariance error under this group instead: "
+            + "c<n>, d<n>, so2, o2, perm:<k>x<m> (every element of a finite group; 8 evenly spread of a continuous one); "
+            + "default: the model's own symmetry or group")
+    String group;
 
     @Option(names = "--target", paramLabel = "NAME", description = "the true distribution, for the entropy and the gap")
     String target;
@@ -40,14 +48,24 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EquivariantHamiltonianFlow flow = in.load(spec.commandLine());
-        int d = flow.config().dimension();
+        TrainableModel flow = in.load(spec.commandLine());
+        int d = flow.dimension();
         Optional<Target> t = Optional.ofNullable(target).map(Targets::parse);
         if (t.isPresent() && t.get().dimension() != d) {
             throw new IllegalArgumentException("target " + target + " has dimension " + t.get().dimension() + " but the model " + d);
         }
-        Optional<Symmetry> sym = Symmetries.parse(symmetries, d);
-        Evaluator evaluator = new Evaluator(flow, in.samples, in.seed, sym, t);
+        if (group != null && !symmetries.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --symmetry or --group, not both");
+        }
+        Evaluator evaluator;
+        if (flow instanceof EquivariantHamiltonianFlow h && group == null) {
+            evaluator = new Evaluator(h, in.samples, in.seed, Symmetries.parse(symmetries, d), t);
+        } else if (!symmetries.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--symmetry applies to Hamiltonian flows; this model is a "
+                    + flow.family() + " flow: measure its invariance with --group");
+        } else {
+            evaluator = Evaluator.underGroup(flow, in.samples, in.seed, Optional.ofNullable(group).map(g -> Groups.parse(g, d)), t);
+        }
         CsvPoints.stream(in.data, CHUNK, rows -> evaluator.add(Nd4j.create(rows)));
         EvaluationReport report = evaluator.report();
         Output.json(spec.commandLine(), report);

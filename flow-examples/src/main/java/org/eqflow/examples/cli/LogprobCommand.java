@@ -1,5 +1,6 @@
 package org.eqflow.examples.cli;
 
+import org.eqflow.core.model.DensityModel;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ final class LogprobCommand implements Callable<Integer> {
         if (withError && in.samples < 2) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--with-error needs --samples >= 2 (one sample has no spread)");
         }
-        EquivariantHamiltonianFlow flow = in.load(spec.commandLine());
+        DensityModel flow = in.load(spec.commandLine());
         long[] nonFinite = {0};
         Output.write(out, spec.commandLine(), w -> write(w, flow, nonFinite));
         if (nonFinite[0] > 0) {
@@ -52,7 +53,7 @@ final class LogprobCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void write(Writer w, EquivariantHamiltonianFlow flow, long[] nonFinite) throws java.io.IOException {
+    private void write(Writer w, DensityModel flow, long[] nonFinite) throws java.io.IOException {
         long[] chunk = {0};
         long[] row = {0};
         try {

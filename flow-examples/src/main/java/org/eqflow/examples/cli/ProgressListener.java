@@ -5,7 +5,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.train.TrainingListener;
 import org.eqflow.core.train.TrainingResult;
 

@@ -1,5 +1,6 @@
 package org.eqflow.examples.cli;
 
+import org.eqflow.core.model.DensityModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.eqflow.core.EquivariantHamiltonianFlow;
@@ -43,8 +44,8 @@ final class SampleCommand implements Callable<Integer> {
         if (n < 1 || n > MAX_N) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + ", got " + n);
         }
-        EquivariantHamiltonianFlow flow = engine.apply(allow.load(model), "sampling");
-        int d = flow.config().dimension();
+        DensityModel flow = engine.apply(allow.load(model), "sampling");
+        int d = flow.dimension();
         Output.write(out, spec.commandLine(), w -> {
             w.write(Output.pointsHeader(d));
             long chunk = 0;

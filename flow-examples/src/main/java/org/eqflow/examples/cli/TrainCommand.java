@@ -15,6 +15,9 @@ import org.eqflow.core.io.OutputLock;
 import org.eqflow.core.Noise;
 import org.eqflow.core.eval.EvaluationReport;
 import org.eqflow.core.eval.Evaluator;
+import org.eqflow.core.finite.FiniteFlowConfig;
+import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.target.Target;
 import org.eqflow.core.target.Targets;
 import org.eqflow.core.train.DataSource;
@@ -73,6 +76,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model;
+
+    @Mixin
+    FiniteOptions finite = new FiniteOptions();
 
     @Option(names = "--iterations", paramLabel = "N",
             description = "train exactly N optimiser updates (default: until validation stops improving, at most "
@@ -169,11 +175,21 @@ final class TrainCommand implements Callable<Integer> {
             throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
         }
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        FiniteOptions.Family family = finite.family();
+        List<String> foreign = family == FiniteOptions.Family.HAMILTONIAN ? FiniteOptions.FINITE_ONLY : FiniteOptions.HAMILTONIAN_ONLY;
+        for (String flag : foreign) {
+            if (given.hasMatchedOption(flag)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), flag + " configures the "
+                        + (family == FiniteOptions.Family.HAMILTONIAN ? "residual flow: add --flow residual"
+                        : "Hamiltonian flow, not the residual flow (its symmetry is --group)"));
+            }
+        }
         Trainer.Checkpoint checkpoint = null;
         if (resume != null) {
             // The seed orders the data and draws all noise: an exact resume needs the checkpoint's own.
             checkpoint = Trainer.loadCheckpoint(resume, allow.options());
-            long saved = checkpoint.model().config().seed();
+            long saved = checkpoint.model() instanceof ResidualFlow r ? r.config().seed()
+                    : ((EquivariantHamiltonianFlow) checkpoint.model()).config().seed();
             if (given.hasMatchedOption("--seed") && seed != saved) {
                 throw new IllegalArgumentException("--seed " + seed + " differs from the checkpoint's seed " + saved
                         + ": a resume continues the same run; drop --seed (or start a new run without --resume)");
@@ -228,20 +244,16 @@ final class TrainCommand implements Callable<Integer> {
                 .timeBudget(timeBudget != null ? timeBudget : fixedLength ? null : TrainingOptions.Builder.DEFAULT_TIME_BUDGET)
                 .augment(!noAugment).build();
 
-        EquivariantHamiltonianFlow flow;
+        TrainableModel flow;
         Trainer trainer;
         if (resume != null) {
             trainer = Trainer.resume(checkpoint, data, val, opts, List.of());
             flow = trainer.model();
             if (given.hasMatchedOption("--lr") || given.hasMatchedOption("--clip-norm")) {
-                double lr = given.hasMatchedOption("--lr") ? model.lr : flow.learningRate();
-                double clip = given.hasMatchedOption("--clip-norm") ? model.clipNorm : flow.config().clipNorm();
-                LOG.info("resuming with learning rate {} and clip norm {} (the checkpoint had {} and {})", lr, clip,
-                        flow.learningRate(), flow.config().clipNorm());
-                flow.overrideTraining(lr, clip);
+                overrideTraining(flow, given);
             }
-            if (flow.config().dimension() != d) {
-                throw new IllegalArgumentException("the checkpoint's model has dimension " + flow.config().dimension()
+            if (flow.dimension() != d) {
+                throw new IllegalArgumentException("the checkpoint's model has dimension " + flow.dimension()
                         + " but the training data has dimension " + d);
             }
             LOG.info("resuming from {} at iteration {}", resume, flow.iteration());
@@ -249,20 +261,29 @@ final class TrainCommand implements Callable<Integer> {
             double[][] sample = points != null ? points
                     : target.get().sample(PREPROCESSING_SAMPLES, Noise.stream(seed, 1, Noise.Purpose.DATA));
             List<Double> origin = java.util.Collections.nCopies(d, 0.0);
-            boolean symmetric = !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
+            boolean residual = family == FiniteOptions.Family.RESIDUAL;
+            boolean symmetric = residual ? finite.symmetric() : !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
             Standardization pre = noStandardize ? new Standardization(origin, 1.0)
                     : symmetric ? Standardization.aboutOrigin(sample) : Standardization.fit(sample);
-            FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
-            flow = EquivariantHamiltonianFlow.create(config);
+            String source = this.source.data != null ? this.source.data.toString() : target.get().spec();
+            String amount = points != null ? points.length + " points" : "fresh samples every step";
+            if (residual) {
+                FiniteFlowConfig config = finite.config(d, seed, pre.centre(), pre.scale(), model);
+                flow = ResidualFlow.create(config);
+                LOG.info("training {} on {} ({}): residual flow, group {}, {} blocks, {} parameters", out, source, amount,
+                        config.group(), config.blocks(), parameterCount(flow));
+            } else {
+                FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
+                flow = EquivariantHamiltonianFlow.create(config);
+                LOG.info("training {} on {} ({}), symmetry {}, constraint {}, {} parameters", out, source, amount,
+                        config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
+                        config.constraint().name().toLowerCase(java.util.Locale.ROOT), parameterCount(flow));
+            }
             trainer = new Trainer(flow, data, val, opts, List.of());
-            LOG.info("training {} on {} ({}), symmetry {}, constraint {}, {} parameters", out,
-                    source.data != null ? source.data : target.get().spec(),
-                    points != null ? points.length + " points" : "fresh samples every step",
-                    config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
-                    config.constraint().name().toLowerCase(java.util.Locale.ROOT), parameterCount(flow));
         }
         engine.apply(flow, "training");
-        trainer.addListener(new LoggingListener(logEvery, flow.generatorNames()));
+        trainer.addListener(new LoggingListener(logEvery,
+                flow instanceof EquivariantHamiltonianFlow h ? h.generatorNames() : List.of()));
         if (!noProgress && ProgressListener.wanted()) {
             trainer.addListener(new ProgressListener("train", flow.iteration(), cap));
         }
@@ -270,15 +291,37 @@ final class TrainCommand implements Callable<Integer> {
         LOG.info("model saved to {}{}", out, val != null ? " (best validation log p " + result.bestValidation()
                 + " at iteration " + result.bestIteration() + ")" : "");
         if (test != null) {
-            EquivariantHamiltonianFlow best = val != null ? engine.apply(ModelFile.load(out, allow.options()), "evaluation") : flow;
-            EvaluationReport report = Evaluator.evaluate(best, testPoints, samples, seed, Optional.empty(), target);
+            TrainableModel best = val != null ? engine.apply(ModelFile.loadModel(out, allow.options()), "evaluation") : flow;
+            EvaluationReport report = best instanceof EquivariantHamiltonianFlow h
+                    ? Evaluator.evaluate(h, testPoints, samples, seed, Optional.empty(), target)
+                    : Evaluator.evaluateUnderGroup(best, testPoints, samples, seed, Optional.empty(), target);
             Output.json(spec.commandLine(), report);
         }
         return 0;
     }
 
-    private static long parameterCount(EquivariantHamiltonianFlow flow) {
-        return flow.parameterNames().stream().mapToLong(n -> flow.graph().getVariable(n).getArr().length()).sum();
+    private static long parameterCount(TrainableModel flow) {
+        return flow.parameters().values().stream().mapToLong(INDArray::length).sum();
+    }
+
+    /** A resume that asks for another learning rate or clipping threshold. */
+    private void overrideTraining(TrainableModel flow, CommandLine.ParseResult given) {
+        boolean lrGiven = given.hasMatchedOption("--lr");
+        boolean clipGiven = given.hasMatchedOption("--clip-norm");
+        if (flow instanceof ResidualFlow r) {
+            double lr = lrGiven ? model.lr : r.learningRate();
+            double clip = clipGiven ? model.clipNorm : r.config().clipNorm();
+            LOG.info("resuming with learning rate {} and clip norm {} (the checkpoint had {} and {})", lr, clip,
+                    r.learningRate(), r.config().clipNorm());
+            r.overrideTraining(lr, clip);
+        } else {
+            EquivariantHamiltonianFlow h = (EquivariantHamiltonianFlow) flow;
+            double lr = lrGiven ? model.lr : h.learningRate();
+            double clip = clipGiven ? model.clipNorm : h.config().clipNorm();
+            LOG.info("resuming with learning rate {} and clip norm {} (the checkpoint had {} and {})", lr, clip,
+                    h.learningRate(), h.config().clipNorm());
+            h.overrideTraining(lr, clip);
+        }
     }
 
     static INDArray readChecked(Path file, int d) throws java.io.IOException {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
-import org.eqflow.core.TrainStep;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.train.DataSource;
 import org.eqflow.core.train.Trainer;

@@ -1,4 +1,4 @@
-package org.eqflow.core;
+package org.eqflow.core.model;
 
 /**
  * What one optimiser update did.

@@ -1,0 +1,163 @@
+package org.eqflow.core.finite;
+
+import java.util.List;
+import java.util.Locale;
+import org.eqflow.core.FlowConfig.Precision;
+import org.eqflow.core.group.Group;
+import org.eqflow.core.group.Groups;
+
+/**
+ * The configuration of a finite flow, validated when built. Every default lives in {@link Builder}.
+ *
+ * @param kind          the family of blocks: residual (G-residual blocks)
+ * @param dimension     data dimension {@code d}
+ * @param group         the symmetry group's specification ({@link Groups}); {@code none} for an unconstrained flow
+ * @param blocks        number of blocks
+ * @param hidden        width of each hidden layer
+ * @param lipschitz     residual flows: the spectral norm each weight matrix is held to after every update; with
+ *                      1-Lipschitz activations a block's residual has Lipschitz constant at most {@code lipschitz³}
+ * @param learningRate  Adam learning rate
+ * @param clipNorm      global gradient-norm clipping threshold; 0 disables it
+ * @param precision     float32 or float64
+ * @param seed          seed of the initial weights
+ * @param centre        subtracted from the data before scaling (zeros under a symmetry: the group acts about the origin)
+ * @param scale         the model sees {@code (x − centre)/scale}
+ */
+public record FiniteFlowConfig(Kind kind, int dimension, String group, int blocks, int hidden, double lipschitz,
+                               double learningRate, double clipNorm, Precision precision, long seed, List<Double> centre,
+                               double scale) {
+
+    /** The family of blocks. */
+    public enum Kind {
+        RESIDUAL;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public FiniteFlowConfig {
+        centre = centre == null ? null : List.copyOf(centre);
+    }
+
+    /** The group, parsed. */
+    public Group parsedGroup() {
+        return Groups.parse(group, dimension);
+    }
+
+    /** {@code d · log scale}: what a log-density in model units loses in data units. */
+    public double logScaleJacobian() {
+        return dimension * Math.log(scale);
+    }
+
+    public static Builder builder(Kind kind, int dimension) {
+        return new Builder(kind, dimension);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(kind, dimension);
+        b.group = group;
+        b.blocks = blocks;
+        b.hidden = hidden;
+        b.lipschitz = lipschitz;
+        b.learningRate = learningRate;
+        b.clipNorm = clipNorm;
+        b.precision = precision;
+        b.seed = seed;
+        b.centre = centre;
+        b.scale = scale;
+        return b;
+    }
+
+    /** Builds a validated configuration; each default is a constant here. */
+    public static final class Builder {
+        /** Residual blocks by default. */
+        public static final int DEFAULT_RESIDUAL_BLOCKS = 8;
+        public static final int DEFAULT_HIDDEN = 64;
+        /** Per-layer spectral norm bound of residual blocks (i-ResNet's coefficient). */
+        public static final double DEFAULT_LIPSCHITZ = 0.97;
+        public static final double DEFAULT_LEARNING_RATE = 2e-3;
+        public static final double DEFAULT_CLIP_NORM = 0.0;
+        public static final int MAX_BLOCKS = 256;
+        public static final int MAX_HIDDEN = 4096;
+        /** The residual flow's exact log-determinant is an unrolled LU in the graph: kept to small dimensions. */
+        public static final int MAX_RESIDUAL_DIMENSION = 16;
+        /** Symmetrising over a group costs its order in every evaluation. */
+        public static final int MAX_GROUP_ORDER = 512;
+
+        private final Kind kind;
+        private final int dimension;
+        private String group = "none";
+        private int blocks = -1;
+        private int hidden = DEFAULT_HIDDEN;
+        private double lipschitz = DEFAULT_LIPSCHITZ;
+        private double learningRate = DEFAULT_LEARNING_RATE;
+        private double clipNorm = DEFAULT_CLIP_NORM;
+        private Precision precision = Precision.FLOAT32;
+        private long seed = 0;
+        private List<Double> centre;
+        private double scale = 1.0;
+
+        private Builder(Kind kind, int dimension) {
+            this.kind = kind;
+            this.dimension = dimension;
+        }
+
+        public Builder group(String v) { group = v; return this; }
+        public Builder blocks(int v) { blocks = v; return this; }
+        public Builder hidden(int v) { hidden = v; return this; }
+        public Builder lipschitz(double v) { lipschitz = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder clipNorm(double v) { clipNorm = v; return this; }
+        public Builder precision(Precision v) { precision = v; return this; }
+        public Builder float64() { precision = Precision.FLOAT64; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder centre(List<Double> v) { centre = v; return this; }
+        public Builder scale(double v) { scale = v; return this; }
+
+        public FiniteFlowConfig build() {
+            if (kind == null) {
+                throw new IllegalArgumentException("the flow kind is missing");
+            }
+            if (dimension < 1 || (kind == Kind.RESIDUAL && dimension > MAX_RESIDUAL_DIMENSION)) {
+                throw new IllegalArgumentException("the residual flow takes dimensions 1 to " + MAX_RESIDUAL_DIMENSION
+                        + " (its exact log-determinant), got " + dimension);
+            }
+            int b = blocks < 0 ? DEFAULT_RESIDUAL_BLOCKS : blocks;
+            if (b < 1 || b > MAX_BLOCKS) {
+                throw new IllegalArgumentException("blocks must be between 1 and " + MAX_BLOCKS + ", got " + b);
+            }
+            if (hidden < 1 || hidden > MAX_HIDDEN) {
+                throw new IllegalArgumentException("hidden must be between 1 and " + MAX_HIDDEN + ", got " + hidden);
+            }
+            if (!(lipschitz > 0 && lipschitz < 1)) {
+                throw new IllegalArgumentException("the Lipschitz coefficient must lie in (0, 1) for the residual blocks to be "
+                        + "invertible, got " + lipschitz);
+            }
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("the learning rate must be finite and > 0, got " + learningRate);
+            }
+            if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
+                throw new IllegalArgumentException("clipNorm must be finite and >= 0, got " + clipNorm);
+            }
+            if (!(scale > 0) || Double.isInfinite(scale)) {
+                throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
+            }
+            List<Double> c = centre == null ? java.util.Collections.nCopies(dimension, 0.0) : centre;
+            if (c.size() != dimension || c.stream().anyMatch(v -> v == null || !Double.isFinite(v))) {
+                throw new IllegalArgumentException("centre needs " + dimension + " finite values, got " + c);
+            }
+            Group g = Groups.parse(group, dimension);
+            if (!g.isFinite()) {
+                throw new IllegalArgumentException("the residual flow averages over the group's elements, and " + g.spec()
+                        + " is continuous: use a finite group (c<n>, d<n>, perm:<k>x<m>) or the Hamiltonian flow for " + g.spec());
+            }
+            if (g.order() > MAX_GROUP_ORDER) {
+                throw new IllegalArgumentException("group " + g.spec() + " has " + g.order() + " elements; the residual flow "
+                        + "averages over at most " + MAX_GROUP_ORDER);
+            }
+            return new FiniteFlowConfig(kind, dimension, g.spec(), b, hidden, lipschitz, learningRate, clipNorm, precision,
+                    seed, c, scale);
+        }
+    }
+}

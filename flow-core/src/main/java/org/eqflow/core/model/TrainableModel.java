@@ -1,0 +1,23 @@
+package org.eqflow.core.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A {@link DensityModel} that owns its optimiser: what {@code train.Trainer} drives. Each family keeps its
+ * optimiser state (Adam moments, iteration, any multipliers) with its weights, so that a saved model continues
+ * exactly.
+ */
+public interface TrainableModel extends DensityModel {
+
+    /** The number of updates made so far: the next update's index. */
+    long iteration();
+
+    /** One optimiser update on a batch of data points {@code [B, d]} (data units). */
+    TrainStep trainStep(INDArray batch);
+
+    /** Scales the learning rate of the following updates (a schedule, set before each step). */
+    void setLearningRateScale(double scale);
+
+    /** The family's name, as model files and logs give it (e.g. {@code hamiltonian}, {@code residual}). */
+    String family();
+}

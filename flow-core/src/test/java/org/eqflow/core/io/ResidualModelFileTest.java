@@ -1,0 +1,101 @@
+package org.eqflow.core.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eqflow.core.TestSupport;
+import org.eqflow.core.finite.FiniteFlowConfig;
+import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.model.TrainableModel;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** A residual flow's model file: an exact round trip, and hostile variants refused with one-line reasons. */
+class ResidualModelFileTest {
+    @TempDir
+    Path dir;
+    private ResidualFlow flow;
+    private Path good;
+    private Map<String, byte[]> entries;
+
+    @BeforeEach
+    void saveATrainedFlow() throws IOException {
+        flow = ResidualFlow.create(FiniteFlowConfig.builder(FiniteFlowConfig.Kind.RESIDUAL, 2).group("d4").blocks(2).hidden(8)
+                .seed(5).build());
+        INDArray batch = TestSupport.gaussian(1, 64, 2, 2.0).castTo(flow.dataType());
+        for (int i = 0; i < 5; i++) {
+            flow.trainStep(batch);
+        }
+        good = dir.resolve("residual.zip");
+        ModelFile.save(flow, good, false);
+        entries = ModelZips.entries(Files.readAllBytes(good));
+    }
+
+    @Test
+    void roundTripContinuesExactly() throws IOException {
+        TrainableModel loaded = ModelFile.loadModel(good);
+        assertEquals("residual", loaded.family());
+        ResidualFlow again = (ResidualFlow) loaded;
+        assertEquals(flow.config(), again.config());
+        assertEquals(flow.iteration(), again.iteration());
+        INDArray x = TestSupport.gaussian(2, 20, 2, 1.5).castTo(flow.dataType());
+        assertArrayEquals(flow.exactLogDensity(x), again.exactLogDensity(x));
+        INDArray batch = TestSupport.gaussian(3, 64, 2, 2.0).castTo(flow.dataType());
+        flow.trainStep(batch);
+        again.trainStep(batch);
+        assertArrayEquals(flow.exactLogDensity(x), again.exactLogDensity(x), "the next update is the same");
+    }
+
+    @Test
+    void theHamiltonianLoaderNamesTheFamily() {
+        ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(good));
+        assertTrue(e.getMessage().contains("holds a residual flow") && e.getMessage().contains("loadModel"), e.getMessage());
+    }
+
+    @Test
+    void hostileConfigurationsAreRefusedBeforeAnyArrayIsRead() throws IOException {
+        assertTrue(refused(withConfig("group.zip", "group", "c100000*c100000")).contains("configuration is invalid"));
+        assertTrue(refused(withConfig("so2.zip", "group", "so2")).contains("so2 is continuous"));
+        assertTrue(refused(withConfig("blocks.zip", "blocks", 200)).contains("parameters.bin holds"));
+        assertTrue(refused(withConfig("lip.zip", "lipschitz", 1.5)).contains("must lie in (0, 1)"));
+        assertTrue(refused(withConfig("dim.zip", "dimension", 3)).contains("configuration is invalid"));
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        ObjectNode manifest = (ObjectNode) ModelZips.JSON.readTree(e.get("manifest.json"));
+        manifest.put("family", "java.lang.Runtime");
+        e.put("manifest.json", ModelZips.JSON.writeValueAsBytes(manifest));
+        assertTrue(refused(write("family.zip", e)).contains("family 'java.lang.Runtime'"));
+        Map<String, byte[]> noSpectral = new LinkedHashMap<>(entries);
+        noSpectral.remove("spectral.bin");
+        assertTrue(refused(write("nospectral.zip", noSpectral)).contains("spectral.bin is missing"));
+    }
+
+    private Path withConfig(String name, String field, Object value) throws IOException {
+        ObjectNode c = (ObjectNode) ModelZips.JSON.readTree(entries.get("config.json"));
+        c.set(field, ModelZips.JSON.valueToTree(value));
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        e.put("config.json", ModelZips.JSON.writeValueAsBytes(c));
+        return write(name, e);
+    }
+
+    private Path write(String name, Map<String, byte[]> e) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, ModelZips.reseal(e));
+        return f;
+    }
+
+    private static String refused(Path f) {
+        ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.loadModel(f));
+        assertTrue(e.getMessage().startsWith(f.toString()) && !e.getMessage().contains("\n"), e.getMessage());
+        return e.getMessage();
+    }
+}

@@ -1,0 +1,81 @@
+package org.eqflow.examples.cli;
+
+import java.util.List;
+import java.util.Locale;
+import org.eqflow.core.FlowConfig;
+import org.eqflow.core.finite.FiniteFlowConfig;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags of {@code eqflow train} that choose the flow family and configure a finite flow; the shared ones
+ * ({@code --hidden}, {@code --lr}, {@code --clip-norm}, {@code --float64}) come from {@link ModelOptions}.
+ * Defaults are {@link FiniteFlowConfig.Builder}'s.
+ */
+final class FiniteOptions {
+    /** The flags that only configure a Hamiltonian flow. */
+    static final List<String> HAMILTONIAN_ONLY = List.of("--symmetry", "--constraint", "--kappa", "--initial-multiplier",
+            "--base", "--leapfrog-steps", "--step-size", "--fixed-step-size", "--separate-hamiltonians", "--kinetic",
+            "--potential", "--penalty-sites", "--no-augment");
+    /** The flags that only configure a finite flow. */
+    static final List<String> FINITE_ONLY = List.of("--group", "--blocks", "--lipschitz");
+
+    /** The flow families of the command line. */
+    enum Family { HAMILTONIAN, RESIDUAL }
+
+    @Option(names = "--flow", paramLabel = "hamiltonian|residual",
+            description = "the flow family: the equivariant Hamiltonian flow (default; its symmetry is --symmetry, soft "
+                    + "or hard), or the G-residual flow (exact likelihood; invariant under a finite --group by construction)")
+    String flow = "hamiltonian";
+
+    @Option(names = "--group", paramLabel = "GROUP",
+            description = "residual flow: the finite group its density is invariant under: c<n> or d<n> (rotations and "
+                    + "reflections of every coordinate pair), perm:<k>x<m> (k particles of m coordinates), products joined "
+                    + "by * (default none: an unconstrained residual flow)")
+    String group;
+
+    @Option(names = "--blocks", paramLabel = "N", description = "residual flow: number of blocks (default "
+            + FiniteFlowConfig.Builder.DEFAULT_RESIDUAL_BLOCKS + ")")
+    Integer blocks;
+
+    @Option(names = "--lipschitz", paramLabel = "C", description = "residual flow: spectral-norm bound of every weight "
+            + "matrix, in (0, 1) (default " + FiniteFlowConfig.Builder.DEFAULT_LIPSCHITZ + ")")
+    Double lipschitz;
+
+    Family family() {
+        try {
+            return Family.valueOf(flow.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--flow: '" + flow + "' is not a flow family; use hamiltonian or residual");
+        }
+    }
+
+    /** Whether a group other than the identity was asked for. */
+    boolean symmetric() {
+        return group != null && !group.trim().equalsIgnoreCase("none");
+    }
+
+    /** The residual flow's configuration for data of dimension {@code d}; shared flags from {@code shared}. */
+    FiniteFlowConfig config(int d, long seed, List<Double> centre, double scale, ModelOptions shared) {
+        FiniteFlowConfig.Builder b = FiniteFlowConfig.builder(FiniteFlowConfig.Kind.RESIDUAL, d).seed(seed).centre(centre)
+                .scale(scale).precision(shared.float64 ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
+        if (group != null) {
+            b.group(group);
+        }
+        if (blocks != null) {
+            b.blocks(blocks);
+        }
+        if (lipschitz != null) {
+            b.lipschitz(lipschitz);
+        }
+        if (shared.hidden != null) {
+            b.hidden(shared.hidden);
+        }
+        if (shared.lr != null) {
+            b.learningRate(shared.lr);
+        }
+        if (shared.clipNorm != null) {
+            b.clipNorm(shared.clipNorm);
+        }
+        return b.build();
+    }
+}
