@@ -24,7 +24,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * constant {@code [R_1ᵀ | … | R_|G|ᵀ]}, and brought back by one product with {@code [R_1; …; R_|G|]/|G|}: the
  * cost is {@code |G|} evaluations of {@code f} per point.
  *
- * <p>Lipschitz: LipSwish {@code a σ(a)/1.1} is 1-Lipschitz and every weight matrix is held to spectral norm
+ * <p>Lipschitz: LipSwish {@code a σ(βa)/1.1} (Chen et al., arXiv:1906.02735), with a learned sharpness {@code β} per
+ * hidden unit, is 1-Lipschitz for every {@code β} (its slope {@code σ(u) + u σ(u)(1 − σ(u))}, {@code u = βa}, never
+ * exceeds 1.0998), and every weight matrix is held to spectral norm
  * {@code ≤ c} ({@link SpectralNorm}, after every update), so {@code Lip(f) ≤ c³}; averaging orthogonal
  * conjugates does not raise it. With {@code c < 1} the block is invertible ({@link ResidualFlow#inverse}).
  *
@@ -46,6 +48,7 @@ final class ResidualBlock {
     private final int order;
     private final SDVariable[] weights = new SDVariable[3];
     private final SDVariable[] biases = new SDVariable[3];
+    private final SDVariable[] sharpness = new SDVariable[2];
     private final INDArray stack;
     private final INDArray unstack;
 
@@ -61,6 +64,9 @@ final class ResidualBlock {
             weights[l] = params.parameter(prefix + "W" + (l + 1), shapes[l], l == 2 ? ParameterInit.lecun(OUTPUT_GAIN) : ParameterInit.lecun());
             biases[l] = params.parameter(prefix + "b" + (l + 1), new long[] {1, shapes[l][1]},
                     l == 2 ? ParameterInit.zeros() : ParameterInit.bias(shapes[l][0]));
+            if (l < 2) {
+                sharpness[l] = params.parameter(prefix + "beta" + (l + 1), new long[] {1, shapes[l][1]}, ParameterInit.constant(1.0));
+            }
         }
         double[][] s = new double[d][order * d];
         double[][] u = new double[order * d][d];
@@ -94,7 +100,7 @@ final class ResidualBlock {
         INDArray h = images;
         for (int l = 0; l < 3; l++) {
             INDArray a = h.mmul(weights[l].getArr()).addiRowVector(biases[l].getArr());
-            h = l < 2 ? a.mul(Transforms.sigmoid(a, true)).divi(LIPSWISH) : a;
+            h = l < 2 ? a.mul(Transforms.sigmoid(a.mulRowVector(sharpness[l].getArr()), false)).divi(LIPSWISH) : a;
         }
         return h.reshape('c', n, (long) order * d).mmul(unstack.castTo(type));
     }
@@ -106,10 +112,10 @@ final class ResidualBlock {
         SDVariable unstackC = sd.constant(unstack.castTo(type));
         SDVariable images = sd.reshape(x.mmul(stackC), -1, d);
         SDVariable a1 = images.mmul(weights[0]).add(biases[0]);
-        SDVariable s1 = lipSwishDerivative(sd, a1);
-        SDVariable a2 = lipSwish(sd, a1).mmul(weights[1]).add(biases[1]);
-        SDVariable s2 = lipSwishDerivative(sd, a2);
-        SDVariable f = lipSwish(sd, a2).mmul(weights[2]).add(biases[2]);
+        SDVariable s1 = lipSwishDerivative(sd, a1, sharpness[0]);
+        SDVariable a2 = lipSwish(sd, a1, sharpness[0]).mmul(weights[1]).add(biases[1]);
+        SDVariable s2 = lipSwishDerivative(sd, a2, sharpness[1]);
+        SDVariable f = lipSwish(sd, a2, sharpness[1]).mmul(weights[2]).add(biases[2]);
         SDVariable g = sd.reshape(f, -1, (long) order * d).mmul(unstackC);
 
         SDVariable ones = sd.onesLike(x);
@@ -147,13 +153,14 @@ final class ResidualBlock {
         return logDet;
     }
 
-    static SDVariable lipSwish(SameDiff sd, SDVariable a) {
-        return a.mul(sd.nn.sigmoid(a)).div(LIPSWISH);
+    static SDVariable lipSwish(SameDiff sd, SDVariable a, SDVariable beta) {
+        return a.mul(sd.nn.sigmoid(a.mul(beta))).div(LIPSWISH);
     }
 
-    /** {@code d/da [a σ(a)/1.1] = σ(a) (1 + a (1 − σ(a))) / 1.1}. */
-    static SDVariable lipSwishDerivative(SameDiff sd, SDVariable a) {
-        SDVariable s = sd.nn.sigmoid(a);
-        return s.mul(a.mul(s.rsub(1.0)).add(1.0)).div(LIPSWISH);
+    /** {@code d/da [a σ(βa)/1.1] = σ(u) (1 + u (1 − σ(u))) / 1.1} with {@code u = βa}. */
+    static SDVariable lipSwishDerivative(SameDiff sd, SDVariable a, SDVariable beta) {
+        SDVariable u = a.mul(beta);
+        SDVariable s = sd.nn.sigmoid(u);
+        return s.mul(u.mul(s.rsub(1.0)).add(1.0)).div(LIPSWISH);
     }
 }

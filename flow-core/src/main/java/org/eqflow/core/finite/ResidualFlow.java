@@ -173,6 +173,9 @@ public final class ResidualFlow implements TrainableModel {
             for (int l = 0; l < 3; l++) {
                 shapes.put("b" + k + "W" + (l + 1), w[l]);
                 shapes.put("b" + k + "b" + (l + 1), new long[] {1, w[l][1]});
+                if (l < 2) {
+                    shapes.put("b" + k + "beta" + (l + 1), new long[] {1, w[l][1]});
+                }
             }
         }
         return shapes;
@@ -356,16 +359,23 @@ public final class ResidualFlow implements TrainableModel {
      */
     public INDArray inverse(INDArray z) {
         double tol = dataType == DataType.DOUBLE ? 1e-12 : 1e-6;
-        INDArray y = z.castTo(dataType).dup('c');
+        int n = (int) z.rows();
+        int d = config.dimension();
+        double[] y = new double[n * d];
+        host.read(z.castTo(dataType).dup('c'), y);
+        Map<String, INDArray> params = parameters();
         for (int k = blocks.size() - 1; k >= 0; k--) {
-            ResidualBlock block = blocks.get(k);
-            INDArray scale = Transforms.abs(y, true).addi(1.0);
-            INDArray x = y.dup('c');
+            double[] x = y.clone();
             boolean converged = false;
             for (int it = 0; it < MAX_INVERSE_ITERATIONS && !converged; it++) {
-                INDArray next = y.sub(block.residual(x));
-                converged = Transforms.abs(next.sub(x), false).divi(scale).maxNumber().doubleValue() <= tol;
-                x = next;
+                double[] g = useFused ? kernel.residual(params, k, x, n) : graphResidual(k, x, n);
+                double change = 0;
+                for (int e = 0; e < x.length; e++) {
+                    double next = y[e] - g[e];
+                    change = Math.max(change, Math.abs(next - x[e]) / (1 + Math.abs(y[e])));
+                    x[e] = next;
+                }
+                converged = change <= tol;
             }
             if (!converged) {
                 throw new IllegalStateException("block " + k + " did not invert in " + MAX_INVERSE_ITERATIONS
@@ -373,7 +383,12 @@ public final class ResidualFlow implements TrainableModel {
             }
             y = x;
         }
-        return y;
+        return Nd4j.create(y, new long[] {n, d}, DataType.DOUBLE).castTo(dataType);
+    }
+
+    private double[] graphResidual(int k, double[] x, int n) {
+        INDArray in = Nd4j.create(x, new long[] {n, config.dimension()}, DataType.DOUBLE).castTo(dataType);
+        return blocks.get(k).residual(in).castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
     // ---------------------------------------------------------------- the rest of the contract

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * this many small operations (PERF-NOTES).
  *
  * <p>Rows of the stacked images are ordered {@code (point b, element h)}, as in the graph. For each block,
- * with {@code act(a) = a σ(a)/1.1} and {@code s = act'}:
+ * with {@code act(a) = a σ(βa)/1.1} (a learned sharpness β per hidden unit) and {@code s = act'}:
  * <pre>
  *   I = [R_h x_b]                       A1 = I W1 + b1   A2 = act(A1) W2 + b2   F = act(A2) W3 + b3
  *   g_b = |G|⁻¹ Σ_h R_hᵀ F_{b,h}        y = x + g
@@ -58,12 +58,16 @@ public final class ResidualKernel {
     private final class Weights {
         final Dense[] w = new Dense[3];
         final Dense[] b = new Dense[3];
+        final Dense[] beta = new Dense[2];
 
         Weights(Map<String, INDArray> params, int k) {
             int[][] shapes = {{d, hidden}, {hidden, hidden}, {hidden, d}};
             for (int l = 0; l < 3; l++) {
                 w[l] = read(params.get("b" + k + "W" + (l + 1)), shapes[l][0], shapes[l][1]);
                 b[l] = read(params.get("b" + k + "b" + (l + 1)), 1, shapes[l][1]);
+                if (l < 2) {
+                    beta[l] = read(params.get("b" + k + "beta" + (l + 1)), 1, shapes[l][1]);
+                }
             }
         }
 
@@ -106,6 +110,37 @@ public final class ResidualKernel {
             m.zero();
         }
         return m;
+    }
+
+    /**
+     * {@code g_k(x)} of block {@code k} alone for {@code n} points (row-major, model units): what the inverse's
+     * fixed-point iteration evaluates, without the Jacobian.
+     */
+    public double[] residual(Map<String, INDArray> params, int k, double[] x, int n) {
+        Weights w = new Weights(params, k);
+        Dense in = new Dense(n, d);
+        System.arraycopy(x, 0, in.v, 0, n * d);
+        int rows = n * order;
+        Tape t = new Tape();
+        t.x = in;
+        t.images = work(-1, "images", rows, d, false);
+        stackImages(in, t.images);
+        t.a1 = work(-1, "a1", rows, hidden, false);
+        blas.gemm(t.images, false, w.w[0], false, t.a1, 1, 0);
+        t.a1.addRow(w.b[0]);
+        t.h1 = work(-1, "h1", rows, hidden, false);
+        activate(t.a1, w.beta[0], work(-1, "sig1", rows, hidden, false), t.h1, work(-1, "s1", rows, hidden, false));
+        t.a2 = work(-1, "a2", rows, hidden, false);
+        blas.gemm(t.h1, false, w.w[1], false, t.a2, 1, 0);
+        t.a2.addRow(w.b[1]);
+        t.h2 = work(-1, "h2", rows, hidden, false);
+        activate(t.a2, w.beta[1], work(-1, "sig2", rows, hidden, false), t.h2, work(-1, "s2", rows, hidden, false));
+        Dense y = next(t, w, -1);
+        double[] g = new double[n * d];
+        for (int e = 0; e < n * d; e++) {
+            g[e] = y.v[e] - x[e];
+        }
+        return g;
     }
 
     /** {@code log p} of each of the {@code n} points {@code x} (row-major, model units). */
@@ -171,33 +206,21 @@ public final class ResidualKernel {
         Tape t = new Tape();
         t.x = x;
         t.images = work(k, "images", rows, d, false);
-        for (int b = 0; b < n; b++) {
-            for (int h = 0; h < order; h++) {
-                double[][] r = elements[h];
-                int o = (b * order + h) * d;
-                for (int i = 0; i < d; i++) {
-                    double s = 0;
-                    for (int j = 0; j < d; j++) {
-                        s += r[i][j] * x.v[b * d + j];
-                    }
-                    t.images.v[o + i] = s;
-                }
-            }
-        }
+        stackImages(x, t.images);
         t.a1 = work(k, "a1", rows, hidden, false);
         blas.gemm(t.images, false, w.w[0], false, t.a1, 1, 0);
         t.a1.addRow(w.b[0]);
         t.h1 = work(k, "h1", rows, hidden, false);
         t.s1 = work(k, "s1", rows, hidden, false);
         t.sig1 = work(k, "sig1", rows, hidden, false);
-        activate(t.a1, t.sig1, t.h1, t.s1);
+        activate(t.a1, w.beta[0], t.sig1, t.h1, t.s1);
         t.a2 = work(k, "a2", rows, hidden, false);
         blas.gemm(t.h1, false, w.w[1], false, t.a2, 1, 0);
         t.a2.addRow(w.b[1]);
         t.h2 = work(k, "h2", rows, hidden, false);
         t.s2 = work(k, "s2", rows, hidden, false);
         t.sig2 = work(k, "sig2", rows, hidden, false);
-        activate(t.a2, t.sig2, t.h2, t.s2);
+        activate(t.a2, w.beta[1], t.sig2, t.h2, t.s2);
 
         // Tangents along e_i, stacked: row (i, b, h).
         t.p = new double[d * order * hidden];
@@ -259,6 +282,24 @@ public final class ResidualKernel {
         return t;
     }
 
+    /** Row {@code (b, h)} of {@code images} ← {@code R_h x_b}. */
+    private void stackImages(Dense x, Dense images) {
+        int n = x.rows;
+        for (int b = 0; b < n; b++) {
+            for (int h = 0; h < order; h++) {
+                double[][] r = elements[h];
+                int o = (b * order + h) * d;
+                for (int i = 0; i < d; i++) {
+                    double s = 0;
+                    for (int j = 0; j < d; j++) {
+                        s += r[i][j] * x.v[b * d + j];
+                    }
+                    images.v[o + i] = s;
+                }
+            }
+        }
+    }
+
     /** {@code y = x + g(x)} from a block's tape. */
     private Dense next(Tape t, Weights w, int k) {
         int n = t.x.rows;
@@ -289,6 +330,7 @@ public final class ResidualKernel {
         double inv = 1.0 / order;
         Dense[] wBar = {new Dense(d, hidden), new Dense(hidden, hidden), new Dense(hidden, d)};
         Dense[] bBar = {new Dense(1, hidden), new Dense(1, hidden), new Dense(1, d)};
+        Dense[] betaBar = {new Dense(1, hidden), new Dense(1, hidden)};
 
         // log det: ∂(−(1/n) log det M_b)/∂M_b = −(1/n) M_b⁻ᵀ; M[i][j] = δ + |G|⁻¹ Σ_h Σ_q T3[i,b,h,q] R_h[q][j].
         Dense t3Bar = work(k, "t3Bar", d * rows, d, false);
@@ -371,12 +413,12 @@ public final class ResidualKernel {
         fBar.addColumnSumsTo(bBar[2]);
         Dense a2Bar = work(k, "a2Bar", rows, hidden, false);
         blas.gemm(fBar, false, w.w[2], true, a2Bar, 1, 0);
-        combine(a2Bar, t.s2, s2Bar, t.a2, t.sig2);
+        combine(a2Bar, t.s2, s2Bar, t.a2, t.sig2, w.beta[1], betaBar[1]);
         blas.gemm(t.h1, true, a2Bar, false, wBar[1], 1, 1);
         a2Bar.addColumnSumsTo(bBar[1]);
         Dense a1Bar = work(k, "a1Bar", rows, hidden, false);
         blas.gemm(a2Bar, false, w.w[1], true, a1Bar, 1, 0);
-        combine(a1Bar, t.s1, s1Bar, t.a1, t.sig1);
+        combine(a1Bar, t.s1, s1Bar, t.a1, t.sig1, w.beta[0], betaBar[0]);
         blas.gemm(t.images, true, a1Bar, false, wBar[0], 1, 1);
         a1Bar.addColumnSumsTo(bBar[0]);
         Dense imagesBar = work(k, "imagesBar", rows, d, false);
@@ -399,38 +441,52 @@ public final class ResidualKernel {
         for (int l = 0; l < 3; l++) {
             grads.put("b" + k + "W" + (l + 1), wBar[l].v);
             grads.put("b" + k + "b" + (l + 1), bBar[l].v);
+            if (l < 2) {
+                grads.put("b" + k + "beta" + (l + 1), betaBar[l].v);
+            }
         }
         return xBar;
     }
 
     /**
-     * {@code sig = σ(a)}, {@code h = a σ(a)/1.1}, {@code s = σ(a)(1 + a(1 − σ(a)))/1.1}. The sigmoid in double
-     * for float64 models; for float32 models the vectorised float sigmoid of {@link Transcendentals}.
+     * With {@code u = βa} (β per column): {@code sig = σ(u)}, {@code h = a σ(u)/1.1},
+     * {@code s = σ(u)(1 + u(1 − σ(u)))/1.1}. The sigmoid in double for float64 models; for float32 models the
+     * vectorised float sigmoid of {@link Transcendentals}.
      */
-    private void activate(Dense a, Dense sig, Dense h, Dense s) {
+    private void activate(Dense a, Dense beta, Dense sig, Dense h, Dense s) {
         int n = a.v.length;
+        int cols = a.cols;
+        double[] av = a.v;
+        double[] bv = beta.v;
+        double[] g = sig.v;
+        for (int o = 0; o < n; o += cols) {
+            for (int c = 0; c < cols; c++) {
+                g[o + c] = av[o + c] * bv[c];
+            }
+        }
         if (blas.isFloat32()) {
             float[] f = floats(n);
             for (int e = 0; e < n; e++) {
-                f[e] = (float) a.v[e];
+                f[e] = (float) g[e];
             }
             Transcendentals.sigmoid(f, n);
             for (int e = 0; e < n; e++) {
-                sig.v[e] = f[e];
+                g[e] = f[e];
             }
         } else {
-            System.arraycopy(a.v, 0, sig.v, 0, n);
-            Transcendentals.sigmoid(sig.v, n);
+            Transcendentals.sigmoid(g, n);
         }
-        double[] av = a.v;
-        double[] g = sig.v;
         double[] hv = h.v;
         double[] sv = s.v;
-        for (int e = 0; e < n; e++) {
-            double v = av[e];
-            double q = g[e];
-            hv[e] = v * q / LIPSWISH;
-            sv[e] = q * (1 + v * (1 - q)) / LIPSWISH;
+        for (int o = 0; o < n; o += cols) {
+            for (int c = 0; c < cols; c++) {
+                int e = o + c;
+                double v = av[e];
+                double q = g[e];
+                double u = v * bv[c];
+                hv[e] = v * q / LIPSWISH;
+                sv[e] = q * (1 + u * (1 - q)) / LIPSWISH;
+            }
         }
     }
 
@@ -443,18 +499,32 @@ public final class ResidualKernel {
         return floatScratch;
     }
 
-    /** {@code bar ← bar ⊙ s + sBar ⊙ act''(a)}, {@code act'' = σ(1 − σ)(2 + a(1 − 2σ))/1.1}. */
-    private static void combine(Dense bar, Dense s, Dense sBar, Dense a, Dense sig) {
+    /**
+     * {@code bar ← h̄ ⊙ s + s̄ ⊙ ∂s/∂a} and {@code β̄ += Σ_rows h̄ ∂h/∂β + s̄ ∂s/∂β}, where with {@code u = βa} and
+     * {@code φ''(u) = σ(1 − σ)(2 + u(1 − 2σ))}: {@code ∂s/∂a = β φ''/1.1}, {@code ∂h/∂β = a² σ(1 − σ)/1.1},
+     * {@code ∂s/∂β = a φ''/1.1}. On entry {@code bar} holds {@code h̄}.
+     */
+    private static void combine(Dense bar, Dense s, Dense sBar, Dense a, Dense sig, Dense beta, Dense betaBar) {
         double[] b = bar.v;
         double[] sv = s.v;
         double[] sb = sBar.v;
         double[] av = a.v;
         double[] g = sig.v;
-        for (int e = 0; e < b.length; e++) {
-            double v = av[e];
-            double q = g[e];
-            double second = q * (1 - q) * (2 + v * (1 - 2 * q)) / LIPSWISH;
-            b[e] = b[e] * sv[e] + sb[e] * second;
+        double[] bv = beta.v;
+        double[] bb = betaBar.v;
+        int cols = bar.cols;
+        for (int o = 0; o < b.length; o += cols) {
+            for (int c = 0; c < cols; c++) {
+                int e = o + c;
+                double v = av[e];
+                double q = g[e];
+                double u = v * bv[c];
+                double slope = q * (1 - q);
+                double second = slope * (2 + u * (1 - 2 * q));
+                double hb = b[e];
+                b[e] = hb * sv[e] + sb[e] * bv[c] * second / LIPSWISH;
+                bb[c] += (hb * v * v * slope + sb[e] * v * second) / LIPSWISH;
+            }
         }
     }
 

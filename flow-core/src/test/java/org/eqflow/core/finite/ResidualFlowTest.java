@@ -98,11 +98,15 @@ class ResidualFlowTest {
         for (String group : List.of("c8", "perm:3x2")) {
             int d = group.equals("c8") ? 2 : 6;
             ResidualFlow flow = trained(group, d, 4);
-            INDArray x = TestSupport.gaussian(13, 50, d, 2.0);
-            INDArray back = flow.inverse(flow.forward(x));
-            assertTrue(back.sub(x).amaxNumber().doubleValue() <= 1e-8, group + ": F⁻¹(F(x)) = x");
-            INDArray z = TestSupport.gaussian(14, 50, d, 1.0);
-            assertTrue(flow.forward(flow.inverse(z)).sub(z).amaxNumber().doubleValue() <= 1e-8, group + ": F(F⁻¹(z)) = z");
+            for (org.eqflow.core.Engine engine : List.of(org.eqflow.core.Engine.FUSED, org.eqflow.core.Engine.GRAPH)) {
+                flow.useEngine(engine);
+                INDArray x = TestSupport.gaussian(13, 50, d, 2.0);
+                INDArray back = flow.inverse(flow.forward(x));
+                assertTrue(back.sub(x).amaxNumber().doubleValue() <= 1e-8, group + " " + engine + ": F⁻¹(F(x)) = x");
+                INDArray z = TestSupport.gaussian(14, 50, d, 1.0);
+                assertTrue(flow.forward(flow.inverse(z)).sub(z).amaxNumber().doubleValue() <= 1e-8,
+                        group + " " + engine + ": F(F⁻¹(z)) = z");
+            }
         }
     }
 
