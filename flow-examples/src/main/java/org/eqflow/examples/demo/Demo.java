@@ -11,7 +11,7 @@ import org.eqflow.core.io.AtomicFiles;
 /** Runs the examples and writes {@code summary.md} beside their plots. */
 public final class Demo {
     /** The examples, in the order {@code all} runs them. */
-    public static final List<String> EXAMPLES = List.of("so2", "multimodal", "beyond", "anomaly");
+    public static final List<String> EXAMPLES = List.of("so2", "multimodal", "beyond", "anomaly", "finite");
 
     private Demo() {
     }
@@ -23,7 +23,9 @@ public final class Demo {
             case "multimodal" -> 2;
             case "beyond" -> 4 + 2 * (size == DemoSize.FULL ? 4 : size == DemoSize.TINY ? 1 : 3);
             case "anomaly" -> 2;
-            default -> throw new IllegalArgumentException("unknown example '" + example + "': use so2, multimodal, beyond, anomaly or all");
+            case "finite" -> 4 + 2 * (size == DemoSize.TINY ? 1 : 3);
+            default -> throw new IllegalArgumentException("unknown example '" + example + "': use so2, multimodal, beyond, anomaly, "
+                    + "finite or all");
         };
     }
 
@@ -42,6 +44,7 @@ public final class Demo {
                 case "multimodal" -> MultimodalExample.run(ctx);
                 case "beyond" -> BeyondExample.run(ctx);
                 case "anomaly" -> AnomalyExample.run(ctx);
+                case "finite" -> FiniteExample.run(ctx);
                 default -> throw new IllegalArgumentException("unknown example '" + e + "'");
             };
             md.append(section).append(String.format(Locale.ROOT, "_(%s: %.0f s)_%n%n", e, (System.nanoTime() - t0) / 1e9));

@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.model.DensityModel;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.objective.Iwae;
@@ -43,12 +45,12 @@ final class DemoContext {
      * Trains {@code config} on {@code data} for {@code size.iterations()}, measuring the mean IWAE
      * log-likelihood of {@code trainPoints} and {@code testPoints} at {@code size.curvePoints()} moments.
      */
-    Curve train(EquivariantHamiltonianFlow model, DataSource data, INDArray trainPoints, INDArray testPoints) throws IOException {
+    Curve train(TrainableModel model, DataSource data, INDArray trainPoints, INDArray testPoints) throws IOException {
         return train(model, data, trainPoints, testPoints, size.iterations());
     }
 
-    /** As {@link #train(EquivariantHamiltonianFlow, DataSource, INDArray, INDArray)}, for a given number of iterations. */
-    Curve train(EquivariantHamiltonianFlow model, DataSource data, INDArray trainPoints, INDArray testPoints, int iterations)
+    /** As {@link #train(TrainableModel, DataSource, INDArray, INDArray)}, for a given number of iterations. */
+    Curve train(TrainableModel model, DataSource data, INDArray trainPoints, INDArray testPoints, int iterations)
             throws IOException {
         int n = size.curvePoints();
         long every = Math.max(1, iterations / n);
@@ -75,7 +77,7 @@ final class DemoContext {
         return new Curve(cols[0], cols[1], cols[2]);
     }
 
-    double meanLogDensity(EquivariantHamiltonianFlow model, INDArray x) {
+    double meanLogDensity(DensityModel model, INDArray x) {
         return Arrays.stream(model.logDensity(x, size.evalSamples(), seed)).mapToDouble(Iwae.Estimate::logDensity).average().orElseThrow();
     }
 

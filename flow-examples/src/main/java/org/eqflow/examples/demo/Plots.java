@@ -47,6 +47,25 @@ public final class Plots {
         writeCsv(dir, name, seriesCsv("series,x,y", series));
     }
 
+    /** Lines with error bars: one series per entry, {x[], y[], error[]}. Writes NAME.png and NAME.csv (series,x,y,error). */
+    static void linesWithErrors(Path dir, String name, String title, String xTitle, String yTitle, Map<String, double[][]> series)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setMarkerSize(5);
+        StringBuilder csv = new StringBuilder("series,x,y,error\n");
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            double[][] v = e.getValue();
+            chart.addSeries(e.getKey(), v[0], v[1], v[2]);
+            for (int i = 0; i < v[0].length; i++) {
+                csv.append(e.getKey()).append(',').append(v[0][i]).append(',').append(v[1][i]).append(',').append(v[2][i]).append('\n');
+            }
+        }
+        save(chart, dir, name);
+        writeCsv(dir, name, csv);
+    }
+
     /** Points: one scatter series per entry. */
     static void scatter(Path dir, String name, String title, Map<String, double[][]> series) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("x0").yAxisTitle("x1").build();

@@ -26,13 +26,14 @@ class DemoTest {
         String summary = Demo.run(Demo.EXAMPLES, dir, DemoSize.TINY, 1, steps::add);
         int expected = Demo.EXAMPLES.stream().mapToInt(e -> Demo.steps(e, DemoSize.TINY)).sum();
         assertEquals(expected, steps.size(), "progress steps " + steps);
-        for (String section : new String[] {"SO(2) domain knowledge", "Multimodal density", "Beyond the paper", "Anomaly detection"}) {
+        for (String section : new String[] {"SO(2) domain knowledge", "Multimodal density", "Beyond the paper", "Anomaly detection",
+            "Finite symmetry"}) {
             assertTrue(summary.contains(section), section);
         }
         assertEquals(summary, Files.readString(dir.resolve("summary.md")));
         for (String plot : new String[] {"so2-infinite-curves", "so2-finite-curves", "so2-target-density", "so2-learned-density",
             "so2-kinetic", "so2-potential", "multimodal-potential", "multimodal-single-step", "multimodal-flow",
-            "beyond-data-efficiency", "anomaly-scatter"}) {
+            "beyond-data-efficiency", "anomaly-scatter", "finite-density-0", "finite-density-3", "finite-data-efficiency"}) {
             Path png = dir.resolve(plot + ".png");
             assertTrue(ImageIO.read(png.toFile()).getWidth() > 100, plot + ".png is an image");
             assertTrue(Files.readAllLines(dir.resolve(plot + ".csv")).size() > 1, plot + ".csv has data");
