@@ -39,6 +39,9 @@ train_eval() {  # name target group train.csv test.csv flags...
     local trained=$((SECONDS - start))
     "$eqflow" eval --model "$name.zip" --data "$test" --target "$target" --group "$group" --samples 256 --threads 1 \
         > "$name.json.tmp" 2>> "$name.log"
+    if [[ -n ${SMALL:-} ]]; then
+      "$eqflow" logprob --model "$name.zip" --data "$test" --threads 1 --out "$name.logp.csv" 2>> "$name.log"
+    fi
     mv "$name.json.tmp" "$name.json"
     echo "$name: trained in $trained s" >> timings.txt
   fi
@@ -74,4 +77,18 @@ for f in sorted(glob.glob("*.json")):
           f"gap {r.get('gap', float('nan')):.4f} ± {r.get('gap_stderr', float('nan')):.4f}  "
           f"invariance[{r.get('invariance_group')}] {r.get('invariance_error', float('nan')):.2e}  "
           f"iterations {stopped(name + '.log')}  time {times.get(name, '?')}")
+# small data: paired differences of test log p, the first run of RUNS minus the second, per size and seed
+import math, collections
+pairs = collections.defaultdict(dict)
+for f in glob.glob("small-*.logp.csv"):
+    m = re.match(r"small-(.+)-(\d+)-s(\d+)\.logp\.csv", f)
+    if m:
+        pairs[(int(m.group(2)), int(m.group(3)))][m.group(1)] = [float(v) for v in open(f)]
+for (n, s), runs in sorted(pairs.items()):
+    if len(runs) == 2:
+        (a, la), (b, lb) = sorted(runs.items())
+        d = [x - y for x, y in zip(la, lb)]
+        mean = sum(d) / len(d)
+        se = math.sqrt(sum((v - mean) ** 2 for v in d) / (len(d) - 1) / len(d))
+        print(f"{n:5d} points seed {s}: log p[{a}] - log p[{b}] = {mean:+.4f} ± {se:.4f}  ({mean / se:+.1f} s.e.)")
 PY

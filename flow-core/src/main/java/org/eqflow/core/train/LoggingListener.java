@@ -16,12 +16,19 @@ public final class LoggingListener implements TrainingListener {
     private static final Logger LOG = LoggerFactory.getLogger(LoggingListener.class);
     private final int every;
     private final List<String> generators;
+    private final String dataTerm;
     private double inverseRates;
     private int steps;
 
     public LoggingListener(int every, List<String> generatorNames) {
+        this(every, generatorNames, "ELBO");
+    }
+
+    /** @param dataTerm what the batch's mean log-likelihood term is called in the log ({@code ELBO}, or {@code log p} when exact) */
+    public LoggingListener(int every, List<String> generatorNames, String dataTerm) {
         this.every = Math.max(1, every);
         this.generators = List.copyOf(generatorNames);
+        this.dataTerm = dataTerm;
     }
 
     @Override
@@ -40,8 +47,8 @@ public final class LoggingListener implements TrainingListener {
         double rate = steps / inverseRates;
         inverseRates = 0;
         steps = 0;
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "iteration %d/%d  loss %.4f  ELBO %.4f",
-                s.iteration() + 1, total, s.loss(), -s.negElbo()));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "iteration %d/%d  loss %.4f  %s %.4f",
+                s.iteration() + 1, total, s.loss(), dataTerm, -s.negElbo()));
         for (int k = 0; k < s.constraints().length; k++) {
             b.append(String.format(Locale.ROOT, "  C[%s] %.3g", k < generators.size() ? generators.get(k) : k, s.constraints()[k]));
             if (k < s.multipliers().length) {

@@ -99,9 +99,10 @@ final class TrainCommand implements Callable<Integer> {
                     + TrainingOptions.Schedule.PLATEAU_WAIT + " validations without improvement, or constant")
     String schedule;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "" + TrainingOptions.Builder.DEFAULT_BATCH_SIZE,
-            description = "points per update (default ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = "--batch", paramLabel = "B",
+            description = "points per update (default " + TrainingOptions.Builder.DEFAULT_BATCH_SIZE + "; "
+                    + FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE + " for --flow residual)")
+    Integer batch;
 
     @Option(names = "--patience", paramLabel = "N",
             description = "validations without improvement before stopping (0: never; default "
@@ -157,6 +158,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batch == null) {
+            batch = finite.family() == FiniteOptions.Family.RESIDUAL ? FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE
+                    : TrainingOptions.Builder.DEFAULT_BATCH_SIZE;
+        }
         if (batch < 1 || batch > MAX_BATCH) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be in 1.." + MAX_BATCH + ", got " + batch);
         }
@@ -282,8 +287,8 @@ final class TrainCommand implements Callable<Integer> {
             trainer = new Trainer(flow, data, val, opts, List.of());
         }
         engine.apply(flow, "training");
-        trainer.addListener(new LoggingListener(logEvery,
-                flow instanceof EquivariantHamiltonianFlow h ? h.generatorNames() : List.of()));
+        trainer.addListener(flow instanceof EquivariantHamiltonianFlow h ? new LoggingListener(logEvery, h.generatorNames())
+                : new LoggingListener(logEvery, List.of(), "log p"));
         if (!noProgress && ProgressListener.wanted()) {
             trainer.addListener(new ProgressListener("train", flow.iteration(), cap));
         }
