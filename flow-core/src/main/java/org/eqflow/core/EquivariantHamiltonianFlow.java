@@ -1,7 +1,5 @@
 package org.eqflow.core;
 
-import org.eqflow.core.model.TrainStep;
-import org.eqflow.core.model.TrainableModel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,10 +10,12 @@ import org.eqflow.core.fused.FusedLagrangian;
 import org.eqflow.core.fused.ShardedLagrangian;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.graph.Quiet;
-import org.eqflow.core.objective.Iwae;
-import org.eqflow.core.objective.LagrangeMultipliers;
 import org.eqflow.core.model.DensityModel;
 import org.eqflow.core.model.Objective;
+import org.eqflow.core.model.TrainStep;
+import org.eqflow.core.model.TrainableModel;
+import org.eqflow.core.objective.Iwae;
+import org.eqflow.core.objective.LagrangeMultipliers;
 import org.eqflow.core.optim.Optimizer;
 import org.eqflow.core.optim.TrainingDivergedException;
 import org.eqflow.core.symmetry.BaseInvariance;
@@ -48,6 +48,8 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     private static final double COLLAPSED_STANDARD_ERROR = 0.9;
     /** Set this system property to {@code false} to train every model through the SameDiff graph. */
     public static final String FUSED_PROPERTY = "eqflow.fused";
+    /** The family's name in model files. */
+    public static final String FAMILY = "hamiltonian";
 
     private FlowConfig config;
     private final SameDiff sd;
@@ -287,7 +289,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      */
     @Override
     public String family() {
-        return "hamiltonian";
+        return FAMILY;
     }
 
     @Override

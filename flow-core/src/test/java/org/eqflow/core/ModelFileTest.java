@@ -1,11 +1,5 @@
 package org.eqflow.core;
 
-import org.eqflow.core.model.TrainStep;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -14,10 +8,15 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.io.ModelFileException;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.objective.Iwae;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Save/load round trips, exact continuation of training, and refusal of damaged files. */
 class ModelFileTest {

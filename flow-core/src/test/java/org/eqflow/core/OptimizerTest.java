@@ -1,14 +1,13 @@
 package org.eqflow.core;
 
-import org.eqflow.core.model.TrainStep;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.HashMap;
 import java.util.Map;
+import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.optim.AdamUpdate;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The optimiser step is Adam: on the first update every weight moves by the learning rate against the

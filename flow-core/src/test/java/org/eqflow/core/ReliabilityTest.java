@@ -1,12 +1,5 @@
 package org.eqflow.core;
 
-import org.eqflow.core.model.TrainStep;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,16 +10,22 @@ import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.io.ModelFileException;
+import org.eqflow.core.model.TrainStep;
+import org.eqflow.core.optim.TrainingDivergedException;
+import org.eqflow.core.target.Targets;
 import org.eqflow.core.train.TargetData;
 import org.eqflow.core.train.Trainer;
 import org.eqflow.core.train.TrainingOptions;
-import org.eqflow.core.target.Targets;
-import org.eqflow.core.optim.TrainingDivergedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Faults: non-finite steps, damaged or foreign model files (fuzzed), and a kill -9 in the middle of training. */
 class ReliabilityTest {

@@ -1,8 +1,8 @@
 package org.eqflow.core.eval;
 
+import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import java.util.Map;
 
 /**
  * Held-out evaluation of a model, in nats per point (data units). Standard errors are over points.

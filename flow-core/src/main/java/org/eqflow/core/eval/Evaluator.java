@@ -1,19 +1,19 @@
 package org.eqflow.core.eval;
 
-import org.eqflow.core.finite.ResidualFlow;
-import org.eqflow.core.group.Group;
-import org.eqflow.core.model.DensityModel;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.group.Group;
+import org.eqflow.core.model.DensityModel;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.symmetry.Symmetry;
 import org.eqflow.core.target.Target;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Computes an {@link EvaluationReport} on held-out points of any {@link DensityModel}: ELBO and IWAE with
@@ -151,7 +151,7 @@ public final class Evaluator {
 
     /** The mean over points of the spread of {@code log p(R x)} over the elements (rotations about the model's centre). */
     private double groupSpread(INDArray x, List<double[][]> elements, long chunkSeed) {
-        INDArray centre = centre();
+        INDArray centre = centre().castTo(x.dataType());
         double[][] lp = new double[elements.size() + 1][];
         lp[0] = logDensities(x, chunkSeed);
         for (int e = 0; e < elements.size(); e++) {

@@ -1,7 +1,6 @@
 package org.eqflow.core.finite;
 
 import java.util.List;
-import java.util.Locale;
 import org.eqflow.core.FlowConfig.Precision;
 import org.eqflow.core.group.Group;
 import org.eqflow.core.group.Groups;
@@ -28,13 +27,7 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
                                double scale) {
 
     /** The family of blocks. */
-    public enum Kind {
-        RESIDUAL;
-
-        public String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
+    public enum Kind { RESIDUAL }
 
     public FiniteFlowConfig {
         centre = centre == null ? null : List.copyOf(centre);

@@ -1,10 +1,5 @@
 package org.eqflow.core.io;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,13 +10,18 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.FlowParts;
@@ -59,7 +59,7 @@ public final class ModelFile {
     private static final List<String> OWN_ENTRIES = List.of("config.json", "state.json", "parameters.bin", "optimizer.bin");
     private static final List<String> RESIDUAL_ENTRIES = List.of("config.json", "state.json", "parameters.bin", "optimizer.bin",
             "spectral.bin");
-    private static final String HAMILTONIAN = "hamiltonian";
+    private static final String HAMILTONIAN = EquivariantHamiltonianFlow.FAMILY;
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);

@@ -1,6 +1,5 @@
 package org.eqflow.core.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -8,11 +7,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.eqflow.core.EquivariantHamiltonianFlow;
-import org.eqflow.core.model.TrainStep;
-import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.io.ModelFileException;
+import org.eqflow.core.model.TrainStep;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.objective.Iwae;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -3,9 +3,9 @@ package org.eqflow.examples.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.io.LoadOptions;
 import org.eqflow.core.io.ModelFile;
+import org.eqflow.core.model.TrainableModel;
 import picocli.CommandLine.Option;
 
 /** {@code --allow-class}: which classes a model file may construct (none by default: a model file is data). */

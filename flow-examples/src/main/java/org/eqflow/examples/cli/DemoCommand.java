@@ -13,10 +13,10 @@ import org.eqflow.examples.demo.Demo;
 import org.eqflow.examples.demo.DemoSize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code eqflow demo}: the paper's experiments and more, as plots, CSVs and a summary. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,

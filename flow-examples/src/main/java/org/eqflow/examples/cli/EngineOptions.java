@@ -1,10 +1,10 @@
 package org.eqflow.examples.cli;
 
-import org.eqflow.core.finite.ResidualFlow;
-import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.Choices;
 import org.eqflow.core.Engine;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.model.TrainableModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
@@ -29,6 +29,9 @@ final class EngineOptions {
             apply(flow, what);
         } else if (model instanceof ResidualFlow flow) {
             flow.useEngine(Choices.parse("--path", path, Engine.class));
+            if (threads > 1 && "training".equals(what)) {
+                LOG.info("the residual flow runs on one core (--threads shards the Hamiltonian flow's engine only)");
+            }
             if (!"training".equals(what)) {
                 LOG.info("{} path: {}", what, flow.engineDescription());
             }

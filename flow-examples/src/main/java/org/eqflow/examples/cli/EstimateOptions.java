@@ -1,9 +1,9 @@
 package org.eqflow.examples.cli;
 
-import org.eqflow.core.model.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.examples.io.CsvException;
 import org.eqflow.examples.io.CsvPoints;
 import picocli.CommandLine.Option;

@@ -1,7 +1,5 @@
 package org.eqflow.examples.cli;
 
-import org.eqflow.core.group.Groups;
-import org.eqflow.core.model.TrainableModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,15 +8,16 @@ import java.util.concurrent.Callable;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.eval.EvaluationReport;
 import org.eqflow.core.eval.Evaluator;
+import org.eqflow.core.group.Groups;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.symmetry.Symmetries;
-import org.eqflow.core.symmetry.Symmetry;
 import org.eqflow.core.target.Target;
 import org.eqflow.core.target.Targets;
 import org.eqflow.examples.io.CsvPoints;
 import org.nd4j.linalg.factory.Nd4j;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code eqflow eval}: held-out evaluation as one JSON object. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,

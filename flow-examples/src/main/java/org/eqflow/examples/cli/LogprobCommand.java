@@ -1,17 +1,17 @@
 package org.eqflow.examples.cli;
 
-import org.eqflow.core.model.DensityModel;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.model.DensityModel;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.examples.io.CsvPoints;
 import org.nd4j.linalg.factory.Nd4j;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code eqflow logprob}: one IWAE estimate of log p(x) per input row, streamed. */
 @Command(name = "logprob", mixinStandardHelpOptions = true, sortOptions = false,

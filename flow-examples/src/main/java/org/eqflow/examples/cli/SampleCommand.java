@@ -1,13 +1,13 @@
 package org.eqflow.examples.cli;
 
-import org.eqflow.core.model.DensityModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.model.DensityModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code eqflow sample}: draw points from a model. */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,

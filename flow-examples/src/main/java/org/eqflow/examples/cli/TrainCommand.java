@@ -9,14 +9,14 @@ import java.util.concurrent.Callable;
 import org.eqflow.core.Choices;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
-import org.eqflow.core.io.AtomicFiles;
-import org.eqflow.core.io.ModelFile;
-import org.eqflow.core.io.OutputLock;
 import org.eqflow.core.Noise;
 import org.eqflow.core.eval.EvaluationReport;
 import org.eqflow.core.eval.Evaluator;
 import org.eqflow.core.finite.FiniteFlowConfig;
 import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.io.AtomicFiles;
+import org.eqflow.core.io.ModelFile;
+import org.eqflow.core.io.OutputLock;
 import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.target.Target;
 import org.eqflow.core.target.Targets;
@@ -32,11 +32,11 @@ import org.eqflow.examples.io.CsvPoints;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code eqflow train}: fit a model to a CSV file or a built-in target and save it. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
