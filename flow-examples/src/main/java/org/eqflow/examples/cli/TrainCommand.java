@@ -158,11 +158,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch == null) {
-            batch = finite.family() == FiniteOptions.Family.RESIDUAL ? FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE
-                    : TrainingOptions.Builder.DEFAULT_BATCH_SIZE;
-        }
-        if (batch < 1 || batch > MAX_BATCH) {
+        if (batch != null && (batch < 1 || batch > MAX_BATCH)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be in 1.." + MAX_BATCH + ", got " + batch);
         }
         if (samples < 1 || samples > EstimateOptions.MAX_SAMPLES) {
@@ -200,6 +196,12 @@ final class TrainCommand implements Callable<Integer> {
                         + ": a resume continues the same run; drop --seed (or start a new run without --resume)");
             }
             seed = saved;
+        }
+        if (batch == null) {
+            // The family's own default: a resumed run continues with its checkpoint's family, whatever --flow says.
+            boolean residual = checkpoint != null ? checkpoint.model() instanceof ResidualFlow
+                    : family == FiniteOptions.Family.RESIDUAL;
+            batch = residual ? FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE : TrainingOptions.Builder.DEFAULT_BATCH_SIZE;
         }
         if (trainSize != null && source.target == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--train-size needs --target");

@@ -64,7 +64,7 @@ class ResidualCliTest {
         assertEquals(0, CliTest.run(concat(common, "--iterations", "6", "--checkpoint-every", "3", "--checkpoint-dir", ckpt.toString(),
                 "--out", part.toString())).code());
         CliTest.Run resumed = CliTest.run("train", "--data", data.toString(), "--iterations", "10", "--resume", ckpt.toString(),
-                "--lr-schedule", "constant", "--no-progress", "--out", part.toString());
+                "--batch", "32", "--lr-schedule", "constant", "--no-progress", "--out", part.toString());
         assertEquals(0, resumed.code(), resumed.err());
         CliTest.Run a = CliTest.run("logprob", "--model", whole.toString(), "--data", data.toString());
         CliTest.Run b = CliTest.run("logprob", "--model", part.toString(), "--data", data.toString());
