@@ -2,17 +2,19 @@
 # Density and sampling throughput of saved models, as a user meets it on the command line (one core):
 # the wall time of `eqflow logprob` on N points and of `eqflow sample -n N`, less the same command on 10 points
 # (start-up and model loading), for each model given.
-# Usage: flow-examples/scripts/finite-throughput.sh TEST.csv MODEL.zip...     (N: LOGPROB_N=10000, SAMPLE_N=2000)
+# Usage: flow-examples/scripts/finite-throughput.sh TEST.csv MODEL.zip...  (N: LOGPROB_N=100000, the test rows repeated;
+#        SAMPLE_N=2000). The Hamiltonian flow's log-densities are IWAE estimates with the default M = 256.
 set -euo pipefail
 test=${1:?usage: finite-throughput.sh TEST.csv MODEL.zip...}
 shift
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 eqflow="${EQFLOW:-$here/eqflow}"
-n_lp=${LOGPROB_N:-10000}
+n_lp=${LOGPROB_N:-100000}
 n_s=${SAMPLE_N:-2000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-head -n $((n_lp + 1)) "$test" > "$tmp/big.csv"
+awk -v n="$n_lp" 'NR == 1 { h = $0; next } { a[++m] = $0 } END { print h; for (i = 0; i < n; i++) print a[i % m + 1] }' \
+    "$test" > "$tmp/big.csv"
 head -n 11 "$test" > "$tmp/small.csv"
 seconds() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 for m in "$@"; do

@@ -22,7 +22,8 @@ import picocli.CommandLine;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the examples: so2 (paper Fig. 2A), multimodal (Fig. 2B), beyond (hard vs soft vs none, so(3),",
             "data efficiency), anomaly (a DL4J pipeline), finite (8 Gaussians under C8: the G-residual flow), or all. Writes PNG plots, the CSV behind each, and summary.md.",
-            "The default size takes under two minutes on a 2-core laptop; --quick about 30 seconds; --full is paper-length."})
+            "The default size takes under two minutes on a 2-core laptop for the paper's examples and about 2.5 more for",
+            "finite; --quick about 30 seconds; --full is paper-length."})
 final class DemoCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
 

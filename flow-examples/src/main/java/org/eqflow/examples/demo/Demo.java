@@ -23,7 +23,7 @@ public final class Demo {
             case "multimodal" -> 2;
             case "beyond" -> 4 + 2 * (size == DemoSize.FULL ? 4 : size == DemoSize.TINY ? 1 : 3);
             case "anomaly" -> 2;
-            case "finite" -> 4 + 2 * (size == DemoSize.TINY ? 1 : 3);
+            case "finite" -> (FiniteExample.withDihedral(size) ? 4 : 3) + 2 * FiniteExample.sizes(size).length;
             default -> throw new IllegalArgumentException("unknown example '" + example + "': use so2, multimodal, beyond, anomaly, "
                     + "finite or all");
         };

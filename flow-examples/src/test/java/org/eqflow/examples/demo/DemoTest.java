@@ -33,7 +33,7 @@ class DemoTest {
         assertEquals(summary, Files.readString(dir.resolve("summary.md")));
         for (String plot : new String[] {"so2-infinite-curves", "so2-finite-curves", "so2-target-density", "so2-learned-density",
             "so2-kinetic", "so2-potential", "multimodal-potential", "multimodal-single-step", "multimodal-flow",
-            "beyond-data-efficiency", "anomaly-scatter", "finite-density-0", "finite-density-3", "finite-data-efficiency"}) {
+            "beyond-data-efficiency", "anomaly-scatter", "finite-density-0", "finite-density-2", "finite-data-efficiency"}) {
             Path png = dir.resolve(plot + ".png");
             assertTrue(ImageIO.read(png.toFile()).getWidth() > 100, plot + ".png is an image");
             assertTrue(Files.readAllLines(dir.resolve(plot + ".csv")).size() > 1, plot + ".csv has data");
