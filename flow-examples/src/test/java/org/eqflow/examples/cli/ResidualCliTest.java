@@ -50,13 +50,16 @@ class ResidualCliTest {
         assertEquals("so2", so2.get("invariance_group").asText());
     }
 
-    /** A run stopped at a checkpoint and resumed ends where an uninterrupted run ends. */
+    /**
+     * A run stopped at a checkpoint and resumed ends where an uninterrupted run ends; the resume names neither the
+     * family nor the batch, and takes the checkpoint family's default batch.
+     */
     @Test
     void aResumedRunEqualsAnUninterruptedOne() throws IOException {
         Path data = dir.resolve("resume-data.csv");
         assertEquals(0, CliTest.run("data", "--target", "8gaussians", "-n", "300", "--seed", "5", "--out", data.toString()).code());
         String[] common = {"train", "--data", data.toString(), "--flow", "residual", "--group", "c4", "--blocks", "2", "--hidden", "8",
-            "--batch", "32", "--seed", "3", "--lr-schedule", "constant", "--no-progress"};
+            "--seed", "3", "--lr-schedule", "constant", "--no-progress"};
         Path whole = dir.resolve("whole.zip");
         assertEquals(0, CliTest.run(concat(common, "--iterations", "10", "--out", whole.toString())).code());
         Path ckpt = dir.resolve("ckpt");
@@ -64,7 +67,7 @@ class ResidualCliTest {
         assertEquals(0, CliTest.run(concat(common, "--iterations", "6", "--checkpoint-every", "3", "--checkpoint-dir", ckpt.toString(),
                 "--out", part.toString())).code());
         CliTest.Run resumed = CliTest.run("train", "--data", data.toString(), "--iterations", "10", "--resume", ckpt.toString(),
-                "--batch", "32", "--lr-schedule", "constant", "--no-progress", "--out", part.toString());
+                "--lr-schedule", "constant", "--no-progress", "--out", part.toString());
         assertEquals(0, resumed.code(), resumed.err());
         CliTest.Run a = CliTest.run("logprob", "--model", whole.toString(), "--data", data.toString());
         CliTest.Run b = CliTest.run("logprob", "--model", part.toString(), "--data", data.toString());
