@@ -72,7 +72,7 @@ class LeapFrogTest {
                     jac[i][j] = (fp[i] - fm[i]) / (2 * h);
                 }
             }
-            assertEquals(1.0, determinant(jac), 1e-7, "det J at state " + s);
+            assertEquals(1.0, TestSupport.determinant(jac), 1e-7, "det J at state " + s);
             double[][] omega = new double[2 * d][2 * d];
             for (int i = 0; i < d; i++) {
                 omega[i][d + i] = 1;
@@ -175,37 +175,6 @@ class LeapFrogTest {
             sxx += (x[i] - mx) * (x[i] - mx);
         }
         return sxy / sxx;
-    }
-
-    private static double determinant(double[][] a) {
-        int n = a.length;
-        double[][] m = new double[n][];
-        for (int i = 0; i < n; i++) {
-            m[i] = a[i].clone();
-        }
-        double det = 1;
-        for (int c = 0; c < n; c++) {
-            int pivot = c;
-            for (int r = c + 1; r < n; r++) {
-                if (Math.abs(m[r][c]) > Math.abs(m[pivot][c])) {
-                    pivot = r;
-                }
-            }
-            if (pivot != c) {
-                double[] t = m[pivot];
-                m[pivot] = m[c];
-                m[c] = t;
-                det = -det;
-            }
-            det *= m[c][c];
-            for (int r = c + 1; r < n; r++) {
-                double f = m[r][c] / m[c][c];
-                for (int k = c; k < n; k++) {
-                    m[r][k] -= f * m[c][k];
-                }
-            }
-        }
-        return det;
     }
 
     private static double[][] transpose(double[][] a) {

@@ -41,4 +41,36 @@ public final class TestSupport {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    /** The determinant of a small square matrix by Gaussian elimination with partial pivoting. */
+    public static double determinant(double[][] a) {
+        int n = a.length;
+        double[][] m = new double[n][];
+        for (int i = 0; i < n; i++) {
+            m[i] = a[i].clone();
+        }
+        double det = 1;
+        for (int c = 0; c < n; c++) {
+            int pivot = c;
+            for (int r = c + 1; r < n; r++) {
+                if (Math.abs(m[r][c]) > Math.abs(m[pivot][c])) {
+                    pivot = r;
+                }
+            }
+            if (pivot != c) {
+                double[] t = m[pivot];
+                m[pivot] = m[c];
+                m[c] = t;
+                det = -det;
+            }
+            det *= m[c][c];
+            for (int r = c + 1; r < n; r++) {
+                double f = m[r][c] / m[c][c];
+                for (int k = c; k < n; k++) {
+                    m[r][k] -= f * m[c][k];
+                }
+            }
+        }
+        return det;
+    }
 }

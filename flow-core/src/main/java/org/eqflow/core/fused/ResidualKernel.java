@@ -120,21 +120,7 @@ public final class ResidualKernel {
         Weights w = new Weights(params, k);
         Dense in = new Dense(n, d);
         System.arraycopy(x, 0, in.v, 0, n * d);
-        int rows = n * order;
-        Tape t = new Tape();
-        t.x = in;
-        t.images = work(-1, "images", rows, d, false);
-        stackImages(in, t.images);
-        t.a1 = work(-1, "a1", rows, hidden, false);
-        blas.gemm(t.images, false, w.w[0], false, t.a1, 1, 0);
-        t.a1.addRow(w.b[0]);
-        t.h1 = work(-1, "h1", rows, hidden, false);
-        activate(t.a1, w.beta[0], work(-1, "sig1", rows, hidden, false), t.h1, work(-1, "s1", rows, hidden, false));
-        t.a2 = work(-1, "a2", rows, hidden, false);
-        blas.gemm(t.h1, false, w.w[1], false, t.a2, 1, 0);
-        t.a2.addRow(w.b[1]);
-        t.h2 = work(-1, "h2", rows, hidden, false);
-        activate(t.a2, w.beta[1], work(-1, "sig2", rows, hidden, false), t.h2, work(-1, "s2", rows, hidden, false));
+        Tape t = hiddenLayers(w, in, -1);
         Dense y = next(t, w, -1);
         double[] g = new double[n * d];
         for (int e = 0; e < n * d; e++) {
@@ -180,29 +166,15 @@ public final class ResidualKernel {
         Map<String, double[]> grads = new LinkedHashMap<>();
         Dense yBar = new Dense(n, d);
         yBar.setScaled(1.0 / n, x);                    // ∂(−mean log N(z))/∂z = z / n
-        Map<String, double[]>[] perBlock = newMaps(blocks);
         for (int k = blocks - 1; k >= 0; k--) {
-            yBar = backward(weights[k], tapes[k], yBar, n, perBlock[k], k);
-        }
-        for (Map<String, double[]> m : perBlock) {
-            grads.putAll(m);
+            yBar = backward(weights[k], tapes[k], yBar, n, grads, k);
         }
         return new Result(loss, logp, grads);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, double[]>[] newMaps(int n) {
-        Map<String, double[]>[] out = new Map[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = new LinkedHashMap<>();
-        }
-        return out;
-    }
-
-    /** One block forward: fills a tape and adds {@code log det M} to {@code logp}. */
-    private Tape forward(Weights w, Dense x, double[] logp, int k) {
-        int n = x.rows;
-        int rows = n * order;
+    /** The block's images and hidden layers (pre-activations, activations, their sigmoids and slopes) on a new tape. */
+    private Tape hiddenLayers(Weights w, Dense x, int k) {
+        int rows = x.rows * order;
         Tape t = new Tape();
         t.x = x;
         t.images = work(k, "images", rows, d, false);
@@ -221,6 +193,14 @@ public final class ResidualKernel {
         t.s2 = work(k, "s2", rows, hidden, false);
         t.sig2 = work(k, "sig2", rows, hidden, false);
         activate(t.a2, w.beta[1], t.sig2, t.h2, t.s2);
+        return t;
+    }
+
+    /** One block forward: fills a tape and adds {@code log det M} to {@code logp}. */
+    private Tape forward(Weights w, Dense x, double[] logp, int k) {
+        int n = x.rows;
+        int rows = n * order;
+        Tape t = hiddenLayers(w, x, k);
 
         // Tangents along e_i, stacked: row (i, b, h).
         t.p = new double[d * order * hidden];

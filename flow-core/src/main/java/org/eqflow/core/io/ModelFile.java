@@ -312,20 +312,12 @@ public final class ModelFile {
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
         }
-        Map<String, long[]> optimizerShapes = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            optimizerShapes.put(e.getKey(), new long[] {1, 2 * count(e.getValue())});
-        }
+        Map<String, long[]> optimizerShapes = optimizerShapes(shapes);
         long parameterBytes = ArrayCodec.encodedSize(shapes);
         long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
         expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
         expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
-        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
-        long allowed = 4 * (parameterBytes + optimizerBytes) + 2 * MAX_JSON_BYTES;
-        if (total > allowed) {
-            throw new ModelFileException(path + ": its entries list " + total + " bytes, more than the " + allowed
-                    + " a model of this configuration can need (the file is corrupted or not from eqflow)");
-        }
+        checkTotal(path, sizes, parameterBytes + optimizerBytes);
         Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
         Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
         SavedState saved;
@@ -364,22 +356,14 @@ public final class ModelFile {
         } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
             throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
         }
-        Map<String, long[]> optimizerShapes = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            optimizerShapes.put(e.getKey(), new long[] {1, 2 * count(e.getValue())});
-        }
+        Map<String, long[]> optimizerShapes = optimizerShapes(shapes);
         long parameterBytes = ArrayCodec.encodedSize(shapes);
         long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
         long spectralBytes = ArrayCodec.encodedSize(spectralShapes);
         expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
         expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
         expectSize(path, "spectral.bin", sizes.get("spectral.bin"), spectralBytes);
-        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
-        long allowed = 4 * (parameterBytes + optimizerBytes + spectralBytes) + 2 * MAX_JSON_BYTES;
-        if (total > allowed) {
-            throw new ModelFileException(path + ": its entries list " + total + " bytes, more than the " + allowed
-                    + " a model of this configuration can need (the file is corrupted or not from eqflow)");
-        }
+        checkTotal(path, sizes, parameterBytes + optimizerBytes + spectralBytes);
         Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
         Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
         Map<String, ModelState.NamedArray> spectral = arrays(zip, path, manifest, "spectral.bin", spectralShapes);
@@ -458,6 +442,25 @@ public final class ModelFile {
         if (!ok) {
             throw new ModelFileException(path + ": state.json holds an invalid training state (a non-finite or non-positive "
                     + "learning rate or multiplier, or a negative counter); the file is corrupted or from a diverged run");
+        }
+    }
+
+    /** Adam's moments of each parameter: {@code [1, 2n]}. */
+    private static Map<String, long[]> optimizerShapes(Map<String, long[]> shapes) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            out.put(e.getKey(), new long[] {1, 2 * count(e.getValue())});
+        }
+        return out;
+    }
+
+    /** All entries together may list at most 4× the arrays' size and 2 MB of JSON. */
+    private static void checkTotal(Path path, Map<String, Long> sizes, long arrayBytes) throws ModelFileException {
+        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
+        long allowed = 4 * arrayBytes + 2 * MAX_JSON_BYTES;
+        if (total > allowed) {
+            throw new ModelFileException(path + ": its entries list " + total + " bytes, more than the " + allowed
+                    + " a model of this configuration can need (the file is corrupted or not from eqflow)");
         }
     }
 

@@ -88,7 +88,7 @@ class ResidualFlowTest {
             }
             INDArray z = flow.forward(xi);
             double logBase = -0.5 * z.mul(z).sumNumber().doubleValue() - 0.5 * d * Math.log(2 * Math.PI);
-            double logDet = Math.log(Math.abs(determinant(jac)));
+            double logDet = Math.log(Math.abs(TestSupport.determinant(jac)));
             assertEquals(logBase + logDet, lp[row], 1e-6, group + ": log p = log N(F(x)) + log|det ∂F/∂x|");
         }
     }
@@ -200,36 +200,5 @@ class ResidualFlowTest {
         IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
                 () -> FiniteFlowConfig.builder(FiniteFlowConfig.Kind.RESIDUAL, 40).build());
         assertTrue(big.getMessage().contains("dimensions 1 to 16"), big.getMessage());
-    }
-
-    static double determinant(double[][] m) {
-        int n = m.length;
-        double[][] a = new double[n][];
-        for (int i = 0; i < n; i++) {
-            a[i] = m[i].clone();
-        }
-        double det = 1;
-        for (int k = 0; k < n; k++) {
-            int p = k;
-            for (int i = k + 1; i < n; i++) {
-                if (Math.abs(a[i][k]) > Math.abs(a[p][k])) {
-                    p = i;
-                }
-            }
-            if (p != k) {
-                double[] t = a[p];
-                a[p] = a[k];
-                a[k] = t;
-                det = -det;
-            }
-            det *= a[k][k];
-            for (int i = k + 1; i < n; i++) {
-                double f = a[i][k] / a[k][k];
-                for (int j = k; j < n; j++) {
-                    a[i][j] -= f * a[k][j];
-                }
-            }
-        }
-        return det;
     }
 }

@@ -40,11 +40,7 @@ class HostileModelFileTest {
     }
 
     private Path withConfig(String name, String field, Object value) throws IOException {
-        ObjectNode c = (ObjectNode) ModelZips.JSON.readTree(entries.get("config.json"));
-        c.set(field, ModelZips.JSON.valueToTree(value));
-        Map<String, byte[]> e = new LinkedHashMap<>(entries);
-        e.put("config.json", ModelZips.JSON.writeValueAsBytes(c));
-        return write(name, e);
+        return write(name, ModelZips.withConfig(entries, field, value));
     }
 
     private static String refused(Path f, LoadOptions options) {

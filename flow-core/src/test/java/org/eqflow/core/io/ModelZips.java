@@ -19,6 +19,15 @@ final class ModelZips {
     private ModelZips() {
     }
 
+    /** {@code entries} with one field of {@code config.json} replaced by {@code value}. */
+    static Map<String, byte[]> withConfig(Map<String, byte[]> entries, String field, Object value) throws IOException {
+        ObjectNode c = (ObjectNode) JSON.readTree(entries.get("config.json"));
+        c.set(field, JSON.valueToTree(value));
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        e.put("config.json", JSON.writeValueAsBytes(c));
+        return e;
+    }
+
     /** The entries of a zip, in order. */
     static Map<String, byte[]> entries(byte[] zip) throws IOException {
         Map<String, byte[]> out = new LinkedHashMap<>();

@@ -80,11 +80,7 @@ class ResidualModelFileTest {
     }
 
     private Path withConfig(String name, String field, Object value) throws IOException {
-        ObjectNode c = (ObjectNode) ModelZips.JSON.readTree(entries.get("config.json"));
-        c.set(field, ModelZips.JSON.valueToTree(value));
-        Map<String, byte[]> e = new LinkedHashMap<>(entries);
-        e.put("config.json", ModelZips.JSON.writeValueAsBytes(c));
-        return write(name, e);
+        return write(name, ModelZips.withConfig(entries, field, value));
     }
 
     private Path write(String name, Map<String, byte[]> e) throws IOException {
