@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eqflow.core.EquivariantHamiltonianFlow;
-import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.group.Group;
 import org.eqflow.core.model.DensityModel;
 import org.eqflow.core.objective.Iwae;
@@ -74,7 +74,7 @@ public final class Evaluator {
      * (a Hamiltonian flow's).
      */
     public static Evaluator underGroup(DensityModel model, int samples, long seed, Optional<Group> group, Optional<Target> target) {
-        Optional<Group> g = group.isPresent() || !(model instanceof ResidualFlow r) || r.group().order() == 1 ? group
+        Optional<Group> g = group.isPresent() || !(model instanceof FiniteFlow r) || (r.group().isFinite() && r.group().order() == 1) ? group
                 : Optional.of(r.group());
         Optional<Symmetry> s = g.isEmpty() && model instanceof EquivariantHamiltonianFlow h ? h.parts().symmetry() : Optional.empty();
         return new Evaluator(model, samples, seed, s, g, target);
@@ -168,7 +168,7 @@ public final class Evaluator {
 
     /** The point the group acts about (the model's centre), as a row. */
     private INDArray centre() {
-        double[] c = model instanceof ResidualFlow r ? r.config().centre().stream().mapToDouble(Double::doubleValue).toArray()
+        double[] c = model instanceof FiniteFlow r ? r.config().centre().stream().mapToDouble(Double::doubleValue).toArray()
                 : new double[model.dimension()];
         return Nd4j.create(c, new long[] {1, c.length}, DataType.DOUBLE);
     }

@@ -8,11 +8,13 @@ import org.eqflow.core.group.Groups;
 /**
  * The configuration of a finite flow, validated when built. Every default lives in {@link Builder}.
  *
- * @param kind          the family of blocks: residual (G-residual blocks)
- * @param dimension     data dimension {@code d}
- * @param group         the symmetry group's specification ({@link Groups}); {@code none} for an unconstrained flow
- * @param blocks        number of blocks
- * @param hidden        width of each hidden layer
+ * @param kind          the family of layers: residual (G-residual blocks) or coupling (O(2)-equivariant couplings of
+ *                      points in the plane)
+ * @param dimension     data dimension {@code d} (coupling flows: {@code 2k} for {@code k} points in the plane)
+ * @param group         the symmetry group's specification ({@link Groups}); {@code none} for an unconstrained residual
+ *                      flow; always {@code o2} for a coupling flow (its layers are O(2)-equivariant by construction)
+ * @param blocks        number of blocks (residual) or coupling layers
+ * @param hidden        width of each hidden layer (of the residual MLP, or of the coupling's conditioner)
  * @param lipschitz     residual flows: the spectral norm each weight matrix is held to after every update; with
  *                      1-Lipschitz activations a block's residual has Lipschitz constant at most {@code lipschitz³}
  * @param learningRate  Adam learning rate
@@ -27,7 +29,7 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
                                double scale) {
 
     /** The family of blocks. */
-    public enum Kind { RESIDUAL }
+    public enum Kind { RESIDUAL, COUPLING }
 
     public FiniteFlowConfig {
         centre = centre == null ? null : List.copyOf(centre);
@@ -68,6 +70,12 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         public static final int DEFAULT_RESIDUAL_BLOCKS = 16;
         /** Hidden width: each block is small, the flow deep (averaging over the group multiplies every width's cost). */
         public static final int DEFAULT_HIDDEN = 32;
+        /** Coupling layers by default (docs/results.md, "Finite flows"). */
+        public static final int DEFAULT_COUPLING_BLOCKS = 12;
+        /** Width of the coupling's conditioner (it sees only invariants, once per point: wider costs little). */
+        public static final int DEFAULT_COUPLING_HIDDEN = 64;
+        /** The coupling flow's conditioner sees every pair's inner product: kept to 32 points in the plane. */
+        public static final int MAX_COUPLING_DIMENSION = 64;
         /** Per-layer spectral norm bound of residual blocks (i-ResNet's coefficient). */
         public static final double DEFAULT_LIPSCHITZ = 0.97;
         public static final double DEFAULT_LEARNING_RATE = 1e-2;
@@ -83,9 +91,9 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
 
         private final Kind kind;
         private final int dimension;
-        private String group = "none";
+        private String group;
         private int blocks = -1;
-        private int hidden = DEFAULT_HIDDEN;
+        private int hidden = -1;
         private double lipschitz = DEFAULT_LIPSCHITZ;
         private double learningRate = DEFAULT_LEARNING_RATE;
         private double clipNorm = DEFAULT_CLIP_NORM;
@@ -115,11 +123,18 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
             if (kind == null) {
                 throw new IllegalArgumentException("the flow kind is missing");
             }
-            if (dimension < 1 || (kind == Kind.RESIDUAL && dimension > MAX_RESIDUAL_DIMENSION)) {
+            boolean coupling = kind == Kind.COUPLING;
+            if (!coupling && (dimension < 1 || dimension > MAX_RESIDUAL_DIMENSION)) {
                 throw new IllegalArgumentException("the residual flow takes dimensions 1 to " + MAX_RESIDUAL_DIMENSION
                         + " (its exact log-determinant), got " + dimension);
             }
-            int b = blocks < 0 ? DEFAULT_RESIDUAL_BLOCKS : blocks;
+            if (coupling && (dimension < 4 || dimension % 2 != 0 || dimension > MAX_COUPLING_DIMENSION)) {
+                throw new IllegalArgumentException("the coupling flow takes rows of 2 to " + MAX_COUPLING_DIMENSION / 2
+                        + " points in the plane (x1,y1,x2,y2,...): an even dimension from 4 to " + MAX_COUPLING_DIMENSION
+                        + ", got " + dimension);
+            }
+            int b = blocks < 0 ? (coupling ? DEFAULT_COUPLING_BLOCKS : DEFAULT_RESIDUAL_BLOCKS) : blocks;
+            int hidden = this.hidden < 0 ? (coupling ? DEFAULT_COUPLING_HIDDEN : DEFAULT_HIDDEN) : this.hidden;
             if (b < 1 || b > MAX_BLOCKS) {
                 throw new IllegalArgumentException("blocks must be between 1 and " + MAX_BLOCKS + ", got " + b);
             }
@@ -143,12 +158,17 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
             if (c.size() != dimension || c.stream().anyMatch(v -> v == null || !Double.isFinite(v))) {
                 throw new IllegalArgumentException("centre needs " + dimension + " finite values, got " + c);
             }
-            Group g = Groups.parse(group, dimension);
-            if (!g.isFinite()) {
+            if (coupling && group != null && !group.trim().equalsIgnoreCase("o2")) {
+                throw new IllegalArgumentException("the coupling flow is equivariant under rotations and reflections of the plane "
+                        + "acting on every point alike (o2) by construction, not under '" + group + "': leave the group out, "
+                        + "or use the residual flow (--flow residual) for " + group);
+            }
+            Group g = Groups.parse(group != null ? group : coupling ? "o2" : "none", dimension);
+            if (!coupling && !g.isFinite()) {
                 throw new IllegalArgumentException("the residual flow averages over the group's elements, and " + g.spec()
                         + " is continuous: use a finite group (c<n>, d<n>, perm:<k>x<m>) or the Hamiltonian flow for " + g.spec());
             }
-            if (g.order() > MAX_GROUP_ORDER) {
+            if (!coupling && g.order() > MAX_GROUP_ORDER) {
                 throw new IllegalArgumentException("group " + g.spec() + " has " + g.order() + " elements; the residual flow "
                         + "averages over at most " + MAX_GROUP_ORDER);
             }

@@ -27,6 +27,8 @@ import org.eqflow.core.FlowConfig;
 import org.eqflow.core.FlowParts;
 import org.eqflow.core.ModelState;
 import org.eqflow.core.finite.FiniteFlowConfig;
+import org.eqflow.core.finite.CouplingFlow;
+import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.finite.ResidualFlow;
 import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.symmetry.Symmetries;
@@ -36,11 +38,11 @@ import org.eqflow.core.symmetry.Symmetries;
  *
  * <ul>
  *   <li>{@code manifest.json}: format name and version, the model's family ({@code hamiltonian} when absent, or
- *       {@code residual}), and the SHA-256 and size of every other entry;</li>
- *   <li>{@code config.json}: the {@link FlowConfig} (or the {@link FiniteFlowConfig} of a residual flow);</li>
+ *       {@code residual} or {@code coupling}), and the SHA-256 and size of every other entry;</li>
+ *   <li>{@code config.json}: the {@link FlowConfig} (or the {@link FiniteFlowConfig} of a finite flow);</li>
  *   <li>{@code state.json}: iteration, learning rate, Lagrange multipliers and their moving averages, provenance;</li>
  *   <li>{@code parameters.bin}, {@code optimizer.bin}: weights and Adam moments ({@link ArrayCodec});</li>
- *   <li>{@code spectral.bin} (residual flows): the spectral-norm power iteration's singular vectors.</li>
+ *   <li>{@code spectral.bin} (finite flows): the residual flow's spectral-norm singular vectors (empty for a coupling flow).</li>
  * </ul>
  *
  * Loading checks sizes, checksums, the format version and every array shape before any value reaches
@@ -57,7 +59,7 @@ public final class ModelFile {
     private static final int MAX_JSON_BYTES = 1 << 20;
     private static final int MAX_MULTIPLIERS = 1 << 20;
     private static final List<String> OWN_ENTRIES = List.of("config.json", "state.json", "parameters.bin", "optimizer.bin");
-    private static final List<String> RESIDUAL_ENTRIES = List.of("config.json", "state.json", "parameters.bin", "optimizer.bin",
+    private static final List<String> FINITE_ENTRIES = List.of("config.json", "state.json", "parameters.bin", "optimizer.bin",
             "spectral.bin");
     private static final String HAMILTONIAN = EquivariantHamiltonianFlow.FAMILY;
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -67,7 +69,7 @@ public final class ModelFile {
     private ModelFile() {
     }
 
-    /** The saved training state of a residual flow beside its weights. */
+    /** The saved training state of a finite flow beside its weights. */
     record FiniteSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
     }
 
@@ -102,8 +104,8 @@ public final class ModelFile {
                     state.consecutiveSkips(), state.multipliers(), state.multiplierAverages(), Provenance.current())));
             entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
             entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
-        } else if (model instanceof ResidualFlow flow) {
-            ResidualFlow.Saved state = flow.state();
+        } else if (model instanceof FiniteFlow flow) {
+            FiniteFlow.Saved state = flow.state();
             entries.put("config.json", JSON.writeValueAsBytes(state.config()));
             entries.put("state.json", JSON.writeValueAsBytes(new FiniteSavedState(state.iteration(), state.learningRate(),
                     state.consecutiveSkips(), Provenance.current())));
@@ -162,7 +164,7 @@ public final class ModelFile {
                 + "ModelFile.loadModel");
     }
 
-    /** Loads and checks a model file of any family (a {@link EquivariantHamiltonianFlow} or a {@link ResidualFlow}). */
+    /** Loads and checks a model file of any family (a {@link EquivariantHamiltonianFlow} or a {@link FiniteFlow}). */
     public static TrainableModel loadModel(Path path, LoadOptions options) throws IOException {
         return loadWithExtras(path, options).model();
     }
@@ -186,7 +188,7 @@ public final class ModelFile {
         Checked checked = readChecked(path, options);
         TrainableModel model;
         try {
-            model = checked.residual() != null ? ResidualFlow.restore(checked.residual())
+            model = checked.finite() != null ? FiniteFlow.restore(checked.finite())
                     : EquivariantHamiltonianFlow.restore(checked.state());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
@@ -203,13 +205,14 @@ public final class ModelFile {
     public static ModelState read(Path path, LoadOptions options) throws IOException {
         Checked checked = readChecked(path, options);
         if (checked.state() == null) {
-            throw new ModelFileException(path + " holds a residual flow, not a Hamiltonian one: load it with ModelFile.loadModel");
+            throw new ModelFileException(path + " holds a " + checked.finite().config().kind().name().toLowerCase(java.util.Locale.ROOT)
+                    + " flow, not a Hamiltonian one: load it with ModelFile.loadModel");
         }
         return checked.state();
     }
 
-    /** What a file holds: the state of a Hamiltonian flow or of a residual flow, and the extra entries. */
-    private record Checked(ModelState state, ResidualFlow.Saved residual, Map<String, byte[]> extras) {
+    /** What a file holds: the state of a Hamiltonian flow or of a finite flow, and the extra entries. */
+    private record Checked(ModelState state, FiniteFlow.Saved finite, Map<String, byte[]> extras) {
     }
 
     /**
@@ -284,11 +287,12 @@ public final class ModelFile {
             sizes.put(e.getKey(), size.asLong());
         }
         String family = manifest.path("family").asText(HAMILTONIAN);
-        if (!family.equals(HAMILTONIAN) && !family.equals(ResidualFlow.FAMILY)) {
+        boolean finite = family.equals(ResidualFlow.FAMILY) || family.equals(CouplingFlow.FAMILY);
+        if (!family.equals(HAMILTONIAN) && !finite) {
             throw new ModelFileException(path + " holds a model of family '" + family + "', which this eqflow does not know "
-                    + "(it reads hamiltonian and residual)");
+                    + "(it reads hamiltonian, residual and coupling)");
         }
-        for (String name : family.equals(HAMILTONIAN) ? OWN_ENTRIES : RESIDUAL_ENTRIES) {
+        for (String name : family.equals(HAMILTONIAN) ? OWN_ENTRIES : FINITE_ENTRIES) {
             if (!sizes.containsKey(name)) {
                 throw new ModelFileException(path + ": entry " + name + " is missing (truncated file?)");
             }
@@ -300,8 +304,8 @@ public final class ModelFile {
         }
         byte[] configBytes = verified(zip, path, "config.json", manifest);
         JsonNode configTree = parseJson(configBytes, path, "config.json");
-        if (family.equals(ResidualFlow.FAMILY)) {
-            return readResidual(path, zip, manifest, sizes, configTree);
+        if (finite) {
+            return readFinite(path, zip, manifest, sizes, configTree, family);
         }
         checkClasses(path, configTree, options);
         FlowConfig config;
@@ -343,18 +347,22 @@ public final class ModelFile {
         }
     }
 
-    /** The residual family's part of {@link #readChecked}: the same order of checks, its own configuration and arrays. */
-    private static Checked readResidual(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree)
-            throws IOException {
+    /** The finite families' part of {@link #readChecked}: the same order of checks, their own configuration and arrays. */
+    private static Checked readFinite(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree,
+                                      String family) throws IOException {
         FiniteFlowConfig config;
         Map<String, long[]> shapes;
         Map<String, long[]> spectralShapes;
         try {
             config = JSON.treeToValue(configTree, FiniteFlowConfig.class).toBuilder().build();
-            shapes = ResidualFlow.parameterShapes(config);
-            spectralShapes = ResidualFlow.spectralShapes(config);
+            shapes = FiniteFlow.parameterShapes(config);
+            spectralShapes = FiniteFlow.vectorShapes(config);
         } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
             throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
+        }
+        if (!config.kind().name().equalsIgnoreCase(family)) {
+            throw new ModelFileException(path + ": the manifest says family '" + family + "' but config.json describes a "
+                    + config.kind().name().toLowerCase(java.util.Locale.ROOT) + " flow (the file is corrupted or not from eqflow)");
         }
         Map<String, long[]> optimizerShapes = optimizerShapes(shapes);
         long parameterBytes = ArrayCodec.encodedSize(shapes);
@@ -382,11 +390,11 @@ public final class ModelFile {
         }
         Map<String, byte[]> extras = new LinkedHashMap<>();
         for (String name : sizes.keySet()) {
-            if (!name.equals("manifest.json") && !RESIDUAL_ENTRIES.contains(name)) {
+            if (!name.equals("manifest.json") && !FINITE_ENTRIES.contains(name)) {
                 extras.put(name, verified(zip, path, name, manifest));
             }
         }
-        return new Checked(null, new ResidualFlow.Saved(config, parameters, optimizer, spectral, saved.iteration(),
+        return new Checked(null, new FiniteFlow.Saved(config, parameters, optimizer, spectral, saved.iteration(),
                 saved.learningRate(), saved.consecutiveSkips()), extras);
     }
 

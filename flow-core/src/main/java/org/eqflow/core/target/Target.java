@@ -3,16 +3,18 @@ package org.eqflow.core.target;
 import java.util.SplittableRandom;
 
 /**
- * A target distribution with exact sampling and an exact log-density, so that the best achievable
+ * A target distribution with a seeded sampler and a known log-density, so that the best achievable
  * negative log-likelihood, its entropy {@code H(p)}, is known: a held-out NLL can never lie below it
- * beyond its standard error.
+ * beyond its standard error. Sampling is exact, or (for an energy without an exact sampler,
+ * {@link DoubleWell}) an independent Markov chain per draw held by tests to longer chains; a normaliser
+ * that is estimated carries its error into {@link #entropy()}'s bound.
  */
 public interface Target {
 
     /** The data dimension. */
     int dimension();
 
-    /** One exact draw. */
+    /** One draw. */
     double[] sample(SplittableRandom rng);
 
     /** {@code log p(x)} (may be {@code −∞} off the support). */

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * Reads target names: {@code ring:R,σ} (default 2,0.2), {@code shell:d,R,σ}, {@code rings}, {@code circles},
- * {@code 8gaussians}, {@code checkerboard}, {@code moons}, {@code grid:k,spacing,σ} (default 3,2,0.2).
+ * {@code 8gaussians}, {@code checkerboard}, {@code moons}, {@code grid:k,spacing,σ} (default 3,2,0.2),
+ * {@code doublewell:k} (k particles in the plane, default 4).
  */
 public final class Targets {
     private Targets() {
@@ -24,8 +25,11 @@ public final class Targets {
             case "moons" -> arity(spec, a, 0, new Moons());
             case "grid" -> a.length == 0 ? GaussianMixture.grid(3, 2, 0.2)
                     : arity(spec, a, 3, a.length == 3 ? GaussianMixture.grid(integer(spec, a[0]), a[1], a[2]) : null);
+            case "doublewell" -> a.length == 0 ? new DoubleWell(4)
+                    : arity(spec, a, 1, a.length == 1 ? new DoubleWell(integer(spec, a[0])) : null);
             default -> throw new IllegalArgumentException("unknown target '" + spec + "': use ring:R,SIGMA, shell:D,R,SIGMA, "
-                    + "rings, circles, 8gaussians, checkerboard, moons or grid:K,SPACING,SIGMA");
+                    + "rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA "
+                    + "or doublewell:K");
         };
     }
 

@@ -183,7 +183,7 @@ class ResidualFlowTest {
     @Test
     void savedStateRestoresTheSameFlow() {
         ResidualFlow flow = trained("d4", 2, 2);
-        ResidualFlow again = ResidualFlow.restore(flow.state());
+        ResidualFlow again = (ResidualFlow) FiniteFlow.restore(flow.state());
         INDArray x = TestSupport.gaussian(4, 10, 2, 1.0);
         assertEquals(0.0, flow.forward(x).sub(again.forward(x)).amaxNumber().doubleValue());
         INDArray batch = TestSupport.gaussian(6, 32, 2, 1.0);
