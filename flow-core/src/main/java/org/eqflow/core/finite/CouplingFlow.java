@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * An equivariant coupling flow on sets of {@code k} points in the plane (rows {@code (x_1, y_1, …, x_k, y_k)}): a
  * standard normal base pushed through {@link CouplingLayer}s, each moving half the points by a radial reshaping
- * about a centre and a shift that are built from the other points and their inner products. Every layer commutes
+ * about a centre and a shift that are built from the other points and their norms and distances. Every layer commutes
  * with any rotation or reflection of the plane applied to all points alike, so the density is exactly
  * O(2)-invariant (a continuous group, which the residual flow's averaging cannot reach), with an exact
  * log-likelihood and a closed-form inverse up to a one-dimensional root per point.

@@ -16,16 +16,18 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The points split into a transformed set {@code A} and a conditioning set {@code B} (layer {@code ℓ}
  * transforms the {@code ⌊k/2⌋} points {@code ℓ, ℓ+1, …} modulo {@code k}, so every point is moved by half the
- * layers and seen by the others). A conditioner MLP reads only invariants of {@code B}, the inner products
- * {@code ⟨x_j, x_l⟩} of its points, and gives for each transformed point {@code x_i}: coefficients
- * {@code c_ij, t_ij}, a log-scale {@code s_i} and the {@code K} bumps {@code (w, μ, β)} of a radial profile. Then
+ * layers and seen by the others). A conditioner MLP reads only invariants of {@code B}, the norms {@code |x_j|} and
+ * distances {@code |x_j − x_l|} of its points, and gives for each transformed point {@code x_i}: coefficients
+ * {@code c_ij, t_ij}, a log-scale {@code s_i} and the {@code K} bumps {@code (w, μ, β)} of a radial profile
+ * (coefficients, log-scale and sharpness bounded by smooth saturations, so that no step can make a layer
+ * explode). Then
  * <pre>
  *   v_i = Σ_{j∈B} c_ij x_j,   u = x_i − v_i,   r = |u|,
  *   ρ(r) = e^{s_i} r + Σ_k w_k [tanh(β_k (r − μ_k)) + tanh(β_k μ_k)]      (w, β > 0: ρ(0) = 0, ρ' > 0)
  *   x_i ↦ v_i + Σ_{j∈B} t_ij x_j + (ρ(r)/r) u
  * </pre>
  * a radial reshaping about an equivariant centre and an equivariant shift. Coefficients that are functions of
- * inner products times points are exactly the equivariant maps: rotating or reflecting every point by
+ * invariants times points are equivariant: rotating or reflecting every point by
  * {@code R} multiplies {@code v, t, u} by {@code R} and leaves {@code r} and every coefficient unchanged, so
  * the layer commutes with {@code R} (and with the base's invariance, the density is O(2)-invariant). The
  * Jacobian is block triangular ({@code B} is copied); each transformed point contributes
@@ -44,8 +46,15 @@ final class CouplingLayer {
     static final double BUMP_SPACING = 0.75;
     /** The bumps' heights start at {@code softplus(−2) ≈ 0.13}: the layer starts near a shift-free identity. */
     static final double HEIGHT_OFFSET = -2.0;
-    /** The bumps' sharpness starts at {@code softplus(1) ≈ 1.3}. */
-    static final double SHARPNESS_OFFSET = 1.0;
+    /** The bumps' sharpness {@code β = β_max σ(raw − 2)} starts near 1.2 and never exceeds {@value #MAX_SHARPNESS}. */
+    static final double MAX_SHARPNESS = 10.0;
+    static final double SHARPNESS_OFFSET = -2.0;
+    /** Each layer's log-scale is {@code S tanh(raw/S)}: a layer stretches by at most {@code e^S}. */
+    static final double MAX_LOG_SCALE = 2.0;
+    /** The centre and shift coefficients are {@code C tanh(raw/C)}. */
+    static final double MAX_COEFFICIENT = 3.0;
+    /** Added to the conditioner's squared norms and distances before the square root (smooth at coincident points). */
+    static final double FEATURE_SMOOTHING = 1e-6;
     /** Added to {@code r²} before the square root, so that a point on its centre gives no 0/0. */
     static final double TINY = 1e-30;
     /** The conditioner's output layer starts small: each layer starts close to the identity. */
@@ -96,7 +105,7 @@ final class CouplingLayer {
         }
     }
 
-    /** The number of inner products among the conditioning points (the conditioner's inputs). */
+    /** The number of invariants of the conditioning points: their norms and pairwise distances (the conditioner's inputs). */
     int pairs() {
         return seen.length * (seen.length + 1) / 2;
     }
@@ -115,29 +124,34 @@ final class CouplingLayer {
         return new long[][] {{p, hidden}, {1, hidden}, {hidden, hidden}, {1, hidden}, {hidden, out}, {1, out}};
     }
 
-    /** The conditioner at points {@code x [n, d]}: reads only the conditioning points' inner products. */
+    /**
+     * The conditioner at points {@code x [n, d]}: reads only invariants of the conditioning points, their norms
+     * {@code |x_j|} and distances {@code |x_j − x_l|} (which fix their inner products, so nothing invariant is lost;
+     * distances are what a pair interaction depends on), each as {@code sqrt(· + ε)} to stay differentiable at 0.
+     */
     Conditioned condition(SameDiff sd, SDVariable x) {
         DataType type = x.dataType();
         int a = moved.length;
         int b = seen.length;
         int p = pairs();
         SDVariable xB = x.mmul(constant(sd, select(seen), type));
-        double[][] left = new double[2 * b][2 * p];
-        double[][] right = new double[2 * b][2 * p];
+        double[][] differences = new double[2 * b][2 * p];
         double[][] sum = new double[2 * p][p];
         int q = 0;
         for (int j = 0; j < b; j++) {
             for (int l = j; l < b; l++) {
                 for (int c = 0; c < 2; c++) {
-                    left[2 * j + c][2 * q + c] = 1;
-                    right[2 * l + c][2 * q + c] = 1;
+                    differences[2 * j + c][2 * q + c] = 1;
+                    if (l != j) {
+                        differences[2 * l + c][2 * q + c] = -1;
+                    }
                     sum[2 * q + c][q] = 1;
                 }
                 q++;
             }
         }
-        SDVariable products = xB.mmul(constant(sd, left, type)).mul(xB.mmul(constant(sd, right, type)));
-        SDVariable h = products.mmul(constant(sd, sum, type));
+        SDVariable v = xB.mmul(constant(sd, differences, type));
+        SDVariable h = sd.math.sqrt(v.mul(v).mmul(constant(sd, sum, type)).add(FEATURE_SMOOTHING));
         for (int l = 0; l < 2; l++) {
             h = sd.math.tanh(h.mmul(weights[l]).add(biases[l]));
         }
@@ -155,9 +169,15 @@ final class CouplingLayer {
                 offsets[0][i * k + j] = (j + 1) * BUMP_SPACING;
             }
         }
-        return new Conditioned(combine(sd, centreCoef, xB, type), combine(sd, shiftCoef, xB, type), sd.math.exp(logScale),
+        return new Conditioned(combine(sd, bounded(sd, centreCoef, MAX_COEFFICIENT), xB, type),
+                combine(sd, bounded(sd, shiftCoef, MAX_COEFFICIENT), xB, type), sd.math.exp(bounded(sd, logScale, MAX_LOG_SCALE)),
                 StableOps.softplus(sd, rawHeight.add(HEIGHT_OFFSET)), rawPosition.add(constant(sd, offsets, type)),
-                StableOps.softplus(sd, rawSharpness.add(SHARPNESS_OFFSET)));
+                sd.nn.sigmoid(rawSharpness.add(SHARPNESS_OFFSET)).mul(MAX_SHARPNESS));
+    }
+
+    /** {@code bound · tanh(v / bound)}: the identity near zero, never beyond {@code ±bound}. */
+    private static SDVariable bounded(SameDiff sd, SDVariable v, double bound) {
+        return sd.math.tanh(v.div(bound)).mul(bound);
     }
 
     /** {@code Σ_j coef_ij x_j} for every transformed point {@code i}: {@code [n, a·b] × [n, 2b] → [n, 2a]}. */

@@ -74,11 +74,13 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         public static final int DEFAULT_COUPLING_BLOCKS = 12;
         /** Width of the coupling's conditioner (it sees only invariants, once per point: wider costs little). */
         public static final int DEFAULT_COUPLING_HIDDEN = 64;
-        /** The coupling flow's conditioner sees every pair's inner product: kept to 32 points in the plane. */
+        /** The coupling flow's conditioner sees every pair's distance: kept to 32 points in the plane. */
         public static final int MAX_COUPLING_DIMENSION = 64;
         /** Per-layer spectral norm bound of residual blocks (i-ResNet's coefficient). */
         public static final double DEFAULT_LIPSCHITZ = 0.97;
         public static final double DEFAULT_LEARNING_RATE = 1e-2;
+        /** The coupling flow's learning rate (its layers are not held to a Lipschitz bound: smaller steps). */
+        public static final double DEFAULT_COUPLING_LEARNING_RATE = 1e-3;
         /** Points per update the defaults were measured with (a training option; the command line uses it for this family). */
         public static final int DEFAULT_BATCH_SIZE = 128;
         public static final double DEFAULT_CLIP_NORM = 0.0;
@@ -95,7 +97,7 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         private int blocks = -1;
         private int hidden = -1;
         private double lipschitz = DEFAULT_LIPSCHITZ;
-        private double learningRate = DEFAULT_LEARNING_RATE;
+        private Double learningRate;
         private double clipNorm = DEFAULT_CLIP_NORM;
         private Precision precision = Precision.FLOAT32;
         private long seed = 0;
@@ -145,6 +147,8 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
                 throw new IllegalArgumentException("the Lipschitz coefficient must lie in (0, 1) for the residual blocks to be "
                         + "invertible, got " + lipschitz);
             }
+            double learningRate = this.learningRate != null ? this.learningRate
+                    : coupling ? DEFAULT_COUPLING_LEARNING_RATE : DEFAULT_LEARNING_RATE;
             if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
                 throw new IllegalArgumentException("the learning rate must be finite and > 0, got " + learningRate);
             }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eqflow.core.TestSupport;
+import org.eqflow.core.finite.CouplingFlow;
 import org.eqflow.core.finite.FiniteFlowConfig;
 import org.eqflow.core.finite.ResidualFlow;
 import org.eqflow.core.model.TrainableModel;
@@ -20,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** A residual flow's model file: an exact round trip, and hostile variants refused with one-line reasons. */
+/**
+ * The finite flows' model files: exact round trips of a residual and a coupling flow, and hostile variants refused
+ * with one-line reasons.
+ */
 class ResidualModelFileTest {
     @TempDir
     Path dir;
@@ -54,6 +58,34 @@ class ResidualModelFileTest {
         flow.trainStep(batch);
         again.trainStep(batch);
         assertArrayEquals(flow.exactLogDensity(x), again.exactLogDensity(x), "the next update is the same");
+    }
+
+    @Test
+    void aCouplingFlowRoundTripsAndItsFamilyMustMatchItsConfiguration() throws IOException {
+        CouplingFlow coupling = CouplingFlow.create(FiniteFlowConfig.builder(FiniteFlowConfig.Kind.COUPLING, 4).blocks(2).hidden(8)
+                .seed(5).build());
+        INDArray batch = TestSupport.gaussian(1, 64, 4, 2.0).castTo(coupling.dataType());
+        for (int i = 0; i < 3; i++) {
+            coupling.trainStep(batch);
+        }
+        Path file = dir.resolve("coupling.zip");
+        ModelFile.save(coupling, file, false);
+        CouplingFlow again = (CouplingFlow) ModelFile.loadModel(file);
+        assertEquals(coupling.config(), again.config());
+        INDArray x = TestSupport.gaussian(2, 20, 4, 1.5).castTo(coupling.dataType());
+        assertArrayEquals(coupling.exactLogDensity(x), again.exactLogDensity(x));
+        coupling.trainStep(batch);
+        again.trainStep(batch);
+        assertArrayEquals(coupling.exactLogDensity(x), again.exactLogDensity(x), "the next update is the same");
+
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        ObjectNode manifest = (ObjectNode) ModelZips.JSON.readTree(e.get("manifest.json"));
+        manifest.put("family", "coupling");
+        e.put("manifest.json", ModelZips.JSON.writeValueAsBytes(manifest));
+        assertTrue(refused(write("mismatch.zip", e)).contains("the manifest says family 'coupling' but config.json describes a residual"));
+        Map<String, byte[]> c = ModelZips.entries(Files.readAllBytes(file));
+        assertTrue(refused(write("group.zip", ModelZips.withConfig(c, "group", "perm:2x2"))).contains("--flow residual"));
+        assertTrue(refused(write("odd.zip", ModelZips.withConfig(c, "dimension", 5))).contains("even dimension"));
     }
 
     @Test

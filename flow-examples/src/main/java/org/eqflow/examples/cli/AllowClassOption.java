@@ -19,7 +19,7 @@ final class AllowClassOption {
         return new LoadOptions(prefixes);
     }
 
-    /** Loads a model file of any family (Hamiltonian or residual). */
+    /** Loads a model file of any family (Hamiltonian, residual or coupling). */
     TrainableModel load(Path model) throws java.io.IOException {
         return ModelFile.loadModel(model, options());
     }

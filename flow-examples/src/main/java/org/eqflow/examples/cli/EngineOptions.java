@@ -3,6 +3,7 @@ package org.eqflow.examples.cli;
 import org.eqflow.core.Choices;
 import org.eqflow.core.Engine;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.finite.ResidualFlow;
 import org.eqflow.core.model.TrainableModel;
 import org.slf4j.Logger;
@@ -27,10 +28,16 @@ final class EngineOptions {
     <M extends TrainableModel> M apply(M model, String what) {
         if (model instanceof EquivariantHamiltonianFlow flow) {
             apply(flow, what);
-        } else if (model instanceof ResidualFlow flow) {
-            flow.useEngine(Choices.parse("--path", path, Engine.class));
+        } else if (model instanceof FiniteFlow flow) {
+            Engine engine = Choices.parse("--path", path, Engine.class);
+            if (flow instanceof ResidualFlow residual) {
+                residual.useEngine(engine);
+            } else if (engine == Engine.FUSED) {
+                throw new IllegalArgumentException("--path fused: the " + flow.family() + " flow has no hand-derived engine; "
+                        + "use --path auto or graph");
+            }
             if (threads > 1 && "training".equals(what)) {
-                LOG.info("the residual flow runs on one core (--threads shards the Hamiltonian flow's engine only)");
+                LOG.info("the {} flow runs on one core (--threads shards the Hamiltonian flow's engine only)", flow.family());
             }
             if (!"training".equals(what)) {
                 LOG.info("{} path: {}", what, flow.engineDescription());

@@ -18,23 +18,28 @@ final class FiniteOptions {
             "--potential", "--penalty-sites", "--no-augment");
     /** The flags that only configure a finite flow. */
     static final List<String> FINITE_ONLY = List.of("--group", "--blocks", "--lipschitz");
+    /** The flags that only configure a residual flow. */
+    static final List<String> RESIDUAL_ONLY = List.of("--lipschitz");
 
     /** The flow families of the command line. */
-    enum Family { HAMILTONIAN, RESIDUAL }
+    enum Family { HAMILTONIAN, RESIDUAL, COUPLING }
 
-    @Option(names = "--flow", paramLabel = "hamiltonian|residual",
+    @Option(names = "--flow", paramLabel = "hamiltonian|residual|coupling",
             description = "the flow family: the equivariant Hamiltonian flow (default; its symmetry is --symmetry, soft "
-                    + "or hard), or the G-residual flow (exact likelihood; invariant under a finite --group by construction)")
+                    + "or hard), the G-residual flow (exact likelihood; invariant under a finite --group by construction), "
+                    + "or the coupling flow for rows of points in the plane (x1,y1,x2,y2,...; exact likelihood; invariant "
+                    + "under rotations and reflections of all points alike by construction)")
     String flow = "hamiltonian";
 
     @Option(names = "--group", paramLabel = "GROUP",
             description = "residual flow: the finite group its density is invariant under: c<n> or d<n> (rotations and "
                     + "reflections of every coordinate pair), perm:<k>x<m> (k particles of m coordinates), products joined "
-                    + "by * (default none: an unconstrained residual flow)")
+                    + "by * (default none: an unconstrained residual flow); coupling flow: o2, its only group")
     String group;
 
-    @Option(names = "--blocks", paramLabel = "N", description = "residual flow: number of blocks (default "
-            + FiniteFlowConfig.Builder.DEFAULT_RESIDUAL_BLOCKS + ")")
+    @Option(names = "--blocks", paramLabel = "N", description = "finite flows: number of residual blocks (default "
+            + FiniteFlowConfig.Builder.DEFAULT_RESIDUAL_BLOCKS + ") or coupling layers (default "
+            + FiniteFlowConfig.Builder.DEFAULT_COUPLING_BLOCKS + ")")
     Integer blocks;
 
     @Option(names = "--lipschitz", paramLabel = "C", description = "residual flow: spectral-norm bound of every weight "
@@ -45,18 +50,19 @@ final class FiniteOptions {
         try {
             return Family.valueOf(flow.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--flow: '" + flow + "' is not a flow family; use hamiltonian or residual");
+            throw new IllegalArgumentException("--flow: '" + flow + "' is not a flow family; use hamiltonian, residual or coupling");
         }
     }
 
-    /** Whether a group other than the identity was asked for. */
+    /** Whether the finite flow has a group other than the identity (a coupling flow always has O(2)). */
     boolean symmetric() {
-        return group != null && !group.trim().equalsIgnoreCase("none");
+        return family() == Family.COUPLING || group != null && !group.trim().equalsIgnoreCase("none");
     }
 
-    /** The residual flow's configuration for data of dimension {@code d}; shared flags from {@code shared}. */
+    /** The finite flow's configuration for data of dimension {@code d}; shared flags from {@code shared}. */
     FiniteFlowConfig config(int d, long seed, List<Double> centre, double scale, ModelOptions shared) {
-        FiniteFlowConfig.Builder b = FiniteFlowConfig.builder(FiniteFlowConfig.Kind.RESIDUAL, d).seed(seed).centre(centre)
+        FiniteFlowConfig.Kind kind = family() == Family.COUPLING ? FiniteFlowConfig.Kind.COUPLING : FiniteFlowConfig.Kind.RESIDUAL;
+        FiniteFlowConfig.Builder b = FiniteFlowConfig.builder(kind, d).seed(seed).centre(centre)
                 .scale(scale).precision(shared.float64 ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
         if (group != null) {
             b.group(group);

@@ -13,7 +13,7 @@ import org.eqflow.core.Noise;
 import org.eqflow.core.eval.EvaluationReport;
 import org.eqflow.core.eval.Evaluator;
 import org.eqflow.core.finite.FiniteFlowConfig;
-import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.io.AtomicFiles;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.io.OutputLock;
@@ -101,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--batch", paramLabel = "B",
             description = "points per update (default " + TrainingOptions.Builder.DEFAULT_BATCH_SIZE + "; "
-                    + FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE + " for --flow residual)")
+                    + FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE + " for the finite flows)")
     Integer batch;
 
     @Option(names = "--patience", paramLabel = "N",
@@ -178,18 +178,25 @@ final class TrainCommand implements Callable<Integer> {
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
         FiniteOptions.Family family = finite.family();
         List<String> foreign = family == FiniteOptions.Family.HAMILTONIAN ? FiniteOptions.FINITE_ONLY : FiniteOptions.HAMILTONIAN_ONLY;
+        if (family == FiniteOptions.Family.COUPLING) {
+            foreign = new java.util.ArrayList<>(foreign);
+            foreign.addAll(FiniteOptions.RESIDUAL_ONLY);
+        }
         for (String flag : foreign) {
             if (given.hasMatchedOption(flag)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), flag + " configures the "
-                        + (family == FiniteOptions.Family.HAMILTONIAN ? "residual flow: add --flow residual"
-                        : "Hamiltonian flow, not the residual flow (its symmetry is --group)"));
+                throw new CommandLine.ParameterException(spec.commandLine(), flag + " configures the " + switch (family) {
+                    case HAMILTONIAN -> "residual flow: add --flow residual";
+                    case RESIDUAL -> "Hamiltonian flow, not the residual flow (its symmetry is --group)";
+                    case COUPLING -> FiniteOptions.RESIDUAL_ONLY.contains(flag) ? "residual flow, not the coupling flow"
+                            : "Hamiltonian flow, not the coupling flow (it is O(2)-invariant by construction)";
+                });
             }
         }
         Trainer.Checkpoint checkpoint = null;
         if (resume != null) {
             // The seed orders the data and draws all noise: an exact resume needs the checkpoint's own.
             checkpoint = Trainer.loadCheckpoint(resume, allow.options());
-            long saved = checkpoint.model() instanceof ResidualFlow r ? r.config().seed()
+            long saved = checkpoint.model() instanceof FiniteFlow r ? r.config().seed()
                     : ((EquivariantHamiltonianFlow) checkpoint.model()).config().seed();
             if (given.hasMatchedOption("--seed") && seed != saved) {
                 throw new IllegalArgumentException("--seed " + seed + " differs from the checkpoint's seed " + saved
@@ -199,9 +206,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (batch == null) {
             // The family's own default: a resumed run continues with its checkpoint's family, whatever --flow says.
-            boolean residual = checkpoint != null ? checkpoint.model() instanceof ResidualFlow
-                    : family == FiniteOptions.Family.RESIDUAL;
-            batch = residual ? FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE : TrainingOptions.Builder.DEFAULT_BATCH_SIZE;
+            boolean finiteFlow = checkpoint != null ? checkpoint.model() instanceof FiniteFlow
+                    : family != FiniteOptions.Family.HAMILTONIAN;
+            batch = finiteFlow ? FiniteFlowConfig.Builder.DEFAULT_BATCH_SIZE : TrainingOptions.Builder.DEFAULT_BATCH_SIZE;
         }
         if (trainSize != null && source.target == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--train-size needs --target");
@@ -268,17 +275,18 @@ final class TrainCommand implements Callable<Integer> {
             double[][] sample = points != null ? points
                     : target.get().sample(PREPROCESSING_SAMPLES, Noise.stream(seed, 1, Noise.Purpose.DATA));
             List<Double> origin = java.util.Collections.nCopies(d, 0.0);
-            boolean residual = family == FiniteOptions.Family.RESIDUAL;
-            boolean symmetric = residual ? finite.symmetric() : !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
+            boolean finiteFlow = family != FiniteOptions.Family.HAMILTONIAN;
+            boolean symmetric = finiteFlow ? finite.symmetric() : !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
             Standardization pre = noStandardize ? new Standardization(origin, 1.0)
                     : symmetric ? Standardization.aboutOrigin(sample) : Standardization.fit(sample);
             String source = this.source.data != null ? this.source.data.toString() : target.get().spec();
             String amount = points != null ? points.length + " points" : "fresh samples every step";
-            if (residual) {
+            if (finiteFlow) {
                 FiniteFlowConfig config = finite.config(d, seed, pre.centre(), pre.scale(), model);
-                flow = ResidualFlow.create(config);
-                LOG.info("training {} on {} ({}): residual flow, group {}, {} blocks, {} parameters", out, source, amount,
-                        config.group(), config.blocks(), parameterCount(flow));
+                flow = FiniteFlow.create(config);
+                LOG.info("training {} on {} ({}): {} flow, group {}, {} {}, {} parameters", out, source, amount,
+                        flow.family(), config.group(), config.blocks(),
+                        config.kind() == FiniteFlowConfig.Kind.COUPLING ? "layers" : "blocks", parameterCount(flow));
             } else {
                 FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
                 flow = EquivariantHamiltonianFlow.create(config);
@@ -315,7 +323,7 @@ final class TrainCommand implements Callable<Integer> {
     private void overrideTraining(TrainableModel flow, CommandLine.ParseResult given) {
         boolean lrGiven = given.hasMatchedOption("--lr");
         boolean clipGiven = given.hasMatchedOption("--clip-norm");
-        if (flow instanceof ResidualFlow r) {
+        if (flow instanceof FiniteFlow r) {
             double lr = lrGiven ? model.lr : r.learningRate();
             double clip = clipGiven ? model.clipNorm : r.config().clipNorm();
             LOG.info("resuming with learning rate {} and clip norm {} (the checkpoint had {} and {})", lr, clip,

@@ -96,8 +96,8 @@ class ResidualCliTest {
         assertEquals(1, continuous.code());
         assertTrue(continuous.err().contains("so2 is continuous"), continuous.err());
         assertEquals(1, Arrays.stream(continuous.err().strip().split("\n")).count(), continuous.err());
-        CliTest.Run family = CliTest.run("train", "--target", "ring", "--flow", "coupling", "--iterations", "1",
+        CliTest.Run family = CliTest.run("train", "--target", "ring", "--flow", "glow", "--iterations", "1",
                 "--out", dir.resolve("w.zip").toString());
-        assertTrue(family.err().contains("'coupling' is not a flow family"), family.err());
+        assertTrue(family.err().contains("'glow' is not a flow family; use hamiltonian, residual or coupling"), family.err());
     }
 }
