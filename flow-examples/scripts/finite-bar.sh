@@ -24,12 +24,21 @@ declare -A spec=(
   [eight-none]="8gaussians|c8|--flow residual --group none"
   [eight-ham-so2]="8gaussians|c8|--symmetry so2"
   [eight-ham-none]="8gaussians|c8|--symmetry none"
+  [eight-ham-hard]="8gaussians|c8|--symmetry so2 --constraint hard"
   [grid-d4]="grid|d4|--flow residual --group d4"
   [grid-none]="grid|d4|--flow residual --group none"
   [ring-c16]="ring|so2|--flow residual --group c16"
   [ring-none]="ring|so2|--flow residual --group none"
+  [ring-ham-so2]="ring|so2|--symmetry so2"
+  [ring-ham-hard]="ring|so2|--symmetry so2 --constraint hard"
+  [dw-coupling]="doublewell|perm:4x2*c4|--flow coupling"
+  [dw-perm]="doublewell|perm:4x2*c4|--flow residual --group perm:4x2"
+  [dw-none]="doublewell|perm:4x2*c4|--flow residual --group none"
 )
 runs=(${RUNS:-eight-c8 eight-d8 eight-none eight-ham-so2 eight-ham-none grid-d4 grid-none ring-c16 ring-none})
+# The comparison table of docs/results.md ("One table"): COMPARE=1 BUDGET=4m finite-bar.sh OUTDIR
+[[ -n ${COMPARE:-} ]] && runs=(${RUNS:-eight-c8 eight-none eight-ham-so2 eight-ham-hard ring-c16 ring-none ring-ham-so2
+  ring-ham-hard dw-coupling dw-perm dw-none})
 
 train_eval() {  # name target group train.csv test.csv flags...
   local name=$1 target=$2 group=$3 train=$4 test=$5; shift 5

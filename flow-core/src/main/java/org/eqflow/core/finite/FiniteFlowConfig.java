@@ -80,7 +80,7 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         public static final double DEFAULT_LIPSCHITZ = 0.97;
         public static final double DEFAULT_LEARNING_RATE = 1e-2;
         /** The coupling flow's learning rate (its layers are not held to a Lipschitz bound: smaller steps). */
-        public static final double DEFAULT_COUPLING_LEARNING_RATE = 1e-3;
+        public static final double DEFAULT_COUPLING_LEARNING_RATE = 3e-3;
         /** Points per update the defaults were measured with (a training option; the command line uses it for this family). */
         public static final int DEFAULT_BATCH_SIZE = 128;
         public static final double DEFAULT_CLIP_NORM = 0.0;

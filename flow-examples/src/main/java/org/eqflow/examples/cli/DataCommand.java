@@ -10,12 +10,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code eqflow data}: draw points from a built-in target (exact samples), e.g. a held-out test set. */
+/** {@code eqflow data}: draw points from a built-in target, e.g. a held-out test set. */
 @Command(name = "data", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Draw N exact samples from a built-in target into a CSV with the header x0,x1,...;",
-            "with --entropy, also print the target's entropy (nats) and its error bound to stderr."})
+        description = {"Draw N samples from a built-in target into a CSV with the header x0,x1,... (exact draws; doublewell:K",
+            "draws each point by its own seeded Markov chain); with --entropy, also print the target's entropy (nats)",
+            "and its error bound to stderr."})
 final class DataCommand implements Callable<Integer> {
-    @Option(names = "--target", paramLabel = "NAME", required = true)
+    @Option(names = "--target", paramLabel = "NAME", required = true, description = "ring:R,SIGMA, shell:D,R,SIGMA, rings, "
+            + "circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA or doublewell:K")
     String target;
 
     @Option(names = "-n", paramLabel = "N", required = true)

@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
         Path data;
 
         @Option(names = "--target", paramLabel = "NAME",
-                description = "built-in target: ring:R,SIGMA, shell:D,R,SIGMA, rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA",
+                description = "built-in target: ring:R,SIGMA, shell:D,R,SIGMA, rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA, doublewell:K (K particles in the plane)",
                 required = true)
         String target;
     }
