@@ -74,8 +74,8 @@ public final class Evaluator {
      * (a Hamiltonian flow's).
      */
     public static Evaluator underGroup(DensityModel model, int samples, long seed, Optional<Group> group, Optional<Target> target) {
-        Optional<Group> g = group.isPresent() || !(model instanceof FiniteFlow r) || (r.group().isFinite() && r.group().order() == 1) ? group
-                : Optional.of(r.group());
+        boolean trivial = !(model instanceof FiniteFlow f) || f.group().isFinite() && f.group().order() == 1;
+        Optional<Group> g = group.isPresent() || trivial ? group : Optional.of(((FiniteFlow) model).group());
         Optional<Symmetry> s = g.isEmpty() && model instanceof EquivariantHamiltonianFlow h ? h.parts().symmetry() : Optional.empty();
         return new Evaluator(model, samples, seed, s, g, target);
     }

@@ -94,8 +94,8 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         private final Kind kind;
         private final int dimension;
         private String group;
-        private int blocks = -1;
-        private int hidden = -1;
+        private Integer blocks;
+        private Integer hidden;
         private double lipschitz = DEFAULT_LIPSCHITZ;
         private Double learningRate;
         private double clipNorm = DEFAULT_CLIP_NORM;
@@ -135,8 +135,8 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
                         + " points in the plane (x1,y1,x2,y2,...): an even dimension from 4 to " + MAX_COUPLING_DIMENSION
                         + ", got " + dimension);
             }
-            int b = blocks < 0 ? (coupling ? DEFAULT_COUPLING_BLOCKS : DEFAULT_RESIDUAL_BLOCKS) : blocks;
-            int hidden = this.hidden < 0 ? (coupling ? DEFAULT_COUPLING_HIDDEN : DEFAULT_HIDDEN) : this.hidden;
+            int b = blocks != null ? blocks : coupling ? DEFAULT_COUPLING_BLOCKS : DEFAULT_RESIDUAL_BLOCKS;
+            int hidden = this.hidden != null ? this.hidden : coupling ? DEFAULT_COUPLING_HIDDEN : DEFAULT_HIDDEN;
             if (b < 1 || b > MAX_BLOCKS) {
                 throw new IllegalArgumentException("blocks must be between 1 and " + MAX_BLOCKS + ", got " + b);
             }

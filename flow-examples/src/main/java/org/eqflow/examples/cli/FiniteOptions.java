@@ -21,6 +21,20 @@ final class FiniteOptions {
     /** The flags that only configure a residual flow. */
     static final List<String> RESIDUAL_ONLY = List.of("--lipschitz");
 
+    /** The flags a family does not take, each with what it configures instead. */
+    static java.util.Map<String, String> foreignFlags(Family family) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        switch (family) {
+            case HAMILTONIAN -> FINITE_ONLY.forEach(f -> out.put(f, "residual flow: add --flow residual"));
+            case RESIDUAL -> HAMILTONIAN_ONLY.forEach(f -> out.put(f, "Hamiltonian flow, not the residual flow (its symmetry is --group)"));
+            case COUPLING -> {
+                HAMILTONIAN_ONLY.forEach(f -> out.put(f, "Hamiltonian flow, not the coupling flow (it is O(2)-invariant by construction)"));
+                RESIDUAL_ONLY.forEach(f -> out.put(f, "residual flow, not the coupling flow"));
+            }
+        }
+        return out;
+    }
+
     /** The flow families of the command line. */
     enum Family { HAMILTONIAN, RESIDUAL, COUPLING }
 

@@ -177,19 +177,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
         FiniteOptions.Family family = finite.family();
-        List<String> foreign = family == FiniteOptions.Family.HAMILTONIAN ? FiniteOptions.FINITE_ONLY : FiniteOptions.HAMILTONIAN_ONLY;
-        if (family == FiniteOptions.Family.COUPLING) {
-            foreign = new java.util.ArrayList<>(foreign);
-            foreign.addAll(FiniteOptions.RESIDUAL_ONLY);
-        }
-        for (String flag : foreign) {
-            if (given.hasMatchedOption(flag)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), flag + " configures the " + switch (family) {
-                    case HAMILTONIAN -> "residual flow: add --flow residual";
-                    case RESIDUAL -> "Hamiltonian flow, not the residual flow (its symmetry is --group)";
-                    case COUPLING -> FiniteOptions.RESIDUAL_ONLY.contains(flag) ? "residual flow, not the coupling flow"
-                            : "Hamiltonian flow, not the coupling flow (it is O(2)-invariant by construction)";
-                });
+        for (java.util.Map.Entry<String, String> foreign : FiniteOptions.foreignFlags(family).entrySet()) {
+            if (given.hasMatchedOption(foreign.getKey())) {
+                throw new CommandLine.ParameterException(spec.commandLine(), foreign.getKey() + " configures the " + foreign.getValue());
             }
         }
         Trainer.Checkpoint checkpoint = null;
