@@ -7,7 +7,9 @@
 # Usage: flow-examples/scripts/finite-bar.sh OUTDIR
 #        RUNS="eight-c8 eight-none" flow-examples/scripts/finite-bar.sh OUTDIR     (a subset)
 #        SMALL=1 SEEDS="1 2 3 4 5" flow-examples/scripts/finite-bar.sh OUTDIR     (the small-data comparison)
-# BUDGET (default: the library's) sets --time-budget of every run; EQFLOW overrides the launcher.
+# BUDGET (default: the library's) sets --time-budget of every run; EXTRA adds flags to every training run (e.g.
+# EXTRA="--iterations 3000 --patience 10" BUDGET=2h: at most 3,000 updates, the same for every family and machine
+# load); EQFLOW overrides the launcher.
 set -euo pipefail
 out=${1:?usage: finite-bar.sh OUTDIR}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -44,7 +46,8 @@ train_eval() {  # name target group train.csv test.csv flags...
   local name=$1 target=$2 group=$3 train=$4 test=$5; shift 5
   if [[ ! -f $name.json ]]; then
     local start=$SECONDS
-    "$eqflow" train --data "$train" "$@" "${budget[@]}" --out "$name.zip" --force --no-progress --threads 1 2> "$name.log"
+    # shellcheck disable=SC2086
+    "$eqflow" train --data "$train" "$@" "${budget[@]}" ${EXTRA:-} --out "$name.zip" --force --no-progress --threads 1 2> "$name.log"
     local trained=$((SECONDS - start))
     "$eqflow" eval --model "$name.zip" --data "$test" --target "$target" --group "$group" --samples 256 --threads 1 \
         > "$name.json.tmp" 2>> "$name.log"

@@ -99,13 +99,17 @@ public class FlowBenchmark {
         if (file == null) {
             return;
         }
-        String hwm = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
-                .filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: 0 kB");
-        long kb = Long.parseLong(hwm.replaceAll("[^0-9]", ""));
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        String line = memoryKey(method, precision, d, batch, steps, path, threads, constraint) + "," + kb / 1024 + "\n";
+        String line = memoryKey(method, precision, d, batch, steps, path, threads, constraint) + "," + peakResidentMib() + "\n";
         java.nio.file.Files.writeString(java.nio.file.Path.of(file), line, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** This process's peak resident memory in MiB (VmHWM: heap, ND4J's native buffers and the JVM itself). */
+    static long peakResidentMib() throws java.io.IOException {
+        String hwm = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: 0 kB");
+        return Long.parseLong(hwm.replaceAll("[^0-9]", "")) / 1024;
     }
 
     /** The configuration's key in the peak-memory file: its JMH parameters, comma-separated. */

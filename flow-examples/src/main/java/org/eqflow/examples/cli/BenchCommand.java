@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.eqflow.core.Threads;
 import org.eqflow.core.io.AtomicFiles;
 import org.eqflow.examples.bench.Flops;
+import org.eqflow.examples.bench.FiniteFlowBenchmark;
 import org.eqflow.examples.bench.FlowBenchmark;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
         description = {"Benchmark one training step (ELBO + so(d) penalty + Adam), sampling and IWAE log-densities",
             "(M = 256) with JMH, one thread, hidden 128, for every combination of the listed parameters; measure",
             "the machine's single-thread SameDiff GEMM rate (1024^3) in the same run; write results.csv and",
-            "results.md (throughput in samples/s and as a fraction of the GEMM limit) to --out."})
+            "results.md (throughput in samples/s and as a fraction of the GEMM limit) to --out. With --finite, the",
+            "finite flows' training step, sampling and exact log-densities instead (finite.csv, finite.md)."})
 final class BenchCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(BenchCommand.class);
     private static final int HIDDEN = 128;
@@ -73,6 +75,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out")
     Path out;
 
+    @Option(names = "--finite", split = ",", paramLabel = "FAMILY:GROUP:D",
+            description = "benchmark finite flows at their default sizes instead (training step, sampling, exact "
+                    + "log-densities), e.g. residual:c8:2,residual:none:2,coupling:o2:8; writes finite.csv and finite.md")
+    List<String> finite;
+
+    @Option(names = "--finite-batch", split = ",", defaultValue = "128", description = "finite flows: batch sizes (default ${DEFAULT-VALUE})")
+    List<Integer> finiteBatches;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -81,6 +91,9 @@ final class BenchCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Path memoryFile = out.resolve("peak-memory.csv.part");
         Files.deleteIfExists(memoryFile);
+        if (finite != null && !finite.isEmpty()) {
+            return finiteFlows(memoryFile);
+        }
         Map<String, Double> gemm = new LinkedHashMap<>();
         for (String p : precisions) {
             gemm.put(p, gemmGflops(p.equals("FLOAT64") ? DataType.DOUBLE : DataType.FLOAT));
@@ -144,6 +157,52 @@ final class BenchCommand implements Callable<Integer> {
         AtomicFiles.write(out.resolve("results.csv"), os -> os.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         AtomicFiles.write(out.resolve("results.md"), os -> os.write(md.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         scalingCurves(rows);
+        spec.commandLine().getOut().print(md);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    /** {@code --finite}: the finite flows' three workloads, one thread, each configuration in its own fork. */
+    private int finiteFlows(Path memoryFile) throws Exception {
+        for (String m : finite) {
+            FiniteFlowBenchmark.config(m); // a bad spec fails here, in one line, before JMH starts
+        }
+        ChainedOptionsBuilder o = new OptionsBuilder().forks(1).threads(1)
+                .warmupIterations(1).warmupTime(TimeValue.seconds(warmup))
+                .measurementIterations(Math.max(1, measure / 2)).measurementTime(TimeValue.seconds(2))
+                .param("model", finite.toArray(new String[0])).param("batch", strings(finiteBatches))
+                .param("path", paths.stream().map(p -> p.equals("fused") ? "auto" : p).toArray(String[]::new))
+                .jvmArgsAppend("-Xmx12g", "-Djava.awt.headless=true",
+                        "-D" + FlowBenchmark.MEMORY_FILE_PROPERTY + "=" + memoryFile.toAbsolutePath())
+                .shouldFailOnError(true);
+        for (String w : workloads) {
+            o.include(FiniteFlowBenchmark.class.getName() + "." + w + "$");
+        }
+        Collection<RunResult> results = new Runner(o.build()).run();
+        Map<String, String> peak = new java.util.HashMap<>();
+        if (Files.exists(memoryFile)) {
+            for (String line : Files.readAllLines(memoryFile)) {
+                int cut = line.lastIndexOf(',');
+                peak.put(line.substring(0, cut), line.substring(cut + 1));
+            }
+            Files.delete(memoryFile);
+        }
+        StringBuilder csv = new StringBuilder("workload,model,batch,path,ms_per_op,ms_error,points_per_s,peak_rss_mib\n");
+        StringBuilder md = new StringBuilder("| workload | model | batch | path | ms/op | points/s | peak RSS |\n|---|---|---|---|---|---|---|\n");
+        for (RunResult r : results) {
+            String w = r.getParams().getBenchmark().substring(r.getParams().getBenchmark().lastIndexOf('.') + 1);
+            String m = r.getParams().getParam("model");
+            int b = Integer.parseInt(r.getParams().getParam("batch"));
+            String path = r.getParams().getParam("path");
+            double ms = r.getPrimaryResult().getScore();
+            double err = r.getPrimaryResult().getScoreError();
+            String mib = peak.getOrDefault(FiniteFlowBenchmark.memoryKey(w, m, b, path), "");
+            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%s,%.4f,%.4f,%.1f,%s%n", w, m, b, path, ms, err, b / (ms / 1000), mib));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.2f ± %.2f | %.0f | %s MiB |%n", w, m, b, path, ms, err,
+                    b / (ms / 1000), mib));
+        }
+        AtomicFiles.write(out.resolve("finite.csv"), os -> os.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve("finite.md"), os -> os.write(md.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         spec.commandLine().getOut().print(md);
         spec.commandLine().getOut().flush();
         return 0;
