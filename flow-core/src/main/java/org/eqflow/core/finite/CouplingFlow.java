@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eqflow.core.fused.HostArrays;
 import org.eqflow.core.graph.ParameterSource;
+import org.eqflow.core.model.Objective;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,6 +31,8 @@ public final class CouplingFlow extends FiniteFlow {
     public static final String FAMILY = "coupling";
 
     private final List<CouplingLayer> layers = new ArrayList<>();
+    private final CouplingKernel kernel;
+    private final HostArrays host = new HostArrays();
 
     CouplingFlow(FiniteFlowConfig config) {
         super(config);
@@ -43,6 +47,27 @@ public final class CouplingFlow extends FiniteFlow {
             logDet = logDet == null ? out[1] : logDet.add(out[1]);
         }
         finish(x, logDet);
+        this.kernel = new CouplingKernel(config.dimension(), config.hidden(), layers);
+    }
+
+    @Override
+    Objective fusedObjective(INDArray q) {
+        if (!useFused) {
+            return null;
+        }
+        CouplingKernel.Result r = kernel.evaluate(parameters(), values(q), (int) q.rows());
+        return new Objective(r.loss(), r.loss(), new double[0], r.gradients());
+    }
+
+    @Override
+    double[] fusedLogDensity(INDArray part) {
+        return useFused ? kernel.logDensity(parameters(), values(part), (int) part.rows()) : null;
+    }
+
+    private double[] values(INDArray a) {
+        double[] out = new double[(int) a.length()];
+        host.read(a.dup('c'), out);
+        return out;
     }
 
     /** A new flow with initial weights from the configuration's seed. */
@@ -69,36 +94,58 @@ public final class CouplingFlow extends FiniteFlow {
     /**
      * {@code F⁻¹(z)}: layer by layer from the last, the conditioning points are kept, the conditioner is evaluated
      * at them, and each moved point is recovered from {@code y − v − t = (ρ(r)/r) u}: {@code r} solves
-     * {@code ρ(r) = |y − v − t|} and {@code u} points along {@code y − v − t}. The conditioners are built into a graph
-     * of their own from the same builder and the current weights (the training graph keeps only what the loss
-     * needs); the roots are computed in float64.
+     * {@code ρ(r) = |y − v − t|} and {@code u} points along {@code y − v − t}. The conditioners come from the
+     * hand-derived kernel, or on the graph engine from a graph of their own built by the same builder with the
+     * current weights (the training graph keeps only what the loss needs); the roots are computed in float64.
      */
     @Override
     public INDArray inverse(INDArray z) {
         int n = (int) z.rows();
         int d = config.dimension();
         double[] y = z.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        SameDiff conditioners = SameDiff.create();
-        ParameterSource current = (name, shape, init) -> conditioners.var(name, sd.getVariable(name).getArr().dup());
+        SameDiff conditioners = useFused ? null : SameDiff.create();
         List<String[]> outputs = new ArrayList<>();
-        for (int l = 0; l < layers.size(); l++) {
-            CouplingLayer.Conditioned c = new CouplingLayer(current, "c" + l, layers.get(l).points, config.hidden(), l)
-                    .condition(conditioners, conditioners.placeHolder("y" + l, dataType, -1, d));
-            outputs.add(new String[] {c.centre().name(), c.shift().name(), c.scale().name(), c.height().name(),
-                c.position().name(), c.sharpness().name()});
+        if (!useFused) {
+            ParameterSource current = (name, shape, init) -> conditioners.var(name, sd.getVariable(name).getArr().dup());
+            for (int l = 0; l < layers.size(); l++) {
+                CouplingLayer.Conditioned c = new CouplingLayer(current, "c" + l, layers.get(l).points, config.hidden(), l)
+                        .condition(conditioners, conditioners.placeHolder("y" + l, dataType, -1, d));
+                outputs.add(new String[] {c.centre().name(), c.shift().name(), c.scale().name(), c.height().name(),
+                    c.position().name(), c.sharpness().name()});
+            }
         }
+        Map<String, INDArray> params = parameters();
         for (int l = layers.size() - 1; l >= 0; l--) {
             CouplingLayer layer = layers.get(l);
-            String[] names = outputs.get(l);
-            Map<String, INDArray> in = new HashMap<>();
-            in.put("y" + l, Nd4j.create(y, new long[] {n, d}, DataType.DOUBLE).castTo(dataType));
-            Map<String, INDArray> out = conditioners.output(in, names);
-            double[] centre = values(out.get(names[0]));
-            double[] shift = values(out.get(names[1]));
-            double[] scale = values(out.get(names[2]));
-            double[] height = values(out.get(names[3]));
-            double[] position = values(out.get(names[4]));
-            double[] sharpness = values(out.get(names[5]));
+            double[] centre;
+            double[] shift;
+            double[] scale;
+            double[] height;
+            double[] position;
+            double[] sharpness;
+            if (useFused) {
+                CouplingKernel.Conditioner c = kernel.condition(params, l, y, n);
+                centre = c.centre;
+                shift = c.shift;
+                scale = c.logScale.clone();
+                for (int i = 0; i < scale.length; i++) {
+                    scale[i] = Math.exp(scale[i]);
+                }
+                height = c.height;
+                position = c.position;
+                sharpness = c.sharpness;
+            } else {
+                String[] names = outputs.get(l);
+                Map<String, INDArray> in = new HashMap<>();
+                in.put("y" + l, Nd4j.create(y, new long[] {n, d}, DataType.DOUBLE).castTo(dataType));
+                Map<String, INDArray> out = conditioners.output(in, names);
+                centre = values(out.get(names[0]).castTo(DataType.DOUBLE));
+                shift = values(out.get(names[1]).castTo(DataType.DOUBLE));
+                scale = values(out.get(names[2]).castTo(DataType.DOUBLE));
+                height = values(out.get(names[3]).castTo(DataType.DOUBLE));
+                position = values(out.get(names[4]).castTo(DataType.DOUBLE));
+                sharpness = values(out.get(names[5]).castTo(DataType.DOUBLE));
+            }
             int a = layer.moved.length;
             int k = CouplingLayer.BUMPS;
             for (int row = 0; row < n; row++) {
@@ -119,14 +166,10 @@ public final class CouplingFlow extends FiniteFlow {
         return Nd4j.create(y, new long[] {n, d}, DataType.DOUBLE).castTo(dataType);
     }
 
-    private static double[] values(INDArray a) {
-        return a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-    }
-
     @Override
     public String engineDescription() {
-        return "graph (" + config.blocks() + " O(2)-equivariant coupling layers on " + config.dimension() / 2
-                + " points in the plane; no hand-derived engine for this family yet)";
+        return (useFused ? "fused" : "graph") + " (" + config.blocks() + " O(2)-equivariant coupling layers on "
+                + config.dimension() / 2 + " points in the plane)";
     }
 
     @Override

@@ -3,6 +3,8 @@ package org.eqflow.core.finite;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eqflow.core.Engine;
+import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.ModelState.NamedArray;
 import org.eqflow.core.Noise;
@@ -50,6 +52,8 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
     protected final SDVariable input;
     private List<String> parameterNames;
     private Optimizer optimizer;
+    /** Whether training and log-densities take the family's hand-derived engine ({@link #useEngine}). */
+    protected boolean useFused;
 
     FiniteFlow(FiniteFlowConfig config) {
         this.config = config;
@@ -58,6 +62,22 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
         this.sd = SameDiff.create();
         this.params = new GraphParameters(sd, dataType, config.seed());
         this.input = sd.placeHolder("x", dataType, -1, config.dimension());
+        useEngine(Engine.AUTO);
+    }
+
+    /**
+     * Chooses the engine of training and log-densities: {@link Engine#AUTO} (the default) and {@link Engine#FUSED}
+     * take the family's hand-derived kernel on the CPU backend unless {@code -Deqflow.fused=false};
+     * {@link Engine#GRAPH} the SameDiff graph. Both give the same numbers to round-off (the families' parity tests).
+     */
+    public void useEngine(Engine engine) {
+        String backend = Nd4j.getBackend().getClass().getName().toLowerCase(java.util.Locale.ROOT);
+        boolean host = !(backend.contains("cublas") || backend.contains("cuda"));
+        useFused = switch (engine) {
+            case GRAPH -> false;
+            case FUSED -> true;
+            case AUTO -> host && !"false".equalsIgnoreCase(System.getProperty(EquivariantHamiltonianFlow.FUSED_PROPERTY));
+        };
     }
 
     /** Ends the graph once the layers are built: {@code z}, {@code logp}, {@code loss} and the optimiser. */

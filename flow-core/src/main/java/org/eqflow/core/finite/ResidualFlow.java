@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.eqflow.core.Engine;
-import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.ModelState.NamedArray;
 import org.eqflow.core.fused.HostArrays;
 import org.eqflow.core.fused.ResidualKernel;
@@ -43,7 +41,6 @@ public final class ResidualFlow extends FiniteFlow {
     private final SpectralNorm spectral;
     private final ResidualKernel kernel;
     private final HostArrays host = new HostArrays();
-    private boolean useFused;
 
     ResidualFlow(FiniteFlowConfig config) {
         super(config);
@@ -61,22 +58,6 @@ public final class ResidualFlow extends FiniteFlow {
         finish(x, logDet);
         this.spectral = new SpectralNorm(config.lipschitz(), config.seed() ^ 0x5eed);
         this.kernel = new ResidualKernel(d, config.hidden(), config.blocks(), group.elements(), dataType);
-        useEngine(Engine.AUTO);
-    }
-
-    /**
-     * Chooses the engine of training and log-densities: {@link Engine#AUTO} (the default) and {@link Engine#FUSED}
-     * take the hand-derived {@link ResidualKernel} on the CPU backend unless {@code -Deqflow.fused=false};
-     * {@link Engine#GRAPH} the SameDiff graph. Both give the same numbers to round-off (ResidualFlowTest).
-     */
-    public void useEngine(Engine engine) {
-        String backend = Nd4j.getBackend().getClass().getName().toLowerCase(java.util.Locale.ROOT);
-        boolean host = !(backend.contains("cublas") || backend.contains("cuda"));
-        useFused = switch (engine) {
-            case GRAPH -> false;
-            case FUSED -> true;
-            case AUTO -> host && !"false".equalsIgnoreCase(System.getProperty(EquivariantHamiltonianFlow.FUSED_PROPERTY));
-        };
     }
 
     /** A new flow with initial weights from the configuration's seed, projected to the Lipschitz bound. */

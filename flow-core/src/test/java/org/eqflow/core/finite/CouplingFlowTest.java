@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.eqflow.core.Engine;
 import org.eqflow.core.TestSupport;
 import org.eqflow.core.model.Objective;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The O(2)-equivariant coupling flow in float64: equivariance of the flow and invariance of its density under
  * rotations and reflections of every point alike, the exact log-determinant against a finite-difference
  * Jacobian, the inverse round trip, the loss gradient against central differences, the density's total mass
- * (an exact oracle: one) and a saved state that continues exactly.
+ * (an exact oracle: one), the hand-derived kernel equal to the graph, and a saved state that continues exactly.
  */
 class CouplingFlowTest {
     private static DataType saved;
@@ -149,6 +150,7 @@ class CouplingFlowTest {
     @Test
     void lossGradientMatchesCentralDifferences() {
         CouplingFlow flow = trained(6, 3);
+        flow.useEngine(Engine.GRAPH);
         INDArray batch = TestSupport.gaussian(21, 16, 6, 1.2);
         Objective o = flow.objective(batch, 0);
         double h = 1e-6;
@@ -171,6 +173,34 @@ class CouplingFlowTest {
             }
         }
         assertTrue(checked > 20);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4, 6, 8})
+    void fusedEngineEqualsTheGraph(int d) {
+        CouplingFlow flow = trained(d, 3);
+        INDArray batch = TestSupport.gaussian(23, 40, d, 1.4);
+        flow.useEngine(Engine.GRAPH);
+        Objective graph = flow.objective(batch, 0);
+        double[] graphLp = flow.exactLogDensity(batch);
+        INDArray z = TestSupport.gaussian(24, 20, d, 1.0);
+        INDArray graphInverse = flow.inverse(z);
+        flow.useEngine(Engine.FUSED);
+        Objective fused = flow.objective(batch, 0);
+        double[] fusedLp = flow.exactLogDensity(batch);
+        assertEquals(graph.loss(), fused.loss(), 1e-9 * Math.max(1, Math.abs(graph.loss())), d + ": loss");
+        for (int i = 0; i < graphLp.length; i++) {
+            assertEquals(graphLp[i], fusedLp[i], 1e-9 * Math.max(1, Math.abs(graphLp[i])), d + ": log p");
+        }
+        assertEquals(graph.gradients().keySet(), fused.gradients().keySet());
+        for (String name : graph.gradients().keySet()) {
+            double[] a = graph.gradients().get(name);
+            double[] b = fused.gradients().get(name);
+            for (int i = 0; i < a.length; i++) {
+                assertTrue(TestSupport.close(a[i], b[i], 1e-9, 1e-11), d + ": " + name + "[" + i + "] graph " + a[i] + " fused " + b[i]);
+            }
+        }
+        assertTrue(flow.inverse(z).sub(graphInverse).amaxNumber().doubleValue() <= 1e-10, d + ": the same inverse");
     }
 
     @Test

@@ -4,7 +4,6 @@ import org.eqflow.core.Choices;
 import org.eqflow.core.Engine;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.finite.FiniteFlow;
-import org.eqflow.core.finite.ResidualFlow;
 import org.eqflow.core.model.TrainableModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,13 +28,7 @@ final class EngineOptions {
         if (model instanceof EquivariantHamiltonianFlow flow) {
             apply(flow, what);
         } else if (model instanceof FiniteFlow flow) {
-            Engine engine = Choices.parse("--path", path, Engine.class);
-            if (flow instanceof ResidualFlow residual) {
-                residual.useEngine(engine);
-            } else if (engine == Engine.FUSED) {
-                throw new IllegalArgumentException("--path fused: the " + flow.family() + " flow has no hand-derived engine; "
-                        + "use --path auto or graph");
-            }
+            flow.useEngine(Choices.parse("--path", path, Engine.class));
             if (threads > 1 && "training".equals(what)) {
                 LOG.info("the {} flow runs on one core (--threads shards the Hamiltonian flow's engine only)", flow.family());
             }
