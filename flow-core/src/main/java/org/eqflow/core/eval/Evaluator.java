@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * standard errors (both the exact log-density for a model that has one), the paired gap to a known target's
  * entropy, the invariance error (on the first {@value #INVARIANCE_POINTS} points: the spread of
  * {@code log p(R x)} over group elements — {@value #ROTATIONS} random elements of a Hamiltonian flow's own symmetry
- * with transported IWAE, or every element of a given finite group, or {@value #ROTATIONS} evenly spread ones of a
+ * with transported IWAE, or every element of a given finite group, or {@value #ROTATIONS} spread ones of a
  * continuous group), and for a Hamiltonian flow the constraint violations and multipliers per generator.
  *
  * <p>Points may arrive in chunks ({@link #add}), so files of any size are evaluated in bounded memory.

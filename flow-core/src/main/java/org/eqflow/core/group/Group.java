@@ -37,7 +37,7 @@ public interface Group {
 
     /**
      * The elements over which invariance is measured: all of them for a finite group; for a continuous one
-     * {@code n} elements spread evenly over it (rotations by {@code 2πk/n}, and their reflections for O(2)).
+     * {@code n} elements spread over it, none but the identity in a finite subgroup ({@link PlanarRotations#probe}).
      */
     List<double[][]> probe(int n);
 }

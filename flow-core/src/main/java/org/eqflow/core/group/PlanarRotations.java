@@ -39,18 +39,32 @@ public record PlanarRotations(int dimension, boolean reflections) implements Gro
         return reflections && rng.nextBoolean() ? Matrices.reflection(dimension, theta) : Matrices.rotation(dimension, theta);
     }
 
+    /** The golden ratio's fractional part: its multiples are equidistributed and never a rational turn. */
+    static final double GOLDEN = (Math.sqrt(5) - 1) / 2;
+
+    /**
+     * The identity and rotations by the golden angle's multiples {@code 2π·frac(kφ)} (and as many reflections for
+     * O(2)): spread over the circle, yet no probe element but the identity lies in any finite subgroup, so a
+     * density invariant only under C₁₆ (or any Cₙ) shows its error. Evenly spaced angles {@code 2πk/n} would be
+     * the elements of Cₙ and hide it.
+     */
     @Override
     public List<double[][]> probe(int n) {
         List<double[][]> out = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            out.add(Matrices.rotation(dimension, 2 * Math.PI * k / n));
+            out.add(Matrices.rotation(dimension, angle(k)));
         }
         if (reflections) {
             for (int k = 0; k < n; k++) {
-                out.add(Matrices.reflection(dimension, 2 * Math.PI * k / n));
+                out.add(Matrices.reflection(dimension, angle(k)));
             }
         }
         return out;
+    }
+
+    static double angle(int k) {
+        double turns = k * GOLDEN;
+        return 2 * Math.PI * (turns - Math.floor(turns));
     }
 
     @Override

@@ -66,6 +66,24 @@ class GroupTest {
         }
     }
 
+    /**
+     * The probe of SO(2) must show the error of a density invariant only under a finite subgroup: apart from the
+     * identity, none of its rotations may be an element of Cₙ for any n up to 360 (evenly spaced angles would all be).
+     */
+    @Test
+    void theRotationProbeAvoidsEveryFiniteSubgroup() {
+        List<double[][]> probe = Groups.parse("so2", 2).probe(8);
+        assertEquals(0.0, Matrices.distance(probe.get(0), Matrices.identity(2)), 1e-15);
+        for (int n = 1; n <= 360; n++) {
+            Group cn = Groups.parse("c" + n, 2);
+            for (int k = 1; k < probe.size(); k++) {
+                for (double[][] e : cn.elements()) {
+                    assertTrue(Matrices.distance(probe.get(k), e) > 1e-6, "probe element " + k + " lies in c" + n);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "c8|3|group 'c8' rotates coordinate pairs, but the data has odd dimension 3",
