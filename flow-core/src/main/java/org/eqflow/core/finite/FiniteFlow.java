@@ -44,6 +44,8 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
 
     protected FiniteFlowConfig config;
     protected final Group group;
+    /** The elements the density is averaged over ({@link FiniteFlowConfig#symmetrize}); the identity alone when none. */
+    private final List<double[][]> averaging;
     protected final DataType dataType;
     protected final SameDiff sd;
     /** Creates the parameters of the graph, in the order the model file stores them. */
@@ -58,6 +60,7 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
     FiniteFlow(FiniteFlowConfig config) {
         this.config = config;
         this.group = config.parsedGroup();
+        this.averaging = org.eqflow.core.group.Groups.parse(config.symmetrize(), config.dimension()).elements();
         this.dataType = config.precision() == FlowConfig.Precision.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
         this.sd = SameDiff.create();
         this.params = new GraphParameters(sd, dataType, config.seed());
@@ -277,9 +280,34 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
         return out;
     }
 
-    /** The exact {@code log p(x)} of each row, in data units. */
+    /**
+     * The exact {@code log p(x)} of each row, in data units: {@code log q(x)} of the flow, or with a symmetrizing
+     * group {@code H}, {@code log (|H|⁻¹ Σ_h q(h x))} — a normalised density (each {@code q ∘ h} is one, as
+     * {@code |det h| = 1}), exactly invariant under {@code H}, and never further from an {@code H}-invariant target
+     * than {@code q} (the Kullback–Leibler divergence is convex).
+     */
     public double[] exactLogDensity(INDArray x) {
         INDArray q = toModelSpace(x);
+        if (averaging.size() == 1) {
+            return flowLogDensity(q);
+        }
+        double[][] terms = new double[averaging.size()][];
+        for (int e = 0; e < terms.length; e++) {
+            terms[e] = flowLogDensity(q.mmul(Nd4j.create(averaging.get(e)).castTo(dataType).transpose()).dup('c'));
+        }
+        double[] out = new double[(int) q.rows()];
+        double[] column = new double[terms.length];
+        for (int i = 0; i < out.length; i++) {
+            for (int e = 0; e < terms.length; e++) {
+                column[e] = terms[e][i];
+            }
+            out[i] = org.eqflow.core.target.Special.logSumExp(column) - Math.log(terms.length);
+        }
+        return out;
+    }
+
+    /** {@code log q} of model-space points, in data units (less {@code d·log s}). */
+    private double[] flowLogDensity(INDArray q) {
         long n = q.rows();
         double[] out = new double[(int) n];
         double shift = config.logScaleJacobian();
@@ -302,11 +330,22 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
         return exactLogDensity(x);
     }
 
-    /** {@code n} samples (data units): base draws pushed through the inverse layers. */
+    /**
+     * {@code n} samples (data units): base draws pushed through the inverse layers, each then moved by a uniformly
+     * drawn element of the symmetrizing group (if any), which samples the averaged density exactly.
+     */
     @Override
     public INDArray sample(int n, long seed) {
         INDArray z = Noise.gaussian(Noise.stream(seed, 0, Noise.Purpose.SAMPLING), n, config.dimension(), dataType);
-        return toDataSpace(inverse(z));
+        INDArray q = inverse(z);
+        if (averaging.size() > 1) {
+            java.util.SplittableRandom rng = Noise.stream(seed, 1, Noise.Purpose.SAMPLING);
+            for (int i = 0; i < n; i++) {
+                INDArray h = Nd4j.create(averaging.get(rng.nextInt(averaging.size()))).castTo(dataType);
+                q.putRow(i, q.getRow(i).reshape(1, config.dimension()).mmul(h.transpose()));
+            }
+        }
+        return toDataSpace(q);
     }
 
     /** {@code F(x)}: model-space points to base space, {@code [n, d]}. */

@@ -23,10 +23,13 @@ import org.eqflow.core.group.Groups;
  * @param seed          seed of the initial weights
  * @param centre        subtracted from the data before scaling (zeros under a symmetry: the group acts about the origin)
  * @param scale         the model sees {@code (x − centre)/scale}
+ * @param symmetrize    a finite group over which the trained density is averaged, {@code p(x) = |H|⁻¹ Σ_h q(h x)}
+ *                      (about the centre), making it exactly invariant under {@code H} as well ({@code none}: no
+ *                      averaging); training fits {@code q}
  */
 public record FiniteFlowConfig(Kind kind, int dimension, String group, int blocks, int hidden, double lipschitz,
                                double learningRate, double clipNorm, Precision precision, long seed, List<Double> centre,
-                               double scale) {
+                               double scale, String symmetrize) {
 
     /** The family of blocks. */
     public enum Kind { RESIDUAL, COUPLING }
@@ -61,6 +64,7 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         b.seed = seed;
         b.centre = centre;
         b.scale = scale;
+        b.symmetrize = symmetrize;
         return b;
     }
 
@@ -103,6 +107,7 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         private long seed = 0;
         private List<Double> centre;
         private double scale = 1.0;
+        private String symmetrize;
 
         private Builder(Kind kind, int dimension) {
             this.kind = kind;
@@ -120,6 +125,7 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         public Builder seed(long v) { seed = v; return this; }
         public Builder centre(List<Double> v) { centre = v; return this; }
         public Builder scale(double v) { scale = v; return this; }
+        public Builder symmetrize(String v) { symmetrize = v; return this; }
 
         public FiniteFlowConfig build() {
             if (kind == null) {
@@ -176,8 +182,13 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
                 throw new IllegalArgumentException("group " + g.spec() + " has " + g.order() + " elements; the residual flow "
                         + "averages over at most " + MAX_GROUP_ORDER);
             }
+            Group h = Groups.parse(symmetrize != null ? symmetrize : "none", dimension);
+            if (!h.isFinite() || h.order() > MAX_GROUP_ORDER) {
+                throw new IllegalArgumentException("symmetrize: the density is averaged over every element of the group, so it "
+                        + "must be finite with at most " + MAX_GROUP_ORDER + " elements, got " + h.spec());
+            }
             return new FiniteFlowConfig(kind, dimension, g.spec(), b, hidden, lipschitz, learningRate, clipNorm, precision,
-                    seed, c, scale);
+                    seed, c, scale, h.spec());
         }
     }
 }

@@ -1,7 +1,7 @@
 package org.eqflow.core.target;
 
 /** Special functions the target densities need, each accurate to about double precision where it matters. */
-final class Special {
+public final class Special {
     private Special() {
     }
 
@@ -88,7 +88,7 @@ final class Special {
     }
 
     /** log Σ exp(v_i), stable. */
-    static double logSumExp(double[] v) {
+    public static double logSumExp(double[] v) {
         double max = Double.NEGATIVE_INFINITY;
         for (double x : v) {
             max = Math.max(max, x);

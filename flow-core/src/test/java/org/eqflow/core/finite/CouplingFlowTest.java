@@ -203,6 +203,51 @@ class CouplingFlowTest {
         assertTrue(flow.inverse(z).sub(graphInverse).amaxNumber().doubleValue() <= 1e-10, d + ": the same inverse");
     }
 
+    /**
+     * Averaged over the permutations of its points, the density is invariant under them and under O(2) alike, still
+     * has total mass one, and its samples are the flow's samples moved by a random permutation.
+     */
+    @Test
+    void aDensityAveragedOverPermutationsIsInvariantUnderThemAndNormalised() {
+        CouplingFlow flow = CouplingFlow.create(FiniteFlowConfig.builder(FiniteFlowConfig.Kind.COUPLING, 6).blocks(3).hidden(16)
+                .float64().learningRate(3e-2).seed(11).symmetrize("perm:3x2").build());
+        INDArray data = TestSupport.gaussian(5, 64, 6, 1.0).muli(1.5).addi(0.3);
+        for (int i = 0; i < 25; i++) {
+            flow.trainStep(data);
+        }
+        INDArray x = TestSupport.gaussian(7, 20, 6, 1.3);
+        double[] lp = flow.exactLogDensity(x);
+        org.eqflow.core.group.Group perms = org.eqflow.core.group.Groups.parse("perm:3x2", 6);
+        for (double[][] r : perms.elements()) {
+            double[] lpr = flow.exactLogDensity(x.mmul(Nd4j.create(r).transpose()));
+            for (int i = 0; i < lp.length; i++) {
+                assertEquals(lp[i], lpr[i], 1e-10, "log p(Px) = log p(x)");
+            }
+        }
+        double c = Math.cos(1.1);
+        double s = Math.sin(1.1);
+        double[] lpr = flow.exactLogDensity(x.mmul(everyPoint(new double[][] {{c, -s}, {s, c}}, 6).transpose()));
+        for (int i = 0; i < lp.length; i++) {
+            assertEquals(lp[i], lpr[i], 1e-10, "log p(Rx) = log p(x)");
+        }
+        int n = 100_000;
+        INDArray wide = TestSupport.gaussian(17, n, 6, 2.0);
+        double[] lw = flow.exactLogDensity(wide);
+        double[] squares = wide.mul(wide).sum(1).toDoubleVector();
+        double sum = 0;
+        double sumSq = 0;
+        for (int i = 0; i < n; i++) {
+            double w = Math.exp(lw[i] + 0.5 * squares[i] / 4 + 3 * Math.log(2 * Math.PI * 4));
+            sum += w;
+            sumSq += w * w;
+        }
+        double mean = sum / n;
+        double se = Math.sqrt((sumSq / n - mean * mean) / n);
+        assertEquals(1.0, mean, 5 * se + 1e-3, "total mass (standard error " + se + ")");
+        INDArray samples = flow.sample(200, 3);
+        assertTrue(java.util.Arrays.stream(flow.exactLogDensity(samples)).allMatch(Double::isFinite));
+    }
+
     @Test
     void savedStateRestoresTheSameFlow() {
         CouplingFlow flow = trained(4, 3);

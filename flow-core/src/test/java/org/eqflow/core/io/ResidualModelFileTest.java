@@ -86,6 +86,8 @@ class ResidualModelFileTest {
         Map<String, byte[]> c = ModelZips.entries(Files.readAllBytes(file));
         assertTrue(refused(write("group.zip", ModelZips.withConfig(c, "group", "perm:2x2"))).contains("--flow residual"));
         assertTrue(refused(write("odd.zip", ModelZips.withConfig(c, "dimension", 5))).contains("even dimension"));
+        assertTrue(refused(write("sym.zip", ModelZips.withConfig(c, "symmetrize", "so2"))).contains("symmetrize: "));
+        assertTrue(refused(write("big.zip", ModelZips.withConfig(c, "symmetrize", "perm:7x1*perm:7x1"))).contains("configuration is invalid"));
     }
 
     @Test

@@ -17,7 +17,7 @@ final class FiniteOptions {
             "--base", "--leapfrog-steps", "--step-size", "--fixed-step-size", "--separate-hamiltonians", "--kinetic",
             "--potential", "--penalty-sites", "--no-augment");
     /** The flags that only configure a finite flow. */
-    static final List<String> FINITE_ONLY = List.of("--group", "--blocks", "--lipschitz");
+    static final List<String> FINITE_ONLY = List.of("--group", "--blocks", "--lipschitz", "--symmetrize");
     /** The flags that only configure a residual flow. */
     static final List<String> RESIDUAL_ONLY = List.of("--lipschitz");
 
@@ -56,6 +56,12 @@ final class FiniteOptions {
             + FiniteFlowConfig.Builder.DEFAULT_COUPLING_BLOCKS + ")")
     Integer blocks;
 
+    @Option(names = "--symmetrize", paramLabel = "GROUP",
+            description = "finite flows: average the trained density over a finite group, p(x) = mean over h of q(h x), "
+                    + "making it exactly invariant under it too (e.g. perm:4x2 for four points of a coupling flow); costs "
+                    + "its order in every log-density (default none)")
+    String symmetrize;
+
     @Option(names = "--lipschitz", paramLabel = "C", description = "residual flow: spectral-norm bound of every weight "
             + "matrix, in (0, 1) (default " + FiniteFlowConfig.Builder.DEFAULT_LIPSCHITZ + ")")
     Double lipschitz;
@@ -86,6 +92,9 @@ final class FiniteOptions {
         }
         if (lipschitz != null) {
             b.lipschitz(lipschitz);
+        }
+        if (symmetrize != null) {
+            b.symmetrize(symmetrize);
         }
         if (shared.hidden != null) {
             b.hidden(shared.hidden);

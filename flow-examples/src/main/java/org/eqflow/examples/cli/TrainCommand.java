@@ -274,9 +274,10 @@ final class TrainCommand implements Callable<Integer> {
             if (finiteFlow) {
                 FiniteFlowConfig config = finite.config(d, seed, pre.centre(), pre.scale(), model);
                 flow = FiniteFlow.create(config);
-                LOG.info("training {} on {} ({}): {} flow, group {}, {} {}, {} parameters", out, source, amount,
+                LOG.info("training {} on {} ({}): {} flow, group {}, {} {}, {} parameters{}", out, source, amount,
                         flow.family(), config.group(), config.blocks(),
-                        config.kind() == FiniteFlowConfig.Kind.COUPLING ? "layers" : "blocks", parameterCount(flow));
+                        config.kind() == FiniteFlowConfig.Kind.COUPLING ? "layers" : "blocks", parameterCount(flow),
+                        config.symmetrize().equals("none") ? "" : "; its density averaged over " + config.symmetrize());
             } else {
                 FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
                 flow = EquivariantHamiltonianFlow.create(config);

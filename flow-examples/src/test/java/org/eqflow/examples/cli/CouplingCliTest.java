@@ -59,6 +59,22 @@ class CouplingCliTest {
         assertTrue(json.get("gap").asDouble() > -0.2, "a held-in gap cannot lie far below zero: " + json.get("gap"));
     }
 
+    /** {@code --symmetrize perm:2x2}: the saved density is exactly invariant under swapping the two points too. */
+    @Test
+    void aSymmetrizedCouplingFlowIsInvariantUnderPermutations() throws IOException {
+        Path swapped = dir.resolve("swapped.zip");
+        CliTest.Run r = CliTest.run("train", "--data", data.toString(), "--flow", "coupling", "--symmetrize", "perm:2x2",
+                "--blocks", "2", "--hidden", "8", "--iterations", "10", "--batch", "64", "--seed", "2", "--no-progress",
+                "--out", swapped.toString());
+        assertEquals(0, r.code(), r.err());
+        CliTest.Run ev = CliTest.run("eval", "--model", swapped.toString(), "--data", data.toString(), "--group", "perm:2x2");
+        assertEquals(0, ev.code(), ev.err());
+        assertTrue(new ObjectMapper().readTree(ev.out()).get("invariance_error").asDouble() < 1e-4, ev.out());
+        CliTest.Run plain = CliTest.run("eval", "--model", model.toString(), "--data", data.toString(), "--group", "perm:2x2");
+        assertTrue(new ObjectMapper().readTree(plain.out()).get("invariance_error").asDouble() > 1e-3,
+                "without averaging the flow is not permutation-invariant: " + plain.out());
+    }
+
     @Test
     void whatTheCouplingFlowCannotServeIsRefusedWithTheFix() {
         CliTest.Run plane = CliTest.run("train", "--target", "ring", "--flow", "coupling", "--iterations", "1",
