@@ -34,13 +34,14 @@ declare -A spec=(
   [ring-ham-so2]="ring|so2|--symmetry so2"
   [ring-ham-hard]="ring|so2|--symmetry so2 --constraint hard"
   [dw-coupling]="doublewell|perm:4x2*c4|--flow coupling"
+  [dw-coupling-sym]="doublewell|perm:4x2*c4|--flow coupling --symmetrize perm:4x2"
   [dw-perm]="doublewell|perm:4x2*c4|--flow residual --group perm:4x2"
   [dw-none]="doublewell|perm:4x2*c4|--flow residual --group none"
 )
 runs=(${RUNS:-eight-c8 eight-d8 eight-none eight-ham-so2 eight-ham-none grid-d4 grid-none ring-c16 ring-none})
 # The comparison table of docs/results.md ("One table"): COMPARE=1 BUDGET=4m finite-bar.sh OUTDIR
 [[ -n ${COMPARE:-} ]] && runs=(${RUNS:-eight-c8 eight-none eight-ham-so2 eight-ham-hard ring-c16 ring-none ring-ham-so2
-  ring-ham-hard dw-coupling dw-perm dw-none})
+  ring-ham-hard dw-coupling dw-coupling-sym dw-perm dw-none})
 
 train_eval() {  # name target group train.csv test.csv flags...
   local name=$1 target=$2 group=$3 train=$4 test=$5; shift 5
