@@ -215,11 +215,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     /** The parameters by name (the graph's arrays, which both engines read and the optimiser updates). */
     @Override
     public Map<String, INDArray> parameters() {
-        Map<String, INDArray> values = new LinkedHashMap<>();
-        for (String name : parameterNames) {
-            values.put(name, sd.getVariable(name).getArr());
-        }
-        return values;
+        return GraphParameters.arrays(sd, parameterNames);
     }
 
     @Override

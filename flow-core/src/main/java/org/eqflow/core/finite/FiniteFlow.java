@@ -237,11 +237,7 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
 
     @Override
     public Map<String, INDArray> parameters() {
-        Map<String, INDArray> values = new LinkedHashMap<>();
-        for (String name : parameterNames) {
-            values.put(name, sd.getVariable(name).getArr());
-        }
-        return values;
+        return GraphParameters.arrays(sd, parameterNames);
     }
 
     @Override

@@ -40,6 +40,15 @@ public final class GraphParameters implements ParameterSource {
         return sd.var(name, Nd4j.create(values, shape, DataType.DOUBLE).castTo(dataType));
     }
 
+    /** The live arrays of the named variables of a graph, in the given order (what an optimiser updates in place). */
+    public static java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> arrays(SameDiff sd, List<String> names) {
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> values = new java.util.LinkedHashMap<>();
+        for (String name : names) {
+            values.put(name, sd.getVariable(name).getArr());
+        }
+        return values;
+    }
+
     /** The names of the variables created so far, in creation order. */
     public List<String> names() {
         return Collections.unmodifiableList(names);

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eqflow.core.objective.Iwae;
 
 /**
  * {@code k} particles in the plane (rows {@code (x_1, y_1, …, x_k, y_k)}, {@code d = 2k}) held by a harmonic
@@ -181,21 +182,10 @@ public final class DoubleWell implements Target {
             }
             logW[c] = w;
         }
-        double max = Double.NEGATIVE_INFINITY;
-        for (double w : logW) {
-            max = Math.max(max, w);
-        }
-        double sum = 0;
-        double sumSq = 0;
-        for (double w : logW) {
-            double e = Math.exp(w - max);
-            sum += e;
-            sumSq += e * e;
-        }
-        double mean = sum / chains;
-        double variance = Math.max(0, sumSq / chains - mean * mean);
+        // the same reduction as an importance-sampling estimate: log-mean-exp and its delta-method standard error
+        Iwae.Estimate mean = Iwae.estimate(logW);
         double logZ0 = particles * Math.log(2 * Math.PI * TRAP * TRAP);
-        return new double[] {logZ0 + max + Math.log(mean), Math.sqrt(variance / chains) / mean};
+        return new double[] {logZ0 + mean.logDensity(), mean.standardError()};
     }
 
     /** {@code log Z + E[E(x)]}; the bound is four combined standard errors (the normaliser's and the mean energy's). */

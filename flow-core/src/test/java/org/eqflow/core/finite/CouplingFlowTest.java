@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.eqflow.core.Engine;
 import org.eqflow.core.TestSupport;
-import org.eqflow.core.model.Objective;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,28 +85,7 @@ class CouplingFlowTest {
     @ParameterizedTest
     @ValueSource(ints = {4, 6})
     void logDensityMatchesFiniteDifferenceJacobian(int d) {
-        CouplingFlow flow = trained(d, 4);
-        INDArray x = TestSupport.gaussian(9, 5, d, 1.0);
-        double[] lp = flow.exactLogDensity(x);
-        double h = 1e-5;
-        for (int row = 0; row < 5; row++) {
-            INDArray xi = x.getRow(row).reshape(1, d);
-            double[][] jac = new double[d][d];
-            for (int j = 0; j < d; j++) {
-                INDArray plus = xi.dup();
-                INDArray minus = xi.dup();
-                plus.putScalar(0, j, xi.getDouble(0, j) + h);
-                minus.putScalar(0, j, xi.getDouble(0, j) - h);
-                INDArray diff = flow.forward(plus).sub(flow.forward(minus)).divi(2 * h);
-                for (int i = 0; i < d; i++) {
-                    jac[i][j] = diff.getDouble(0, i);
-                }
-            }
-            INDArray z = flow.forward(xi);
-            double logBase = -0.5 * z.mul(z).sumNumber().doubleValue() - 0.5 * d * Math.log(2 * Math.PI);
-            double logDet = Math.log(Math.abs(TestSupport.determinant(jac)));
-            assertEquals(logBase + logDet, lp[row], 1e-6, d + ": log p = log N(F(x)) + log|det ∂F/∂x|");
-        }
+        FiniteFlowChecks.logDensityMatchesFiniteDifferenceJacobian(trained(d, 4), TestSupport.gaussian(9, 5, d, 1.0), "d = " + d);
     }
 
     @Test
@@ -149,58 +126,18 @@ class CouplingFlowTest {
 
     @Test
     void lossGradientMatchesCentralDifferences() {
-        CouplingFlow flow = trained(6, 3);
-        flow.useEngine(Engine.GRAPH);
-        INDArray batch = TestSupport.gaussian(21, 16, 6, 1.2);
-        Objective o = flow.objective(batch, 0);
-        double h = 1e-6;
-        int checked = 0;
-        for (Map.Entry<String, INDArray> e : flow.parameters().entrySet()) {
-            INDArray p = e.getValue();
-            double[] g = o.gradients().get(e.getKey());
-            assertTrue(java.util.Arrays.stream(g).anyMatch(v -> v != 0), e.getKey() + " gets a gradient");
-            for (long i = 0; i < p.length(); i += Math.max(1, p.length() / 3)) {
-                double v = p.getDouble(i);
-                p.putScalar(i, v + h);
-                double up = flow.objective(batch, 0).loss();
-                p.putScalar(i, v - h);
-                double down = flow.objective(batch, 0).loss();
-                p.putScalar(i, v);
-                double numeric = (up - down) / (2 * h);
-                assertTrue(TestSupport.close(g[(int) i], numeric, 1e-5, 1e-8),
-                        e.getKey() + "[" + i + "]: analytic " + g[(int) i] + " vs numeric " + numeric);
-                checked++;
-            }
-        }
-        assertTrue(checked > 20);
+        FiniteFlowChecks.lossGradientMatchesCentralDifferences(trained(6, 3), TestSupport.gaussian(21, 16, 6, 1.2));
     }
 
     @ParameterizedTest
     @ValueSource(ints = {4, 6, 8})
     void fusedEngineEqualsTheGraph(int d) {
         CouplingFlow flow = trained(d, 3);
-        INDArray batch = TestSupport.gaussian(23, 40, d, 1.4);
-        flow.useEngine(Engine.GRAPH);
-        Objective graph = flow.objective(batch, 0);
-        double[] graphLp = flow.exactLogDensity(batch);
+        FiniteFlowChecks.fusedEngineEqualsTheGraph(flow, TestSupport.gaussian(23, 40, d, 1.4), "d = " + d);
         INDArray z = TestSupport.gaussian(24, 20, d, 1.0);
-        INDArray graphInverse = flow.inverse(z);
-        flow.useEngine(Engine.FUSED);
-        Objective fused = flow.objective(batch, 0);
-        double[] fusedLp = flow.exactLogDensity(batch);
-        assertEquals(graph.loss(), fused.loss(), 1e-9 * Math.max(1, Math.abs(graph.loss())), d + ": loss");
-        for (int i = 0; i < graphLp.length; i++) {
-            assertEquals(graphLp[i], fusedLp[i], 1e-9 * Math.max(1, Math.abs(graphLp[i])), d + ": log p");
-        }
-        assertEquals(graph.gradients().keySet(), fused.gradients().keySet());
-        for (String name : graph.gradients().keySet()) {
-            double[] a = graph.gradients().get(name);
-            double[] b = fused.gradients().get(name);
-            for (int i = 0; i < a.length; i++) {
-                assertTrue(TestSupport.close(a[i], b[i], 1e-9, 1e-11), d + ": " + name + "[" + i + "] graph " + a[i] + " fused " + b[i]);
-            }
-        }
-        assertTrue(flow.inverse(z).sub(graphInverse).amaxNumber().doubleValue() <= 1e-10, d + ": the same inverse");
+        INDArray fused = flow.inverse(z);
+        flow.useEngine(Engine.GRAPH);
+        assertTrue(flow.inverse(z).sub(fused).amaxNumber().doubleValue() <= 1e-10, d + ": the same inverse");
     }
 
     /**

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.eqflow.core.TestSupport;
-import org.eqflow.core.model.Objective;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,28 +68,7 @@ class ResidualFlowTest {
     @ParameterizedTest
     @CsvSource({"c8,2", "perm:3x2,6", "none,5"})
     void logDensityMatchesFiniteDifferenceJacobian(String group, int d) {
-        ResidualFlow flow = trained(group, d, 3);
-        INDArray x = TestSupport.gaussian(9, 5, d, 1.0);
-        double[] lp = flow.exactLogDensity(x);
-        double h = 1e-5;
-        for (int row = 0; row < 5; row++) {
-            INDArray xi = x.getRow(row).reshape(1, d);
-            double[][] jac = new double[d][d];
-            for (int j = 0; j < d; j++) {
-                INDArray plus = xi.dup();
-                INDArray minus = xi.dup();
-                plus.putScalar(0, j, xi.getDouble(0, j) + h);
-                minus.putScalar(0, j, xi.getDouble(0, j) - h);
-                INDArray diff = flow.forward(plus).sub(flow.forward(minus)).divi(2 * h);
-                for (int i = 0; i < d; i++) {
-                    jac[i][j] = diff.getDouble(0, i);
-                }
-            }
-            INDArray z = flow.forward(xi);
-            double logBase = -0.5 * z.mul(z).sumNumber().doubleValue() - 0.5 * d * Math.log(2 * Math.PI);
-            double logDet = Math.log(Math.abs(TestSupport.determinant(jac)));
-            assertEquals(logBase + logDet, lp[row], 1e-6, group + ": log p = log N(F(x)) + log|det ∂F/∂x|");
-        }
+        FiniteFlowChecks.logDensityMatchesFiniteDifferenceJacobian(trained(group, d, 3), TestSupport.gaussian(9, 5, d, 1.0), group);
     }
 
     @Test
@@ -112,55 +90,13 @@ class ResidualFlowTest {
 
     @Test
     void lossGradientMatchesCentralDifferences() {
-        ResidualFlow flow = trained("c4", 2, 2);
-        flow.useEngine(org.eqflow.core.Engine.GRAPH);
-        INDArray batch = TestSupport.gaussian(21, 16, 2, 1.2);
-        Objective o = flow.objective(batch, 0);
-        double h = 1e-6;
-        int checked = 0;
-        for (Map.Entry<String, INDArray> e : flow.parameters().entrySet()) {
-            INDArray p = e.getValue();
-            double[] g = o.gradients().get(e.getKey());
-            assertTrue(java.util.Arrays.stream(g).anyMatch(v -> v != 0), e.getKey() + " gets a gradient");
-            for (long i = 0; i < p.length(); i += Math.max(1, p.length() / 3)) {
-                double v = p.getDouble(i);
-                p.putScalar(i, v + h);
-                double up = flow.objective(batch, 0).loss();
-                p.putScalar(i, v - h);
-                double down = flow.objective(batch, 0).loss();
-                p.putScalar(i, v);
-                double numeric = (up - down) / (2 * h);
-                assertTrue(TestSupport.close(g[(int) i], numeric, 1e-5, 1e-8),
-                        e.getKey() + "[" + i + "]: analytic " + g[(int) i] + " vs numeric " + numeric);
-                checked++;
-            }
-        }
-        assertTrue(checked > 20);
+        FiniteFlowChecks.lossGradientMatchesCentralDifferences(trained("c4", 2, 2), TestSupport.gaussian(21, 16, 2, 1.2));
     }
 
     @ParameterizedTest
     @CsvSource({"c8,2", "d3,4", "perm:3x2,6", "none,3"})
     void fusedEngineEqualsTheGraph(String group, int d) {
-        ResidualFlow flow = trained(group, d, 3);
-        INDArray batch = TestSupport.gaussian(23, 40, d, 1.4);
-        flow.useEngine(org.eqflow.core.Engine.GRAPH);
-        Objective graph = flow.objective(batch, 0);
-        double[] graphLp = flow.exactLogDensity(batch);
-        flow.useEngine(org.eqflow.core.Engine.FUSED);
-        Objective fused = flow.objective(batch, 0);
-        double[] fusedLp = flow.exactLogDensity(batch);
-        assertEquals(graph.loss(), fused.loss(), 1e-9 * Math.max(1, Math.abs(graph.loss())), group + ": loss");
-        for (int i = 0; i < graphLp.length; i++) {
-            assertEquals(graphLp[i], fusedLp[i], 1e-9 * Math.max(1, Math.abs(graphLp[i])), group + ": log p");
-        }
-        assertEquals(graph.gradients().keySet(), fused.gradients().keySet());
-        for (String name : graph.gradients().keySet()) {
-            double[] a = graph.gradients().get(name);
-            double[] b = fused.gradients().get(name);
-            for (int i = 0; i < a.length; i++) {
-                assertTrue(TestSupport.close(a[i], b[i], 1e-9, 1e-11), group + ": " + name + "[" + i + "] graph " + a[i] + " fused " + b[i]);
-            }
-        }
+        FiniteFlowChecks.fusedEngineEqualsTheGraph(trained(group, d, 3), TestSupport.gaussian(23, 40, d, 1.4), group);
     }
 
     @Test

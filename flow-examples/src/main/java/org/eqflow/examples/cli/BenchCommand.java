@@ -112,14 +112,7 @@ final class BenchCommand implements Callable<Integer> {
             o.include(FlowBenchmark.class.getName() + "." + w + "$");
         }
         Collection<RunResult> results = new Runner(o.build()).run();
-        Map<String, String> peak = new java.util.HashMap<>();
-        if (Files.exists(memoryFile)) {
-            for (String line : Files.readAllLines(memoryFile)) {
-                int cut = line.lastIndexOf(',');
-                peak.put(line.substring(0, cut), line.substring(cut + 1));
-            }
-            Files.delete(memoryFile);
-        }
+        Map<String, String> peak = peakMemory(memoryFile);
         StringBuilder csv = new StringBuilder(
                 "workload,precision,d,batch,steps,path,threads,constraint,ms_per_op,ms_error,samples_per_s,gflops,fraction_of_gemm,peak_rss_mib\n");
         StringBuilder md = new StringBuilder("| workload | precision | d | batch | steps | path | threads | constraint | ms/op | samples/s | GFLOP/s "
@@ -179,14 +172,7 @@ final class BenchCommand implements Callable<Integer> {
             o.include(FiniteFlowBenchmark.class.getName() + "." + w + "$");
         }
         Collection<RunResult> results = new Runner(o.build()).run();
-        Map<String, String> peak = new java.util.HashMap<>();
-        if (Files.exists(memoryFile)) {
-            for (String line : Files.readAllLines(memoryFile)) {
-                int cut = line.lastIndexOf(',');
-                peak.put(line.substring(0, cut), line.substring(cut + 1));
-            }
-            Files.delete(memoryFile);
-        }
+        Map<String, String> peak = peakMemory(memoryFile);
         StringBuilder csv = new StringBuilder("workload,model,batch,path,ms_per_op,ms_error,points_per_s,peak_rss_mib\n");
         StringBuilder md = new StringBuilder("| workload | model | batch | path | ms/op | points/s | peak RSS |\n|---|---|---|---|---|---|---|\n");
         for (RunResult r : results) {
@@ -206,6 +192,19 @@ final class BenchCommand implements Callable<Integer> {
         spec.commandLine().getOut().print(md);
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /** The forks' peak memory by configuration key, read from (and then removing) the file they appended to. */
+    private static Map<String, String> peakMemory(Path memoryFile) throws java.io.IOException {
+        Map<String, String> peak = new java.util.HashMap<>();
+        if (Files.exists(memoryFile)) {
+            for (String line : Files.readAllLines(memoryFile)) {
+                int cut = line.lastIndexOf(',');
+                peak.put(line.substring(0, cut), line.substring(cut + 1));
+            }
+            Files.delete(memoryFile);
+        }
+        return peak;
     }
 
     /** One measured configuration, for the scaling curves. */
