@@ -6,7 +6,6 @@ import org.eqflow.core.Noise;
 import org.eqflow.core.Threads;
 import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.finite.FiniteFlowConfig;
-import org.eqflow.core.finite.ResidualFlow;
 import org.eqflow.core.model.TrainStep;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,7 +36,7 @@ public class FiniteFlowBenchmark {
     @Param({"128"})
     public int batch;
 
-    /** {@code auto} (the residual flow's hand-derived kernel) or {@code graph}. */
+    /** {@code auto} (the family's hand-derived kernel) or {@code graph}. */
     @Param({"auto"})
     public String path;
 
@@ -68,9 +67,7 @@ public class FiniteFlowBenchmark {
     public void setUp() {
         Threads.useSingleThread();
         flow = FiniteFlow.create(config(model));
-        if (flow instanceof ResidualFlow r) {
-            r.useEngine(Engine.valueOf(path.toUpperCase(java.util.Locale.ROOT)));
-        }
+        flow.useEngine(Engine.valueOf(path.toUpperCase(java.util.Locale.ROOT)));
         x = Noise.gaussian(Noise.stream(1, 0, Noise.Purpose.DATA), batch, flow.dimension(), flow.dataType());
     }
 
