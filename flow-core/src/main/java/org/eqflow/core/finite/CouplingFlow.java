@@ -66,7 +66,7 @@ public final class CouplingFlow extends FiniteFlow {
 
     private double[] values(INDArray a) {
         double[] out = new double[(int) a.length()];
-        host.read(a.dup('c'), out);
+        host.read(a, out);
         return out;
     }
 

@@ -60,6 +60,7 @@ final class CouplingKernel {
     private static final class Tape {
         double[] x;          // the layer's input [n, d]
         double[] features;   // [n, p]
+        double[] differences; // x_j − x_l (x_j when j = l) behind each feature [n, p, 2]
         double[] h1;         // [n, h]
         double[] h2;         // [n, h]
         Conditioner c;
@@ -190,13 +191,15 @@ final class CouplingKernel {
         int p = layer.pairs();
         int K = CouplingLayer.BUMPS;
         double[] f = new double[n * p];
+        double[] diff = new double[n * p * 2];
         for (int row = 0; row < n; row++) {
             int q = 0;
             for (int j = 0; j < b; j++) {
                 for (int m = j; m < b; m++) {
-                    double dx = x[row * d + 2 * layer.seen[j]] - (m == j ? 0 : x[row * d + 2 * layer.seen[m]]);
-                    double dy = x[row * d + 2 * layer.seen[j] + 1] - (m == j ? 0 : x[row * d + 2 * layer.seen[m] + 1]);
-                    f[row * p + q++] = Math.sqrt(dx * dx + dy * dy + CouplingLayer.FEATURE_SMOOTHING);
+                    int e = 2 * (row * p + q);
+                    diff[e] = x[row * d + 2 * layer.seen[j]] - (m == j ? 0 : x[row * d + 2 * layer.seen[m]]);
+                    diff[e + 1] = x[row * d + 2 * layer.seen[j] + 1] - (m == j ? 0 : x[row * d + 2 * layer.seen[m] + 1]);
+                    f[row * p + q++] = Math.sqrt(diff[e] * diff[e] + diff[e + 1] * diff[e + 1] + CouplingLayer.FEATURE_SMOOTHING);
                 }
             }
         }
@@ -204,6 +207,7 @@ final class CouplingKernel {
         double[] h2 = dense(h1, n, w, 1, true);
         double[] o = dense(h2, n, w, 2, false);
         t.features = f;
+        t.differences = diff;
         t.h1 = h1;
         t.h2 = h2;
         int outs = layer.outputs();
@@ -332,8 +336,8 @@ final class CouplingKernel {
                 for (int m = j; m < b; m++) {
                     int sj = layer.seen[j];
                     int sm = layer.seen[m];
-                    double dx = x[row * d + 2 * sj] - (m == j ? 0 : x[row * d + 2 * sm]);
-                    double dy = x[row * d + 2 * sj + 1] - (m == j ? 0 : x[row * d + 2 * sm + 1]);
+                    double dx = t.differences[2 * (row * p + q)];
+                    double dy = t.differences[2 * (row * p + q) + 1];
                     double scale = gf[row * p + q] / t.features[row * p + q];
                     gx[row * d + 2 * sj] += scale * dx;
                     gx[row * d + 2 * sj + 1] += scale * dy;

@@ -81,7 +81,7 @@ final class CouplingLayer {
         this.points = points;
         this.d = 2 * points;
         this.hidden = hidden;
-        int a = Math.max(1, points / 2);
+        int a = movedCount(points);
         this.moved = new int[a];
         List<Integer> rest = new ArrayList<>();
         for (int j = 0; j < a; j++) {
@@ -107,20 +107,32 @@ final class CouplingLayer {
 
     /** The number of invariants of the conditioning points: their norms and pairwise distances (the conditioner's inputs). */
     int pairs() {
-        return seen.length * (seen.length + 1) / 2;
+        return pairs(seen.length);
+    }
+
+    private static int pairs(int seen) {
+        return seen * (seen + 1) / 2;
     }
 
     /** Per transformed point: {@code 2|B|} coefficients, a log-scale and three numbers per bump. */
     int outputs() {
-        return moved.length * (2 * seen.length + 1 + 3 * BUMPS);
+        return outputs(moved.length, seen.length);
+    }
+
+    private static int outputs(int moved, int seen) {
+        return moved * (2 * seen + 1 + 3 * BUMPS);
+    }
+
+    /** How many points a layer over {@code points} points moves. */
+    private static int movedCount(int points) {
+        return Math.max(1, points / 2);
     }
 
     /** The parameter shapes of a layer, in creation order (for the model file's checks). */
     static long[][] shapes(int points, int hidden) {
-        int a = Math.max(1, points / 2);
-        int b = points - a;
-        int p = b * (b + 1) / 2;
-        int out = a * (2 * b + 1 + 3 * BUMPS);
+        int a = movedCount(points);
+        int p = pairs(points - a);
+        int out = outputs(a, points - a);
         return new long[][] {{p, hidden}, {1, hidden}, {hidden, hidden}, {1, hidden}, {hidden, out}, {1, out}};
     }
 

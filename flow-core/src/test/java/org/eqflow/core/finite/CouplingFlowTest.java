@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.eqflow.core.Engine;
+import org.eqflow.core.Float64Defaults;
 import org.eqflow.core.TestSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -22,20 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Jacobian, the inverse round trip, the loss gradient against central differences, the density's total mass
  * (an exact oracle: one), the hand-derived kernel equal to the graph, and a saved state that continues exactly.
  */
+@ExtendWith(Float64Defaults.class)
 class CouplingFlowTest {
-    private static DataType saved;
-
-    @BeforeAll
-    static void wide() {
-        saved = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(saved, saved);
-    }
-
     /** A flow with weights moved away from their initial values, so every check sees a non-trivial map. */
     static CouplingFlow trained(int d, int layers) {
         CouplingFlow flow = CouplingFlow.create(FiniteFlowConfig.builder(FiniteFlowConfig.Kind.COUPLING, d).blocks(layers)

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.eqflow.core.Float64Defaults;
 import org.eqflow.core.TestSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.eigen.Eigen;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,20 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * element to round-off, the exact log-determinant against a finite-difference Jacobian, the inverse round
  * trip, the loss gradient against central differences, and the Lipschitz bound after every update.
  */
+@ExtendWith(Float64Defaults.class)
 class ResidualFlowTest {
-    private static DataType saved;
-
-    @BeforeAll
-    static void wide() {
-        saved = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(saved, saved);
-    }
-
     /** A flow with weights moved away from their initial values, so every check sees a non-trivial map. */
     static ResidualFlow trained(String group, int d, int blocks) {
         ResidualFlow flow = ResidualFlow.create(FiniteFlowConfig.builder(FiniteFlowConfig.Kind.RESIDUAL, d).group(group)
