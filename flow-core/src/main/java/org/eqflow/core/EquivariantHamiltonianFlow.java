@@ -326,10 +326,45 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private Objective evaluate(INDArray batch, long t) {
-        Map<String, INDArray> feeds = trainingFeeds(batch, t);
+        return evaluate(trainingFeeds(batch, t), multipliers.values());
+    }
+
+    /**
+     * The Lagrangian, its parts and its gradients at points {@code q} of the model's space {@code [B, d]},
+     * with the noise given rather than drawn: the encoder's {@code noise [B, d]}, the penalty's base states
+     * {@code penaltyQ, penaltyP [B', d]} (null without a symmetry) and the multipliers {@code lambda} (one
+     * per generator; ignored unless the constraint is soft). On the engine in use (see {@link #useEngine}).
+     * This is what an adapter that supplies its own noise calls (the DL4J density layer, from its labels);
+     * {@link #trainStep} draws the same quantities from {@code (seed, iteration)}.
+     */
+    public Objective objective(INDArray q, INDArray noise, INDArray penaltyQ, INDArray penaltyP, double[] lambda) {
+        checkDimension(q);
+        Map<String, INDArray> feeds = new HashMap<>();
+        feeds.put("q", q.castTo(dataType));
+        feeds.put("noise", noise.castTo(dataType));
+        double[] l = new double[0];
+        if (generatorCount > 0) {
+            if (penaltyQ == null || penaltyP == null) {
+                throw new IllegalArgumentException("a model with a symmetry needs the penalty's base states");
+            }
+            feeds.put("penaltyQ", penaltyQ.castTo(dataType));
+            feeds.put("penaltyP", penaltyP.castTo(dataType));
+            if (softConstraint()) {
+                if (lambda == null || lambda.length != generatorCount) {
+                    throw new IllegalArgumentException("the soft constraint needs " + generatorCount + " multipliers, got "
+                            + (lambda == null ? "none" : lambda.length));
+                }
+                l = lambda.clone();
+                feeds.put("lambda", Nd4j.create(l, new long[] {generatorCount}, DataType.DOUBLE).castTo(dataType));
+            }
+        }
+        return evaluate(feeds, l);
+    }
+
+    private Objective evaluate(Map<String, INDArray> feeds, double[] lambda) {
         if (useFused) {
             FusedLagrangian.Result r = fused.evaluate(parameters(), feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
-                    feeds.get("penaltyP"), multipliers.values());
+                    feeds.get("penaltyP"), lambda);
             return new Objective(r.loss(), r.negElbo(), r.constraints(), r.gradients());
         }
         Quiet.createGradFunction(sd);

@@ -1,21 +1,63 @@
 package org.eqflow.dl4j;
 
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
+
+import java.util.Arrays;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.graph.Quiet;
+import org.eqflow.core.model.Objective;
+import org.eqflow.core.objective.Iwae;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The runtime layer of {@link EquivariantDensityLayer}: DL4J's SameDiff output layer, which builds SameDiff's
- * gradient function quietly (SameDiff prints a line per op to standard output when it builds one), and which
- * checks its input and labels before the graph runs, so that a wrong shape is named in a message that says
- * what to do instead of a native op's failure.
+ * The runtime layer of {@link EquivariantDensityLayer}.
+ *
+ * <ul>
+ *   <li><b>Training on flow-core's engine.</b> The score and its gradients come from a flow-core twin of the
+ *       layer whose variables <em>are</em> the layer's parameter arrays (no copies), on the engine flow-core would
+ *       use: the hand-derived fused engine where the configuration allows it (it equals the graph to round-off),
+ *       otherwise DL4J's own run of the layer's SameDiff graph. The score of a training iteration is the one
+ *       computed with its gradients, not a second forward pass.</li>
+ *   <li><b>No gradient into the input.</b> The gradient returned to the layers before this one is zero: a
+ *       density of features has no Jacobian term for the layers that make them, so following its gradient
+ *       would shrink the features and inflate {@code log p} without bound. Upstream layers are trained only by
+ *       other heads (or frozen); {@link MultiplierListener} names trainable ones once.</li>
+ *   <li><b>Seeded output.</b> {@code output()} gives IWAE estimates of {@code log p(x)} drawn from the layer's
+ *       seed (flow-core's seeded estimator, with its far-point fallback): a function of model, input and seed,
+ *       the same in every JVM. {@code scoreExamples} gives {@code −log p(x)} per example.</li>
+ *   <li><b>The batch's constraints.</b> Each training iteration records the {@code C_k} of its own score;
+ *       {@link MultiplierListener} updates the multipliers from them. A soft layer trained without the listener
+ *       warns once: its multipliers then stay where they are.</li>
+ *   <li><b>Checked input.</b> Wrong shapes are named in a message that says what to do instead of a native
+ *       op's failure.</li>
+ * </ul>
  */
 public final class DensityLayerImpl extends SameDiffOutputLayer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DensityLayerImpl.class);
+
+    /** flow-core's model over this layer's own parameter arrays; built at first use. */
+    private EquivariantHamiltonianFlow twin;
+    /** The batch-sum score computed with the last gradients, for the score call that follows them. */
+    private double pendingScore = Double.NaN;
+    private INDArray pendingInput;
+    private INDArray pendingLabels;
+    /** {@code C_k} of the last training batch, until {@link MultiplierListener} takes them. */
+    private double[] batchConstraints;
+    private boolean warnedNoRule;
+    /** The seed of {@code output()}'s estimates while {@link #withSeed} runs, else the layer's. */
+    private Long seedOverride;
 
     public DensityLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -28,25 +70,172 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         Quiet.createGradFunction(sameDiff, INPUT_KEY);
     }
 
+    // ------------------------------------------------------------------ inference
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
         checkInput();
-        return super.activate(training, workspaceMgr);
+        double[] logp = scopedOut(() -> logDensities(input));
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), new long[] {logp.length, 1}, 'c');
+        return out.assign(Nd4j.create(logp, new long[] {logp.length, 1}, DataType.DOUBLE).castTo(input.dataType()));
     }
+
+    @Override
+    public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        checkInput();
+        double[] logp = scopedOut(() -> logDensities(input));
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), new long[] {logp.length, 1}, 'c');
+        double[] score = new double[logp.length];
+        for (int i = 0; i < score.length; i++) {
+            score[i] = fullNetRegTerm - logp[i];
+        }
+        return out.assign(Nd4j.create(score, new long[] {score.length, 1}, DataType.DOUBLE).castTo(input.dataType()));
+    }
+
+    private double[] logDensities(INDArray x) {
+        EquivariantDensityLayer conf = (EquivariantDensityLayer) layerConf();
+        long seed = seedOverride != null ? seedOverride : conf.getSeed();
+        Iwae.Estimate[] e = twin().logDensity(x, conf.getOutputSamples(), seed);
+        double[] out = new double[e.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = e[i].logDensity();
+        }
+        return out;
+    }
+
+    /** Runs {@code action} (a forward pass of the network) with this layer's output estimates drawn from {@code seed}. */
+    <T> T withSeed(long seed, Supplier<T> action) {
+        Long before = seedOverride;
+        seedOverride = seed;
+        try {
+            return action.get();
+        } finally {
+            seedOverride = before;
+        }
+    }
+
+    // ------------------------------------------------------------------ training
 
     @Override
     public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
         checkInput();
         checkLabels();
-        return super.computeScore(fullNetRegTerm, training, workspaceMgr);
+        double raw;
+        if (!Double.isNaN(pendingScore) && input == pendingInput && labels == pendingLabels) {
+            raw = pendingScore;
+        } else if (twin().usesFusedPath()) {
+            raw = scopedOut(() -> objective().loss() * input.rows());
+        } else {
+            return super.computeScore(fullNetRegTerm, training, workspaceMgr);
+        }
+        clearPending();
+        return (raw + fullNetRegTerm) / input.rows();
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
         checkInput();
         checkLabels();
-        return super.backpropGradient(epsilon, workspaceMgr);
+        clearPending();
+        if (!twin().usesFusedPath()) {
+            Pair<Gradient, INDArray> graph = super.backpropGradient(epsilon, workspaceMgr);
+            return new Pair<>(graph.getFirst(), workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
+        }
+        long rows = input.rows();
+        Objective o = scopedOut(this::objective);
+        Gradient g = new DefaultGradient();
+        double kappa = twin.config().kappa();
+        for (String name : paramTable.keySet()) {
+            INDArray view = gradTable.get(name);
+            double[] value;
+            if (EquivariantDensityLayer.LAMBDA.equals(name)) {
+                // d score / d λ_k = B (C_k − κ), as the graph gives it (DL4J's zero-rate updater ignores it).
+                value = new double[o.constraints().length];
+                for (int k = 0; k < value.length; k++) {
+                    value[k] = rows * (o.constraints()[k] - kappa);
+                }
+            } else if (EquivariantDensityLayer.LAMBDA_EMA.equals(name)) {
+                value = new double[(int) view.length()];
+            } else {
+                value = o.gradients().get(name).clone();
+                for (int i = 0; i < value.length; i++) {
+                    value[i] *= rows;   // the score is the batch sum, the objective the batch mean
+                }
+            }
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                view.assign(Nd4j.create(value, view.shape(), DataType.DOUBLE).castTo(view.dataType()));
+            }
+            g.gradientForVariable().put(name, view);
+        }
+        pendingScore = o.loss() * rows;
+        pendingInput = input;
+        pendingLabels = labels;
+        recordConstraints(o.constraints());
+        return new Pair<>(g, workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
     }
+
+    /** The twin's objective at the current batch, with the noise of its labels and the layer's multipliers. */
+    private Objective objective() {
+        int d = dimension();
+        double[] lambda = paramTable.containsKey(EquivariantDensityLayer.LAMBDA)
+                ? getParam(EquivariantDensityLayer.LAMBDA).toDoubleVector() : null;
+        return twin().objective(input, labels.get(all(), interval(0, d)), labels.get(all(), interval(d, 2 * d)),
+                labels.get(all(), interval(2 * d, 3 * d)), lambda);
+    }
+
+    private void clearPending() {
+        pendingScore = Double.NaN;
+        pendingInput = null;
+        pendingLabels = null;
+    }
+
+    private void recordConstraints(double[] c) {
+        if (!paramTable.containsKey(EquivariantDensityLayer.LAMBDA)) {
+            return;
+        }
+        if (batchConstraints != null && !warnedNoRule) {
+            warnedNoRule = true;
+            LOG.warn("the soft density layer (layer {}) trains without its multiplier rule: λ stays at {}; add "
+                    + "new MultiplierListener() to the network's listeners (net.addListeners(...))", getIndex(),
+                    Arrays.toString(getParam(EquivariantDensityLayer.LAMBDA).toDoubleVector()));
+        }
+        batchConstraints = c.clone();
+    }
+
+    /**
+     * The {@code C_k} of the last training batch's score, or null if none was recorded since the last call
+     * (the graph path records none). The multiplier rule takes them once.
+     */
+    double[] takeBatchConstraints() {
+        double[] c = batchConstraints;
+        batchConstraints = null;
+        return c;
+    }
+
+    /** Whether this (soft) layer has noticed training without its multiplier rule. */
+    boolean warnedAboutMissingRule() {
+        return warnedNoRule;
+    }
+
+    /** flow-core's model of this layer, its variables linked to the layer's current parameter arrays. */
+    EquivariantHamiltonianFlow twin() {
+        if (twin == null) {
+            twin = scopedOut(() -> DensityLayers.toFlow(this));
+        }
+        DensityLayers.link(twin, this);
+        return twin;
+    }
+
+    private static <T> T scopedOut(Supplier<T> action) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return action.get();
+        }
+    }
+
+    // ------------------------------------------------------------------ input checks
 
     private int dimension() {
         return ((EquivariantDensityLayer) layerConf()).getDimension();
@@ -59,7 +248,7 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         }
         if (input.rank() != 2 || input.columns() != d) {
             throw new IllegalArgumentException("the density layer (layer " + getIndex() + ") takes points of shape [batch, " + d
-                    + "], got " + java.util.Arrays.toString(input.shape()) + (input.rank() == 2
+                    + "], got " + Arrays.toString(input.shape()) + (input.rank() == 2
                     ? ": set nIn(" + input.columns() + ") to the number of features, or build the network with "
                     + "InputType.feedForward(" + input.columns() + ")"
                     : ": flatten the features into rows first (the layer is a density on R^d, not a sequence or image layer)"));
@@ -71,8 +260,8 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         if (labels == null || labels.rank() != 2 || labels.columns() != 3L * d) {
             throw new IllegalArgumentException("the density layer's labels must be FlowNoise's 3·d = " + (3 * d)
                     + " columns (encoder noise and the penalty's base samples), got "
-                    + (labels == null ? "none" : java.util.Arrays.toString(labels.shape()))
-                    + ": add new FlowNoise(layer, seed) as the data iterator's pre-processor");
+                    + (labels == null ? "none" : Arrays.toString(labels.shape()))
+                    + ": add new FlowNoise(net, seed) as the data iterator's pre-processor");
         }
         if (input != null && labels.rows() != input.rows()) {
             throw new IllegalArgumentException("the density layer got " + input.rows() + " points but " + labels.rows()

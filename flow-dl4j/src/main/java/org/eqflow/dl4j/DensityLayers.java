@@ -1,8 +1,16 @@
 package org.eqflow.dl4j;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -11,27 +19,92 @@ import org.eqflow.core.FlowConfig;
 import org.eqflow.core.ModelState;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Working with a trained density head: its flow-core twin (same weights) for sampling and analysis,
- * seeded log-density estimates, and the upstream check.
+ * Working with a density head in a {@link MultiLayerNetwork} (by layer index) or a {@link ComputationGraph}
+ * (by layer name): seeded log-densities of the network's input, the flow-core twin (same weights) for
+ * sampling and analysis, the likelihood part of the score, and the layers upstream of the head that train.
  */
 public final class DensityLayers {
     private DensityLayers() {
     }
 
+    // ------------------------------------------------------------------ finding the layer
+
+    /** The density layer at {@code layerIndex} of a network. */
+    static DensityLayerImpl layer(MultiLayerNetwork net, int layerIndex) {
+        if (layerIndex < 0 || layerIndex >= net.getnLayers()) {
+            throw new IllegalArgumentException("the network has layers 0.." + (net.getnLayers() - 1) + ", not " + layerIndex);
+        }
+        return asDensity(net.getLayer(layerIndex), "layer " + layerIndex);
+    }
+
+    /** The density layer {@code name} of a computation graph. */
+    static DensityLayerImpl layer(ComputationGraph graph, String name) {
+        Layer l = graph.getLayer(name);
+        if (l == null) {
+            throw new IllegalArgumentException("the graph has no layer named '" + name + "' (its vertices: "
+                    + graph.getConfiguration().getVertices().keySet() + ")");
+        }
+        return asDensity(l, "layer '" + name + "'");
+    }
+
+    private static DensityLayerImpl asDensity(Layer l, String what) {
+        if (!(l instanceof DensityLayerImpl impl)) {
+            throw new IllegalArgumentException(what + " is a " + l.getClass().getSimpleName() + ", not an equivariant density layer");
+        }
+        return impl;
+    }
+
+    /** The network's only density layer, or an error that says to name it. */
+    private static DensityLayerImpl onlyDensityLayer(MultiLayerNetwork net) {
+        List<DensityLayerImpl> found = new ArrayList<>();
+        for (Layer l : net.getLayers()) {
+            if (l instanceof DensityLayerImpl impl) {
+                found.add(impl);
+            }
+        }
+        if (found.size() != 1) {
+            throw new IllegalArgumentException("the network has " + found.size() + " equivariant density layers; this helper needs exactly one");
+        }
+        return found.get(0);
+    }
+
+    // ------------------------------------------------------------------ log-densities
+
     /**
-     * The flow-core model with the layer's current weights and multipliers, in the layer's input space.
-     * The twin is a copy: training it does not change the network.
+     * Per-example IWAE estimates of {@code log p(x)}, {@code [n, 1]}, for the network's input {@code x}
+     * (through the layers before the head), drawn from {@code seed}: a function of model, input and seed.
+     * {@code net.output(x)} gives the same with the layer's own seed.
+     */
+    public static INDArray logDensity(MultiLayerNetwork net, INDArray x, long seed) {
+        return onlyDensityLayer(net).withSeed(seed, () -> net.output(x));
+    }
+
+    /** As {@link #logDensity(MultiLayerNetwork, INDArray, long)}, for the density layer {@code name} (an output) of a graph. */
+    public static INDArray logDensity(ComputationGraph graph, String name, INDArray x, long seed) {
+        int output = graph.getConfiguration().getNetworkOutputs().indexOf(name);
+        if (output < 0) {
+            throw new IllegalArgumentException("'" + name + "' is not an output of the graph (its outputs: "
+                    + graph.getConfiguration().getNetworkOutputs() + ")");
+        }
+        return layer(graph, name).withSeed(seed, () -> graph.output(x)[output]);
+    }
+
+    // ------------------------------------------------------------------ the flow-core twin
+
+    /**
+     * The flow-core model with the layer's current weights and multipliers, in the layer's input space
+     * (sampling, trajectories, energies, invariance error, {@code Evaluator}). A copy: training it does not
+     * change the network.
      */
     public static EquivariantHamiltonianFlow toFlow(MultiLayerNetwork net, int layerIndex) {
-        Layer layer = net.getLayer(layerIndex);
-        if (!(layer instanceof DensityLayerImpl impl)) {
-            throw new IllegalArgumentException("layer " + layerIndex + " is a " + layer.getClass().getSimpleName()
-                    + ", not an equivariant density layer");
-        }
-        return toFlow(impl);
+        return toFlow(layer(net, layerIndex));
+    }
+
+    /** As {@link #toFlow(MultiLayerNetwork, int)}, for the density layer {@code name} of a graph. */
+    public static EquivariantHamiltonianFlow toFlow(ComputationGraph graph, String name) {
+        return toFlow(layer(graph, name));
     }
 
     /** The flow-core twin of a density layer, with a copy of its weights. */
@@ -57,22 +130,28 @@ public final class DensityLayers {
     /** Makes the twin's variables <em>be</em> the layer's current parameter arrays (no copy). */
     static void link(EquivariantHamiltonianFlow twin, DensityLayerImpl impl) {
         for (String name : twin.parameterNames()) {
-            twin.graph().associateArrayWithVariable(impl.getParam(name), name);
+            INDArray a = impl.getParam(name);
+            if (twin.graph().getVariable(name).getArr() != a) {
+                twin.graph().associateArrayWithVariable(a, name);
+            }
         }
     }
 
-    /** Per-example IWAE estimates of {@code log p(x)} from {@code net.output}, with ND4J's generator seeded first. */
-    public static INDArray logDensity(MultiLayerNetwork net, INDArray x, long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        return net.output(x);
-    }
-
     /**
-     * {@code −mean ELBO} of {@code x} under the layer (nats per point, one encoder sample per point, seeded):
-     * the likelihood part of the score, reported apart from the moving Lagrangian DL4J minimises.
+     * {@code −mean ELBO} of points {@code x} of the layer's input space (nats per point, one encoder sample per
+     * point, seeded): the likelihood part of the score, reported apart from the moving Lagrangian DL4J minimises.
      */
     public static double negativeElbo(MultiLayerNetwork net, int layerIndex, INDArray x, long seed) {
-        double[] elbo = toFlow(net, layerIndex).elbo(x, seed);
+        return negativeElbo(toFlow(net, layerIndex), x, seed);
+    }
+
+    /** As {@link #negativeElbo(MultiLayerNetwork, int, INDArray, long)}, for the density layer {@code name} of a graph. */
+    public static double negativeElbo(ComputationGraph graph, String name, INDArray x, long seed) {
+        return negativeElbo(toFlow(graph, name), x, seed);
+    }
+
+    private static double negativeElbo(EquivariantHamiltonianFlow flow, INDArray x, long seed) {
+        double[] elbo = flow.elbo(x, seed);
         double sum = 0;
         for (double v : elbo) {
             sum += v;
@@ -80,31 +159,68 @@ public final class DensityLayers {
         return -sum / elbo.length;
     }
 
-    /** {@code n} samples of the density layer's input, drawn through its flow-core twin. */
+    /** {@code n} samples of the density layer's input, drawn through its flow-core twin from {@code seed}. */
     public static INDArray sample(MultiLayerNetwork net, int layerIndex, int n, long seed) {
         return toFlow(net, layerIndex).sample(n, seed);
     }
 
+    /** As {@link #sample(MultiLayerNetwork, int, int, long)}, for the density layer {@code name} of a graph. */
+    public static INDArray sample(ComputationGraph graph, String name, int n, long seed) {
+        return toFlow(graph, name).sample(n, seed);
+    }
+
+    // ------------------------------------------------------------------ upstream layers
+
     /**
-     * Throws if a layer upstream of a density layer has trainable parameters: the density has no Jacobian
-     * term for them, so training them would shrink the features and inflate {@code log p} without bound.
-     * Freeze them ({@code FrozenLayer}, {@code TransferLearning.setFeatureExtractor}) or use fixed preprocessing.
+     * The layers with trainable parameters upstream of a density layer (in a graph: its ancestors, not the
+     * layers of other branches), as {@code "name (Type) before density layer name"}. The density layer passes
+     * no gradient to them (it has no Jacobian term for the layers that make its features), so they are
+     * trained only by other heads; a network whose only head is the density layer leaves them as they are.
      */
-    public static void checkUpstreamFixed(Layer[] layers) {
-        for (int i = 0; i < layers.length; i++) {
-            if (!(layers[i] instanceof DensityLayerImpl)) {
-                continue;
+    public static List<String> trainableUpstream(Model model) {
+        List<String> out = new ArrayList<>();
+        if (model instanceof MultiLayerNetwork net) {
+            Layer[] layers = net.getLayers();
+            for (int i = 0; i < layers.length; i++) {
+                if (layers[i] instanceof DensityLayerImpl) {
+                    for (int j = 0; j < i; j++) {
+                        if (trains(layers[j])) {
+                            out.add("layer " + j + " (" + layers[j].getClass().getSimpleName() + ") before density layer " + i);
+                        }
+                    }
+                }
             }
-            for (int j = 0; j < i; j++) {
-                Layer up = layers[j];
-                boolean frozen = up instanceof FrozenLayer || up instanceof FrozenLayerWithBackprop;
-                if (up.numParams() > 0 && !frozen) {
-                    throw new IllegalStateException("layer " + j + " (" + up.getClass().getSimpleName() + ") before the density layer "
-                            + i + " has trainable parameters; the density has no Jacobian term for them, so training would shrink "
-                            + "its features and inflate log p without bound. Freeze it (FrozenLayer, or "
-                            + "TransferLearning.Builder.setFeatureExtractor) or use fixed preprocessing.");
+        } else if (model instanceof ComputationGraph graph) {
+            Map<String, List<String>> inputs = graph.getConfiguration().getVertexInputs();
+            for (Layer l : graph.getLayers()) {
+                if (!(l instanceof DensityLayerImpl)) {
+                    continue;
+                }
+                String head = l.conf().getLayer().getLayerName();
+                for (String up : ancestors(head, inputs)) {
+                    Layer u = graph.getLayer(up);
+                    if (u != null && trains(u)) {
+                        out.add("layer '" + up + "' (" + u.getClass().getSimpleName() + ") before density layer '" + head + "'");
+                    }
                 }
             }
         }
+        return out;
+    }
+
+    private static boolean trains(Layer l) {
+        return l.numParams() > 0 && !(l instanceof FrozenLayer || l instanceof FrozenLayerWithBackprop);
+    }
+
+    private static Set<String> ancestors(String vertex, Map<String, List<String>> inputs) {
+        Set<String> seen = new LinkedHashSet<>();
+        Deque<String> todo = new ArrayDeque<>(inputs.getOrDefault(vertex, List.of()));
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (seen.add(v)) {
+                todo.addAll(inputs.getOrDefault(v, List.of()));
+            }
+        }
+        return seen;
     }
 }

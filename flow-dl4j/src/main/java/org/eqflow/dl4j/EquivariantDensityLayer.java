@@ -21,7 +21,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.custom.RandomNormal;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -54,7 +53,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     public static final String LAMBDA = "lambda";
     /** Name of the multipliers' moving-average parameter. */
     public static final String LAMBDA_EMA = "lambdaEma";
-    static final String OUTPUT = "logDensity";
+    static final String SCORE = "score";
     static final String CONSTRAINTS = "constraints";
 
     /** flow-core's defaults: the layer has the same ones, kept in one place. */
@@ -155,31 +154,23 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         FlowParts parts = FlowParts.build(sd, c, fromDl4j);
         int d = dimension;
 
-        // Output: per-example IWAE with in-graph noise.
-        SDVariable rows = sd.sizeAt(input, 0);
-        SDVariable repeated = sd.tile(input, outputSamples, 1);
-        SDVariable noiseShape = sd.concat(0, rows.mul(outputSamples).reshape(1), sd.constant(Nd4j.createFromArray((long) d)));
-        SDVariable noise = new RandomNormal(sd, noiseShape.castTo(DataType.LONG), 0.0, 1.0).outputVariable().castTo(dt);
-        SDVariable logW = parts.logWeights(sd, repeated, noise);
-        SDVariable perSample = sd.reshape(logW, sd.concat(0, sd.constant(Nd4j.createFromArray((long) outputSamples)), rows.castTo(DataType.LONG).reshape(1)));
-        sd.expandDims(sd.math.logSumExp(perSample, 0).sub(Math.log(outputSamples)), 1).rename(OUTPUT);
-
-        // Score: the batch-sum Lagrangian, with the noise from the labels.
+        // The score: the batch-sum Lagrangian, with the noise from the labels. (The layer's output, seeded IWAE
+        // estimates of log p, comes from flow-core's estimator, see DensityLayerImpl, not from this graph.)
+        SDVariable rowCount = sd.sizeAt(input, 0).castTo(dt);
         SDVariable eps = sd.slice(labels, new int[] {0, 0}, -1, d);
-        SDVariable rowCount = rows.castTo(dt);
         if (!paramTable.containsKey(LAMBDA)) {
-            return parts.lagrangian(sd, input, eps, null, null).loss().mul(rowCount);
+            return parts.lagrangian(sd, input, eps, null, null).loss().mul(rowCount).rename(SCORE);
         }
         PhaseState baseStates = new PhaseState(sd.slice(labels, new int[] {0, d}, -1, d), sd.slice(labels, new int[] {0, 2 * d}, -1, d));
         FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, input, eps, baseStates, paramTable.get(LAMBDA));
         lagrangian.constraints().rename(CONSTRAINTS);
         // DL4J wants every parameter to reach the score: the moving average does, with weight zero.
-        return lagrangian.loss().mul(rowCount).add(paramTable.get(LAMBDA_EMA).sum().mul(0.0));
+        return lagrangian.loss().mul(rowCount).add(paramTable.get(LAMBDA_EMA).sum().mul(0.0)).rename(SCORE);
     }
 
     @Override
     public String activationsVertexName() {
-        return OUTPUT;
+        return SCORE;  // not read: DensityLayerImpl.activate computes the output
     }
 
     @Override

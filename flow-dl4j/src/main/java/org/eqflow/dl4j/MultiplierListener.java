@@ -1,5 +1,6 @@
 package org.eqflow.dl4j;
 
+import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -7,23 +8,27 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.eqflow.core.objective.LagrangeMultipliers;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Updates the Lagrange multipliers of every {@link EquivariantDensityLayer} after each iteration, with the
- * rule of {@link LagrangeMultipliers}, writing them into the layer's {@code lambda} and {@code lambdaEma}
- * parameters (which no updater touches, and which {@code ModelSerializer} saves). At the first iteration it
- * also checks that everything upstream of a density layer is frozen or has no parameters.
+ * The multiplier rule of {@link EquivariantDensityLayer}s: after each iteration it updates every soft density
+ * layer's Lagrange multipliers with the rule of {@link LagrangeMultipliers} (λ rises while {@code C_k > κ},
+ * falls while {@code C_k < κ}), writing them into the layer's {@code lambda} and {@code lambdaEma} parameters
+ * (which DL4J's updater never moves, and which {@code ModelSerializer} saves).
  *
- * <p>{@code C_k} is measured on {@value #PENALTY_SAMPLES} fresh base samples, drawn from (layer seed,
- * iteration), by a flow-core twin of the layer whose variables are the layer's own parameter arrays: an
- * unbiased estimate of the same expectation the layer's score penalises, with no copying of weights.
+ * <p>{@code C_k} is the batch's own value, computed with the iteration's score and gradients, so the rule
+ * costs next to nothing. Where the layer trains through DL4J's run of its graph (a configuration the fused
+ * engine does not support) it records none; then {@code C_k} is measured on {@value #PENALTY_SAMPLES} fresh base
+ * samples drawn from (layer seed, iteration) by a flow-core twin that shares the layer's arrays.
+ *
+ * <p>At the first iteration it also logs, once, the trainable layers upstream of a density layer: the density
+ * layer passes them no gradient, so only other heads train them.
  */
 public final class MultiplierListener extends BaseTrainingListener {
     static final int PENALTY_SAMPLES = 1024;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MultiplierListener.class);
-    private final java.util.Map<Layer, org.eqflow.core.EquivariantHamiltonianFlow> twins = new java.util.IdentityHashMap<>();
     private final int logEvery;
     private boolean checked;
     private double[] lastConstraints = new double[0];
@@ -39,7 +44,7 @@ public final class MultiplierListener extends BaseTrainingListener {
         this.logEvery = logEvery;
     }
 
-    /** {@code C_k} measured at the last iteration (of the last density layer updated). */
+    /** {@code C_k} of the last iteration (of the last density layer updated). */
     public double[] lastConstraints() {
         return lastConstraints.clone();
     }
@@ -51,33 +56,38 @@ public final class MultiplierListener extends BaseTrainingListener {
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        Layer[] layers = layers(model);
         if (!checked) {
-            DensityLayers.checkUpstreamFixed(layers);
             checked = true;
+            List<String> upstream = DensityLayers.trainableUpstream(model);
+            if (!upstream.isEmpty()) {
+                LOG.warn("{}: the density layer passes no gradient to the layers before it (a density of features has no "
+                        + "Jacobian term for the layers that make them), so only other heads train these; freeze them "
+                        + "(FrozenLayer, TransferLearning.Builder.setFeatureExtractor) if nothing else should", upstream);
+            }
         }
-        for (Layer l : layers) {
-            if (!(l instanceof DensityLayerImpl impl)) {
+        for (Layer l : layers(model)) {
+            if (!(l instanceof DensityLayerImpl impl) || !impl.paramTable().containsKey(EquivariantDensityLayer.LAMBDA)) {
                 continue;
             }
-            // The twin (built once per layer) also carries the validated configuration: nothing is re-parsed per iteration.
-            org.eqflow.core.EquivariantHamiltonianFlow twin = twins.computeIfAbsent(l, k -> DensityLayers.toFlow(impl));
-            if (twin.multipliers().length > 0) {
-                DensityLayers.link(twin, impl);
-                double[] c = twin.constraintViolations(PENALTY_SAMPLES, twin.config().seed() * 31 + iteration);
-                LagrangeMultipliers m = new LagrangeMultipliers(c.length, twin.config().multiplierSettings());
-                INDArray lambda = impl.getParam(EquivariantDensityLayer.LAMBDA);
-                INDArray ema = impl.getParam(EquivariantDensityLayer.LAMBDA_EMA);
-                m.restore(lambda.toDoubleVector(), ema.toDoubleVector());
-                m.update(c);
+            org.eqflow.core.EquivariantHamiltonianFlow twin = impl.twin();
+            double[] c = impl.takeBatchConstraints();
+            if (c == null) {
+                c = twin.constraintViolations(PENALTY_SAMPLES, twin.config().seed() * 31 + iteration);
+            }
+            LagrangeMultipliers m = new LagrangeMultipliers(c.length, twin.config().multiplierSettings());
+            INDArray lambda = impl.getParam(EquivariantDensityLayer.LAMBDA);
+            INDArray ema = impl.getParam(EquivariantDensityLayer.LAMBDA_EMA);
+            m.restore(lambda.toDoubleVector(), ema.toDoubleVector());
+            m.update(c);
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 lambda.assign(Nd4j.create(m.values(), lambda.shape(), DataType.DOUBLE).castTo(lambda.dataType()));
                 ema.assign(Nd4j.create(m.movingAverages(), ema.shape(), DataType.DOUBLE).castTo(ema.dataType()));
-                lastConstraints = c;
-                lastMultipliers = m.values();
-                if (logEvery > 0 && (iteration + 1) % logEvery == 0) {
-                    LOG.info("iteration {}: constraints {} multipliers {} (generators {})", iteration + 1,
-                            java.util.Arrays.toString(c), java.util.Arrays.toString(m.values()), twin.generatorNames());
-                }
+            }
+            lastConstraints = c;
+            lastMultipliers = m.values();
+            if (logEvery > 0 && (iteration + 1) % logEvery == 0) {
+                LOG.info("iteration {}: constraints {} multipliers {} (generators {})", iteration + 1,
+                        java.util.Arrays.toString(c), java.util.Arrays.toString(m.values()), twin.generatorNames());
             }
         }
     }

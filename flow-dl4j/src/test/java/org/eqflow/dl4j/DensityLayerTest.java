@@ -112,7 +112,7 @@ class DensityLayerTest {
         IllegalArgumentException labels = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> net.fit(noLabels));
         assertTrue(labels.getMessage().contains("labels must be FlowNoise's 3·d = 6 columns")
-                && labels.getMessage().contains("got [8, 2]") && labels.getMessage().contains("new FlowNoise(layer, seed)"),
+                && labels.getMessage().contains("got [8, 2]") && labels.getMessage().contains("new FlowNoise(net, seed)"),
                 labels.getMessage());
         IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> EquivariantDensityLayer.builder().nIn(2).symmetry("so2").constraint("sfot").build()
@@ -127,7 +127,6 @@ class DensityLayerTest {
         net.setListeners(multipliers);
         FlowNoise noise = new FlowNoise(layer(16), 3);
         INDArray test = ring(200, 9);
-        // NLL by flow-core's seeded IWAE on the layer's weights: the layer's own output draws unseeded noise (#12)
         double before = seededNll(net, test);
         double lambda0 = net.getLayer(0).getParam(EquivariantDensityLayer.LAMBDA).getDouble(0);
         for (int i = 0; i < 150; i++) {
@@ -289,18 +288,31 @@ class DensityLayerTest {
         assertTrue(Double.isFinite(result.getBestModelScore()));
     }
 
+    /**
+     * The density layer passes no gradient to the layers before it: a trainable layer upstream keeps its weights
+     * under every constraint (with the gradient it would shrink the features and inflate log p), and
+     * {@link DensityLayers#trainableUpstream} names it.
+     */
     @Test
-    void refusesTrainableLayersUpstream() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3)).list()
-                .layer(new DenseLayer.Builder().nIn(2).nOut(2).activation(Activation.IDENTITY).build())
-                .layer(layer(8)).setInputType(InputType.feedForward(2)).build();
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        net.setListeners(new MultiplierListener());
-        DataSet ds = new DataSet(ring(16, 1), null);
-        new FlowNoise(layer(8), 1).preProcess(ds);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(ds));
-        assertTrue(e.getMessage().contains("Freeze"), e.getMessage());
+    void upstreamLayersGetNoGradientFromTheDensity() {
+        for (String constraint : new String[] {"none", "soft"}) {
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-2)).list()
+                    .layer(new DenseLayer.Builder().nIn(2).nOut(2).activation(Activation.IDENTITY).build())
+                    .layer(EquivariantDensityLayer.builder().hidden(8).symmetry("so2").constraint(constraint).seed(7).build())
+                    .setInputType(InputType.feedForward(2)).build();
+            MultiLayerNetwork net = new MultiLayerNetwork(conf);
+            net.init();
+            net.setListeners(new MultiplierListener());
+            INDArray before = net.getLayer(0).params().dup();
+            FlowNoise noise = new FlowNoise(net, 1);
+            for (int i = 0; i < 5; i++) {
+                DataSet ds = new DataSet(ring(32, i), null);
+                noise.preProcess(ds);
+                net.fit(ds);
+            }
+            assertEquals(before, net.getLayer(0).params(), constraint + ": the upstream layer keeps its weights");
+            assertEquals(java.util.List.of("layer 0 (DenseLayer) before density layer 1"), DensityLayers.trainableUpstream(net));
+        }
     }
 
     @Test
