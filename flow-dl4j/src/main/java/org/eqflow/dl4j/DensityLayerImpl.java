@@ -146,35 +146,54 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         }
         long rows = input.rows();
         Objective o = scopedOut(this::objective);
+        // The gradient of the batch-sum score, written in one pass into DL4J's flattened gradient array.
+        double[] flat = new double[(int) gradients.length()];
         Gradient g = new DefaultGradient();
         double kappa = twin.config().kappa();
         for (String name : paramTable.keySet()) {
             INDArray view = gradTable.get(name);
-            double[] value;
+            long offset = elementOffset(view, gradients);
+            if (view.ordering() != 'c' || offset < 0 || offset + view.length() > flat.length) {
+                throw new IllegalStateException("the layer's gradient view '" + name + "' is not a 'c'-ordered slice of DL4J's gradient array");
+            }
             if (EquivariantDensityLayer.LAMBDA.equals(name)) {
                 // d score / d λ_k = B (C_k − κ), as the graph gives it (DL4J's zero-rate updater ignores it).
-                value = new double[o.constraints().length];
-                for (int k = 0; k < value.length; k++) {
-                    value[k] = rows * (o.constraints()[k] - kappa);
+                for (int k = 0; k < o.constraints().length; k++) {
+                    flat[(int) offset + k] = rows * (o.constraints()[k] - kappa);
                 }
-            } else if (EquivariantDensityLayer.LAMBDA_EMA.equals(name)) {
-                value = new double[(int) view.length()];
-            } else {
-                value = o.gradients().get(name).clone();
+            } else if (!EquivariantDensityLayer.LAMBDA_EMA.equals(name)) {
+                double[] value = o.gradients().get(name);
                 for (int i = 0; i < value.length; i++) {
-                    value[i] *= rows;   // the score is the batch sum, the objective the batch mean
+                    flat[(int) offset + i] = rows * value[i];   // the score is the batch sum, the objective the batch mean
                 }
-            }
-            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                view.assign(Nd4j.create(value, view.shape(), DataType.DOUBLE).castTo(view.dataType()));
             }
             g.gradientForVariable().put(name, view);
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            gradients.assign(gradients.dataType() == DataType.FLOAT ? Nd4j.createFromArray(toFloats(flat)).reshape(gradients.shape())
+                    : Nd4j.create(flat, gradients.shape(), DataType.DOUBLE).castTo(gradients.dataType()));
         }
         pendingScore = o.loss() * rows;
         pendingInput = input;
         pendingLabels = labels;
         recordConstraints(o.constraints());
         return new Pair<>(g, workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
+    }
+
+    /** Where {@code view}'s first element lies in {@code whole}'s memory, in elements. */
+    private static long elementOffset(INDArray view, INDArray whole) {
+        long size = whole.data().getElementSize();
+        long at = view.data().address() + view.offset() * size;
+        long base = whole.data().address() + whole.offset() * size;
+        return (at - base) % size == 0 ? (at - base) / size : -1;
+    }
+
+    private static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
     }
 
     /** The twin's objective at the current batch, with the noise of its labels and the layer's multipliers. */

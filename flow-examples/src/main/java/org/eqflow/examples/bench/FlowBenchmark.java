@@ -1,6 +1,8 @@
 package org.eqflow.examples.bench;
 
 import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.FlowConfig;
 import org.eqflow.core.Noise;
@@ -8,7 +10,12 @@ import org.eqflow.core.Threads;
 import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.objective.Iwae;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.eqflow.dl4j.EquivariantDensityLayer;
+import org.eqflow.dl4j.FlowNoise;
+import org.eqflow.dl4j.MultiplierListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Adam;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -22,8 +29,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * JMH benchmarks of the model's three workloads, one thread: a full training step (ELBO + so(d) penalty
- * with all d(d−1)/2 generators + Adam), sampling {@code batch} points, and IWAE log-densities of
+ * JMH benchmarks of the model's workloads, one thread: a full training step (ELBO + so(d) penalty
+ * with all d(d−1)/2 generators + Adam), the same step as a DL4J {@code fit} of the density layer (with and
+ * without its multiplier rule), sampling {@code batch} points, and IWAE log-densities of
  * {@code batch / 16} points with M = 256 importance samples each ({@code 16·batch} rows).
  * Run through {@code eqflow bench}, which sets the parameters and reports throughputs.
  */
@@ -63,6 +71,10 @@ public class FlowBenchmark {
     private EquivariantHamiltonianFlow model;
     private INDArray x;
     private INDArray few;
+    /** The same model as a DL4J density layer, with and without its multiplier rule (layerFit workloads). */
+    private MultiLayerNetwork layerNet;
+    private MultiLayerNetwork bareNet;
+    private FlowNoise noise;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -73,6 +85,33 @@ public class FlowBenchmark {
         DataType dt = model.dataType();
         x = Noise.gaussian(Noise.stream(1, 0, Noise.Purpose.DATA), batch, d, dt);
         few = Noise.gaussian(Noise.stream(2, 0, Noise.Purpose.DATA), Math.max(1, batch / 16), d, dt);
+        if (path.equals("graph")) {
+            System.setProperty(EquivariantHamiltonianFlow.FUSED_PROPERTY, "false");   // read when the layer's twin is built
+        }
+        layerNet = layerNetwork(dt, true);
+        bareNet = layerNetwork(dt, false);
+        noise = new FlowNoise(layerNet, 4);
+        layerFit();
+        layerFitNoRule();
+        System.clearProperty(EquivariantHamiltonianFlow.FUSED_PROPERTY);
+    }
+
+    /** The benchmarked model as the only layer of a DL4J network (Adam, as trainStep), with or without its multiplier rule. */
+    private MultiLayerNetwork layerNetwork(DataType dt, boolean rule) {
+        FlowConfig c = config(d, steps, FlowConfig.Precision.valueOf(precision), constraint);
+        EquivariantDensityLayer.Builder b = EquivariantDensityLayer.builder().nIn(d).hidden(c.hidden()).leapfrogSteps(c.leapfrogSteps())
+                .separateHamiltonians(c.separateHamiltonians()).penaltySites("base").seed(c.seed());
+        c.symmetries().forEach(b::symmetry);
+        if (d >= 2) {
+            b.constraint(constraint);
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).dataType(dt)
+                .updater(new Adam(c.learningRate())).list().layer(b.build()).build());
+        net.init();
+        if (rule) {
+            net.setListeners(new MultiplierListener());
+        }
+        return net;
     }
 
     /**
@@ -122,6 +161,24 @@ public class FlowBenchmark {
     @Benchmark
     public TrainStep trainStep() {
         return model.trainStep(x);
+    }
+
+    /** One DL4J {@code fit} of the density layer on the same batch, fresh noise (FlowNoise), multiplier rule attached. */
+    @Benchmark
+    public MultiLayerNetwork layerFit() {
+        DataSet ds = new DataSet(x, null);
+        noise.preProcess(ds);
+        layerNet.fit(ds);
+        return layerNet;
+    }
+
+    /** {@link #layerFit} without the multiplier rule: the difference is the rule's cost. */
+    @Benchmark
+    public MultiLayerNetwork layerFitNoRule() {
+        DataSet ds = new DataSet(x, null);
+        noise.preProcess(ds);
+        bareNet.fit(ds);
+        return bareNet;
     }
 
     @Benchmark

@@ -132,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
             double err = r.getPrimaryResult().getScoreError();
             int points = w.equals("logprob") ? Math.max(1, b / 16) : b;
             double flops = switch (w) {
-                case "trainStep" -> Flops.trainStep(d, HIDDEN, l, b);
+                case "trainStep", "layerFit", "layerFitNoRule" -> Flops.trainStep(d, HIDDEN, l, b);
                 case "sample" -> Flops.sample(d, HIDDEN, l, b);
                 default -> Flops.logprob(d, HIDDEN, l, points * FlowBenchmark.LOGPROB_SAMPLES);
             };
@@ -211,7 +211,7 @@ final class BenchCommand implements Callable<Integer> {
     private record Row(String workload, String precision, int d, int batch, int steps, String path, int threads,
                        double throughput) {
         String series() {
-            return workload + " " + precision + (workload.equals("trainStep") ? " " + path : "") + (threads > 1 ? " ×" + threads : "");
+            return workload + " " + precision + (workload.startsWith("trainStep") || workload.startsWith("layerFit") ? " " + path : "") + (threads > 1 ? " ×" + threads : "");
         }
     }
 
