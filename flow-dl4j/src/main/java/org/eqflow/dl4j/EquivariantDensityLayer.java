@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
@@ -82,6 +83,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     public EquivariantDensityLayer() {
     }
 
+    /** @return a builder with flow-core's defaults */
     public static Builder builder() {
         return new Builder();
     }
@@ -186,8 +188,24 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     @Override
     public void setNIn(InputType inputType, boolean override) {
         if (dimension < 1 || override) {
-            dimension = (int) ((InputType.InputTypeFeedForward) inputType).getSize();
+            dimension = (int) feedForwardSize(inputType);
         }
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        feedForwardSize(inputType);
+        return null;
+    }
+
+    /** The size of feed-forward input, or an error that says what to do with any other kind. */
+    private long feedForwardSize(InputType inputType) {
+        if (inputType instanceof InputType.InputTypeFeedForward ff) {
+            return ff.getSize();
+        }
+        throw new IllegalArgumentException("the density layer " + (getLayerName() == null ? "" : "'" + getLayerName() + "' ")
+                + "takes points in R^d (InputType.feedForward(d)), got " + inputType + ": flatten first, e.g. a "
+                + "CnnToFeedForwardPreProcessor for images or LastTimeStep for sequences, or features from a dense layer");
     }
 
     @Override
@@ -218,43 +236,79 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         return LAMBDA.equals(name) || LAMBDA_EMA.equals(name);
     }
 
-    // ------------------------------------------------------------------ bean accessors (JSON needs them all)
+    // ------------------------------------------------------------------ bean accessors (JSON needs them all; the builder documents each)
 
+    /** @return the input dimension d (0 until set by {@code nIn} or the network's {@code InputType}) */
     public int getDimension() { return dimension; }
+    /** @param v the input dimension d */
     public void setDimension(int v) { dimension = v; }
+    /** @return the hidden width of every MLP */
     public int getHidden() { return hidden; }
+    /** @param v the hidden width of every MLP */
     public void setHidden(int v) { hidden = v; }
+    /** @return the number of Leap-Frog steps */
     public int getLeapfrogSteps() { return leapfrogSteps; }
+    /** @param v the number of Leap-Frog steps */
     public void setLeapfrogSteps(int v) { leapfrogSteps = v; }
+    /** @return the initial Leap-Frog step size */
     public double getStepSize() { return stepSize; }
+    /** @param v the initial Leap-Frog step size */
     public void setStepSize(double v) { stepSize = v; }
+    /** @return whether each step learns its step size */
     public boolean isLearnableStepSize() { return learnableStepSize; }
+    /** @param v whether each step learns its step size */
     public void setLearnableStepSize(boolean v) { learnableStepSize = v; }
+    /** @return whether each Leap-Frog step has its own Hamiltonian */
     public boolean isSeparateHamiltonians() { return separateHamiltonians; }
+    /** @param v whether each Leap-Frog step has its own Hamiltonian */
     public void setSeparateHamiltonians(boolean v) { separateHamiltonians = v; }
+    /** @return the kinetic energy, {@code mlp} or {@code quadratic} */
     public String getKinetic() { return kinetic; }
+    /** @param v the kinetic energy, {@code mlp} or {@code quadratic} */
     public void setKinetic(String v) { kinetic = v; }
+    /** @return the base density spec */
     public String getBase() { return base; }
+    /** @param v the base density spec */
     public void setBase(String v) { base = v; }
+    /** @return the symmetry specs */
     public List<String> getSymmetries() { return symmetries; }
+    /** @param v the symmetry specs */
     public void setSymmetries(List<String> v) { symmetries = new ArrayList<>(v); }
+    /** @return the constraint, {@code soft}, {@code hard} or {@code none}; null for flow-core's default */
     public String getConstraint() { return constraint; }
+    /** @param v the constraint, {@code soft}, {@code hard} or {@code none}; null for flow-core's default */
     public void setConstraint(String v) { constraint = v; }
+    /** @return κ of the soft constraint */
     public double getKappa() { return kappa; }
+    /** @param v κ of the soft constraint */
     public void setKappa(double v) { kappa = v; }
+    /** @return where the soft constraint evaluates its brackets */
     public String getPenaltySites() { return penaltySites; }
+    /** @param v where the soft constraint evaluates its brackets */
     public void setPenaltySites(String v) { penaltySites = v; }
+    /** @return the multiplier rate η */
     public double getMultiplierRate() { return multiplierRate; }
+    /** @param v the multiplier rate η */
     public void setMultiplierRate(double v) { multiplierRate = v; }
+    /** @return the multipliers' moving-average factor α */
     public double getMultiplierEma() { return multiplierEma; }
+    /** @param v the multipliers' moving-average factor α */
     public void setMultiplierEma(double v) { multiplierEma = v; }
+    /** @return λ of every generator at the start */
     public double getInitialMultiplier() { return initialMultiplier; }
+    /** @param v λ of every generator at the start */
     public void setInitialMultiplier(double v) { initialMultiplier = v; }
+    /** @return the bound of λ: it stays in {@code [1/max, max]} */
     public double getMaxMultiplier() { return maxMultiplier; }
+    /** @param v the bound of λ: it stays in {@code [1/max, max]} */
     public void setMaxMultiplier(double v) { maxMultiplier = v; }
+    /** @return the importance samples M of each output estimate */
     public int getOutputSamples() { return outputSamples; }
+    /** @param v the importance samples M of each output estimate */
     public void setOutputSamples(int v) { outputSamples = v; }
+    /** @return the seed of the initial weights and of {@code output()}'s estimates */
     public long getSeed() { return seed; }
+    /** @param v the seed of the initial weights and of {@code output()}'s estimates */
     public void setSeed(long v) { seed = v; }
 
     @Override
@@ -276,40 +330,77 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         return java.util.Objects.hash(super.hashCode(), dimension, hidden, leapfrogSteps, symmetries, constraint, kappa, seed);
     }
 
-    /** Builds a validated layer configuration; defaults are the layer's (flow-core's). */
+    /**
+     * Builds a validated layer configuration, DL4J style. Every option has flow-core's default
+     * ({@link FlowConfig.Builder}); names given as text are checked when the layer is built, and a misspelt one
+     * is refused with the list of allowed values.
+     */
     public static final class Builder {
         private final EquivariantDensityLayer layer = new EquivariantDensityLayer();
 
+        private Builder() {
+        }
+
+        /**
+         * The layer's name in the network (DL4J's {@code layerName}; a {@code ComputationGraph} names it in
+         * {@code addLayer} instead). Default: none.
+         */
+        public Builder name(String name) { layer.setLayerName(name); return this; }
+        /** The input dimension d. Default: from the network's {@code InputType} when it is built. */
         public Builder nIn(int d) { layer.dimension = d; return this; }
+        /** Hidden width of every MLP ({@code K}, {@code U}, encoder). Default {@value FlowConfig.Builder#DEFAULT_HIDDEN}. */
         public Builder hidden(int h) { layer.hidden = h; return this; }
+        /** Number of Leap-Frog steps. Default {@value FlowConfig.Builder#DEFAULT_LEAPFROG_STEPS}. */
         public Builder leapfrogSteps(int l) { layer.leapfrogSteps = l; return this; }
+        /** Initial step size ε of each Leap-Frog step. Default {@value FlowConfig.Builder#DEFAULT_STEP_SIZE}. */
         public Builder stepSize(double e) { layer.stepSize = e; return this; }
+        /** Whether each step learns {@code log ε}. Default true. */
         public Builder learnableStepSize(boolean v) { layer.learnableStepSize = v; return this; }
+        /** Whether each Leap-Frog step has its own {@code K} and {@code U}. Default {@value FlowConfig.Builder#DEFAULT_SEPARATE_HAMILTONIANS}. */
         public Builder separateHamiltonians(boolean v) { layer.separateHamiltonians = v; return this; }
-        /** {@code mlp} or {@code quadratic}. */
+        /** The kinetic energy. Default {@link FlowConfig.Kinetic#MLP}. */
+        public Builder kinetic(FlowConfig.Kinetic k) { layer.kinetic = Choices.print(k); return this; }
+        /** The kinetic energy by name: {@code mlp} (default) or {@code quadratic}. */
         public Builder kinetic(String k) { layer.kinetic = k; return this; }
-        /** {@code normal} or {@code soft-uniform:w,beta}. */
+        /** The base density: {@code normal} (default) or {@code soft-uniform:w,beta}. */
         public Builder base(String b) { layer.base = b; return this; }
-        /** A symmetry spec (see {@link org.eqflow.core.symmetry.Symmetries}); repeatable. */
+        /** A symmetry spec ({@code so2}, {@code so3:0,1,2}, {@code class:NAME}, ...: docs/generators.md); repeatable. Default: none. */
         public Builder symmetry(String spec) { layer.symmetries.add(spec); return this; }
-        /** {@code soft}, {@code hard} or {@code none}. */
+        /** How the symmetry is imposed. Default {@link FlowConfig.Constraint#SOFT} with a symmetry, none without. */
+        public Builder constraint(FlowConfig.Constraint c) { layer.constraint = Choices.print(c); return this; }
+        /** The constraint by name: {@code soft}, {@code hard} or {@code none}. */
         public Builder constraint(String c) { layer.constraint = c; return this; }
         /**
-         * Where the soft constraint evaluates its brackets: {@code data-and-base} (default: the states the
-         * batch visits on its inverse flow, and base samples), {@code base} or {@code base-and-flow}.
+         * Where the soft constraint evaluates its brackets. Default {@link FlowConfig.PenaltySites#DATA_AND_BASE}
+         * (the states the batch visits on its inverse flow, and base samples); {@code BASE} is the paper's.
          */
+        public Builder penaltySites(FlowConfig.PenaltySites sites) { layer.penaltySites = Choices.print(sites); return this; }
+        /** The penalty sites by name: {@code data-and-base}, {@code base} or {@code base-and-flow}. */
         public Builder penaltySites(String sites) { layer.penaltySites = sites; return this; }
+        /** κ of the soft constraint (refused with another constraint). Default {@value FlowConfig.Builder#DEFAULT_KAPPA}. */
         public Builder kappa(double k) { layer.kappa = k; return this; }
-        /** λ of every generator at the start (default flow-core's, {@code FlowConfig.Builder.DEFAULT_INITIAL_MULTIPLIER}). */
+        /** Rate η of the multiplier rule. Default {@value FlowConfig.Builder#DEFAULT_MULTIPLIER_RATE}. */
+        public Builder multiplierRate(double eta) { layer.multiplierRate = eta; return this; }
+        /** Moving-average factor α of the multiplier rule. Default {@value FlowConfig.Builder#DEFAULT_MULTIPLIER_EMA}. */
+        public Builder multiplierEma(double alpha) { layer.multiplierEma = alpha; return this; }
+        /** λ of every generator at the start. Default {@value FlowConfig.Builder#DEFAULT_INITIAL_MULTIPLIER}. */
         public Builder initialMultiplier(double l) { layer.initialMultiplier = l; return this; }
-        /** Importance samples M of the per-example {@code log p} output. */
+        /** λ stays in {@code [1/max, max]}. Default 1e4. */
+        public Builder maxMultiplier(double max) { layer.maxMultiplier = max; return this; }
+        /** Importance samples M of each per-example {@code log p} output. Default 64. */
         public Builder outputSamples(int m) { layer.outputSamples = m; return this; }
+        /** Seed of the initial weights and of {@code output()}'s estimates. Default 0. */
         public Builder seed(long s) { layer.seed = s; return this; }
 
-        /** Validates (through {@link FlowConfig}, once the dimension is known) and returns a copy. */
+        /** Validates (names now; sizes through {@link FlowConfig} once the dimension is known) and returns a copy. */
         public EquivariantDensityLayer build() {
             if (layer.outputSamples < 1) {
                 throw new IllegalArgumentException("outputSamples must be >= 1, got " + layer.outputSamples);
+            }
+            Choices.parse("the density layer's kinetic", layer.kinetic, FlowConfig.Kinetic.class);
+            Choices.parse("the density layer's penalty sites", layer.penaltySites, FlowConfig.PenaltySites.class);
+            if (layer.constraint != null) {
+                Choices.parse("the density layer's constraint", layer.constraint, FlowConfig.Constraint.class);
             }
             if (layer.dimension >= 1) {
                 layer.flowConfig(DataType.FLOAT);

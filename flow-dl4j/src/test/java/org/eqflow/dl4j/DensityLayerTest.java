@@ -115,9 +115,18 @@ class DensityLayerTest {
                 && labels.getMessage().contains("got [8, 2]") && labels.getMessage().contains("new FlowNoise(net, seed)"),
                 labels.getMessage());
         IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> EquivariantDensityLayer.builder().nIn(2).symmetry("so2").constraint("sfot").build()
-                        .flowConfig(DataType.FLOAT));
+                () -> EquivariantDensityLayer.builder().symmetry("so2").constraint("sfot").build());
         assertTrue(typo.getMessage().contains("constraint must be one of [soft, hard, none], got 'sfot'"), typo.getMessage());
+        IllegalArgumentException sites = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EquivariantDensityLayer.builder().penaltySites("bse").build());
+        assertTrue(sites.getMessage().contains("one of [base, base-and-flow, data-and-base], got 'bse'"), sites.getMessage());
+        for (InputType wrong : new InputType[] {InputType.recurrent(2, 5), InputType.convolutional(4, 4, 1)}) {
+            IllegalArgumentException kind = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new NeuralNetConfiguration.Builder().list().layer(EquivariantDensityLayer.builder().name("head").build())
+                            .setInputType(wrong).build());
+            assertTrue(kind.getMessage().contains("the density layer 'head' takes points in R^d (InputType.feedForward(d)), got")
+                    && kind.getMessage().contains("flatten first"), kind.getMessage());
+        }
     }
 
     @Test
@@ -226,13 +235,19 @@ class DensityLayerTest {
     @Test
     void jsonAndYamlRoundTrip() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3)).list()
-                .layer(EquivariantDensityLayer.builder().nIn(3).hidden(8).symmetry("so2:0,2").constraint("soft").kappa(0.01)
-                        .leapfrogSteps(3).outputSamples(32).seed(4).build()).build();
+                .layer(EquivariantDensityLayer.builder().name("density").nIn(3).hidden(8).symmetry("so2:0,2")
+                        .constraint(org.eqflow.core.FlowConfig.Constraint.SOFT).kappa(0.01).multiplierRate(0.05)
+                        .penaltySites(org.eqflow.core.FlowConfig.PenaltySites.BASE).leapfrogSteps(3).outputSamples(32).seed(4)
+                        .build()).build();
         assertEquals(conf, MultiLayerConfiguration.fromJson(conf.toJson()));
         assertEquals(conf, MultiLayerConfiguration.fromYaml(conf.toYaml()));
         EquivariantDensityLayer back = (EquivariantDensityLayer) MultiLayerConfiguration.fromJson(conf.toJson()).getConf(0).getLayer();
         assertEquals(java.util.List.of("so2:0,2"), back.getSymmetries());
         assertEquals(0.01, back.getKappa());
+        assertEquals("density", back.getLayerName());
+        assertEquals("soft", back.getConstraint());
+        assertEquals("base", back.getPenaltySites());
+        assertEquals(0.05, back.getMultiplierRate());
     }
 
     @Test
