@@ -4,7 +4,7 @@ import org.eqflow.core.fused.HostArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Adam (Kingma & Ba 2015) applied in place to a parameter array and its state array, in plain Java: the
+ * Adam (Kingma &amp; Ba 2015) applied in place to a parameter array and its state array, in plain Java: the
  * same rule and state layout as ND4J's {@code Adam} updater ({@code [m | v]}, {@code m} first), without
  * its per-variable op launches (docs/benchmarks.md).
  *

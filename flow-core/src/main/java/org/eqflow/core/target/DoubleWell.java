@@ -10,7 +10,7 @@ import org.eqflow.core.objective.Iwae;
  * {@code k} particles in the plane (rows {@code (x_1, y_1, …, x_k, y_k)}, {@code d = 2k}) held by a harmonic
  * trap and interacting through a pairwise double well in their distance:
  * <pre>
- *   E(x) = Σ_i |x_i|² / (2σ²) + Σ_{i<j} u(|x_i − x_j|),     u(r) = h ((r − r₀)²/δ² − 1)²,
+ *   E(x) = Σ_i |x_i|² / (2σ²) + Σ_{i&lt;j} u(|x_i − x_j|),     u(r) = h ((r − r₀)²/δ² − 1)²,
  *   p(x) = exp(−E(x)) / Z
  * </pre>
  * with σ = 1.5, r₀ = 2, δ = 0.75 and barrier h = 3: every pair sits near distance 1.25 or 2.75, with a barrier
