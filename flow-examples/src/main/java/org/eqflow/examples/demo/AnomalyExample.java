@@ -23,7 +23,8 @@ import org.nd4j.linalg.learning.config.Adam;
 /**
  * Anomaly detection with DL4J: a {@code MultiLayerNetwork} ending in the equivariant density head is trained
  * on "normal" data (the ring) and flags points whose estimated log-density falls below the 1% quantile of the
- * training points'.
+ * training points'. The layer has the library's defaults (the paper's sparser setting, shared Hamiltonian and
+ * base penalty sites, left the hole of the ring filled at the quick size: ROC AUC 0.44–0.63).
  */
 final class AnomalyExample {
     private AnomalyExample() {
@@ -33,7 +34,6 @@ final class AnomalyExample {
         ctx.step("anomaly: training the DL4J network");
         Target normal = Targets.parse("ring");
         EquivariantDensityLayer head = EquivariantDensityLayer.builder().nIn(2).hidden(ctx.size.hidden()).symmetry("so2")
-                .leapfrogSteps(2).separateHamiltonians(false).penaltySites("base").kappa(DemoContext.KAPPA).initialMultiplier(1.0)
                 .outputSamples(ctx.size.evalSamples()).seed(ctx.seed).build();
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(ctx.seed).updater(new Adam(3e-3)).list()
                 .layer(head).build();
@@ -79,7 +79,7 @@ final class AnomalyExample {
         }
         Plots.scatter(ctx.out, "anomaly-scatter", "DL4J density head: flagged points (log p < 1% training quantile)", pts);
         return "## Anomaly detection in a DL4J pipeline\n\n"
-                + String.format(Locale.ROOT, "A `MultiLayerNetwork` ending in `EquivariantDensityLayer` (soft so(2)) trained for %d "
+                + String.format(Locale.ROOT, "A `MultiLayerNetwork` ending in `EquivariantDensityLayer` (soft so(2), the library's defaults) trained for %d "
                         + "iterations on the ring; threshold: the 1%% quantile of the training log-densities (%.2f nats). "
                         + "On %d normal and %d anomalous test points: **%d/%d anomalies flagged**, %d/%d false alarms, "
                         + "ROC AUC **%.3f**.%n%n", ctx.size.iterations(), threshold, nNormal, nAnomalous, truePos, nAnomalous,
