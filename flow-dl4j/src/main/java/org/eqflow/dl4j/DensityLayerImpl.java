@@ -201,7 +201,8 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         int d = dimension();
         double[] lambda = paramTable.containsKey(EquivariantDensityLayer.LAMBDA)
                 ? getParam(EquivariantDensityLayer.LAMBDA).toDoubleVector() : null;
-        return twin().objective(input, labels.get(all(), interval(0, d)), labels.get(all(), interval(d, 2 * d)),
+        EquivariantHamiltonianFlow t = twin();
+        return t.objective(t.toModelSpace(input), labels.get(all(), interval(0, d)), labels.get(all(), interval(d, 2 * d)),
                 labels.get(all(), interval(2 * d, 3 * d)), lambda);
     }
 

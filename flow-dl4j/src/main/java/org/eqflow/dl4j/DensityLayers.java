@@ -127,6 +127,82 @@ public final class DensityLayers {
         return EquivariantHamiltonianFlow.restore(new ModelState(config, params, optimizer, 0, config.learningRate(), 0, lambda, ema));
     }
 
+    // ------------------------------------------------------------------ from flow-core to DL4J
+
+    /**
+     * A network whose only layer is the flow-core model, with its weights and multipliers: train with
+     * flow-core (its fused engine and trainer), deploy in a DL4J pipeline. The network's data type is the
+     * model's precision; {@code net.output(x)} then equals {@code model.logDensity(x, M, layer seed)}.
+     *
+     * @param model   a trained model (its potential must be flow-core's MLP)
+     * @param updater the updater for further training in DL4J (Adam with the model's learning rate is the
+     *                analogue of flow-core's)
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork toNetwork(EquivariantHamiltonianFlow model, org.nd4j.linalg.learning.config.IUpdater updater) {
+        EquivariantDensityLayer layer = EquivariantDensityLayer.builder(model.config()).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(model.config().seed()).dataType(model.dataType()).updater(updater).list().layer(layer).build());
+        net.init();
+        copyWeights(model, layer(net, 0));
+        return net;
+    }
+
+    /**
+     * Copies a flow-core model's weights and multipliers into a density layer of the same configuration.
+     *
+     * @param model      the source
+     * @param net        a network holding the layer
+     * @param layerIndex the layer's index
+     */
+    public static void copyWeights(EquivariantHamiltonianFlow model, MultiLayerNetwork net, int layerIndex) {
+        copyWeights(model, layer(net, layerIndex));
+    }
+
+    /**
+     * As {@link #copyWeights(EquivariantHamiltonianFlow, MultiLayerNetwork, int)}, into the density layer {@code name} of a graph.
+     *
+     * @param model the source
+     * @param graph a graph holding the layer
+     * @param name  the layer's name
+     */
+    public static void copyWeights(EquivariantHamiltonianFlow model, ComputationGraph graph, String name) {
+        copyWeights(model, layer(graph, name));
+    }
+
+    private static void copyWeights(EquivariantHamiltonianFlow model, DensityLayerImpl impl) {
+        Map<String, INDArray> from = model.parameters();
+        for (Map.Entry<String, INDArray> e : impl.paramTable().entrySet()) {
+            String name = e.getKey();
+            INDArray target = e.getValue();
+            if (EquivariantDensityLayer.isMultiplier(name)) {
+                continue;
+            }
+            INDArray source = from.get(name);
+            if (source == null || !java.util.Arrays.equals(source.shape(), target.shape())) {
+                throw new IllegalArgumentException("the model's parameter " + name + " " + (source == null ? "is missing"
+                        : java.util.Arrays.toString(source.shape())) + " does not fit the layer's " + java.util.Arrays.toString(target.shape())
+                        + ": build the layer with EquivariantDensityLayer.builder(model.config())");
+            }
+            target.assign(source.castTo(target.dataType()));
+        }
+        if (from.size() != impl.paramTable().keySet().stream().filter(n -> !EquivariantDensityLayer.isMultiplier(n)).count()) {
+            throw new IllegalArgumentException("the model has parameters " + from.keySet() + ", the layer " + impl.paramTable().keySet()
+                    + ": build the layer with EquivariantDensityLayer.builder(model.config())");
+        }
+        if (impl.paramTable().containsKey(EquivariantDensityLayer.LAMBDA)) {
+            double[] lambda = model.multipliers();
+            INDArray target = impl.getParam(EquivariantDensityLayer.LAMBDA);
+            if (lambda.length != target.length()) {
+                throw new IllegalArgumentException("the model has " + lambda.length + " multipliers, the layer " + target.length());
+            }
+            target.assign(org.nd4j.linalg.factory.Nd4j.create(lambda, target.shape(), DataType.DOUBLE).castTo(target.dataType()));
+            double[] ema = model.state().multiplierAverages();
+            INDArray targetEma = impl.getParam(EquivariantDensityLayer.LAMBDA_EMA);
+            targetEma.assign(org.nd4j.linalg.factory.Nd4j.create(ema, targetEma.shape(), DataType.DOUBLE).castTo(targetEma.dataType()));
+        }
+    }
+
     /** Makes the twin's variables <em>be</em> the layer's current parameter arrays (no copy). */
     static void link(EquivariantHamiltonianFlow twin, DensityLayerImpl impl) {
         for (String name : twin.parameterNames()) {

@@ -78,6 +78,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     private double maxMultiplier = DEFAULTS.maxMultiplier();
     private int outputSamples = 64;
     private long seed;
+    private List<Double> centre = new ArrayList<>();
+    private double scale = 1.0;
 
     /** For JSON. */
     public EquivariantDensityLayer() {
@@ -86,6 +88,31 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     /** @return a builder with flow-core's defaults */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder holding a flow-core model's configuration (for a model trained with flow-core and deployed in
+     * DL4J: {@link DensityLayers#toNetwork}). Its optimiser settings (learning rate, clipping) are the
+     * network's business, its precision the network's data type.
+     *
+     * @param c a configuration whose potential is flow-core's MLP (a custom potential class has no layer form)
+     * @return a builder with every option of {@code c}
+     */
+    public static Builder builder(FlowConfig c) {
+        if (!"mlp".equals(c.potential())) {
+            throw new IllegalArgumentException("the density layer has no form of the custom potential '" + c.potential()
+                    + "'; train that model with flow-core");
+        }
+        Builder b = new Builder().nIn(c.dimension()).hidden(c.hidden()).leapfrogSteps(c.leapfrogSteps()).stepSize(c.stepSize())
+                .learnableStepSize(c.learnableStepSize()).separateHamiltonians(c.separateHamiltonians()).kinetic(c.kinetic())
+                .base(c.base()).constraint(c.constraint()).penaltySites(c.penaltySites()).multiplierRate(c.multiplierRate())
+                .multiplierEma(c.multiplierEma()).initialMultiplier(c.initialMultiplier()).maxMultiplier(c.maxMultiplier())
+                .seed(c.seed()).centre(c.centre().stream().mapToDouble(Double::doubleValue).toArray()).scale(c.scale());
+        c.symmetries().forEach(b::symmetry);
+        if (c.constraint() == FlowConfig.Constraint.SOFT && c.generatorCount() > 0) {
+            b.kappa(c.kappa());
+        }
+        return b;
     }
 
     /** The flow-core configuration this layer implements, for the given precision. */
@@ -98,7 +125,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
                 .kinetic(Choices.parse("the density layer's kinetic", kinetic, FlowConfig.Kinetic.class)).base(base).symmetries(symmetries)
                 .penaltySites(Choices.parse("the density layer's penalty sites", penaltySites, FlowConfig.PenaltySites.class))
                 .multiplierRate(multiplierRate).multiplierEma(multiplierEma).initialMultiplier(initialMultiplier)
-                .maxMultiplier(maxMultiplier).seed(seed)
+                .maxMultiplier(maxMultiplier).seed(seed).centre(centre).scale(scale)
                 .precision(dataType == DataType.DOUBLE ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
         if (constraint != null) {
             b.constraint(Choices.parse("the density layer's constraint", constraint, FlowConfig.Constraint.class));
@@ -155,6 +182,11 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         ParameterSource fromDl4j = (name, shape, init) -> paramTable.get(name);
         FlowParts parts = FlowParts.build(sd, c, fromDl4j);
         int d = dimension;
+        if (!c.centre().stream().allMatch(v -> v == 0.0) || c.scale() != 1.0) {
+            // The model sees (x − centre) / scale, as flow-core's model does (the score is in the model's units, as flow-core's loss).
+            double[] row = c.centre().stream().mapToDouble(Double::doubleValue).toArray();
+            input = input.sub(sd.constant(Nd4j.create(row, new long[] {1, d}, DataType.DOUBLE).castTo(dt))).div(c.scale());
+        }
 
         // The score: the batch-sum Lagrangian, with the noise from the labels. (The layer's output, seeded IWAE
         // estimates of log p, comes from flow-core's estimator, see DensityLayerImpl, not from this graph.)
@@ -306,6 +338,14 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     public int getOutputSamples() { return outputSamples; }
     /** @param v the importance samples M of each output estimate */
     public void setOutputSamples(int v) { outputSamples = v; }
+    /** @return the centre subtracted from the input before scaling (empty: the origin) */
+    public List<Double> getCentre() { return centre; }
+    /** @param v the centre subtracted from the input before scaling (empty: the origin) */
+    public void setCentre(List<Double> v) { centre = new ArrayList<>(v); }
+    /** @return the isotropic scale s: the flow sees {@code (x − centre) / s} */
+    public double getScale() { return scale; }
+    /** @param v the isotropic scale s: the flow sees {@code (x − centre) / s} */
+    public void setScale(double v) { scale = v; }
     /** @return the seed of the initial weights and of {@code output()}'s estimates */
     public long getSeed() { return seed; }
     /** @param v the seed of the initial weights and of {@code output()}'s estimates */
@@ -322,7 +362,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
                 && java.util.Objects.equals(constraint, l.constraint) && kappa == l.kappa && penaltySites.equals(l.penaltySites)
                 && multiplierRate == l.multiplierRate
                 && multiplierEma == l.multiplierEma && initialMultiplier == l.initialMultiplier && maxMultiplier == l.maxMultiplier
-                && outputSamples == l.outputSamples && seed == l.seed;
+                && outputSamples == l.outputSamples && seed == l.seed && centre.equals(l.centre) && scale == l.scale;
     }
 
     @Override
@@ -391,6 +431,19 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         public Builder outputSamples(int m) { layer.outputSamples = m; return this; }
         /** Seed of the initial weights and of {@code output()}'s estimates. Default 0. */
         public Builder seed(long s) { layer.seed = s; return this; }
+        /**
+         * The symmetry's centre, subtracted from the input before scaling (one value per coordinate). Default:
+         * the origin. Log-densities stay in the input's units; the score is in the model's, as flow-core's loss.
+         */
+        public Builder centre(double... c) {
+            layer.centre = new ArrayList<>();
+            for (double v : c) {
+                layer.centre.add(v);
+            }
+            return this;
+        }
+        /** Isotropic scale s: the flow sees {@code (x − centre) / s} (one scale keeps rotations rotations). Default 1. */
+        public Builder scale(double s) { layer.scale = s; return this; }
 
         /** Validates (names now; sizes through {@link FlowConfig} once the dimension is known) and returns a copy. */
         public EquivariantDensityLayer build() {
@@ -407,6 +460,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
             }
             EquivariantDensityLayer copy = (EquivariantDensityLayer) layer.clone();
             copy.symmetries = new ArrayList<>(layer.symmetries);
+            copy.centre = new ArrayList<>(layer.centre);
             return copy;
         }
     }

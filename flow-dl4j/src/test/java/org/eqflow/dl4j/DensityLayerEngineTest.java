@@ -21,6 +21,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.FlowConfig;
 import org.eqflow.core.eval.TransportedIwae;
 import org.eqflow.core.model.Objective;
 import org.eqflow.core.target.Targets;
@@ -187,6 +188,43 @@ class DensityLayerEngineTest {
         assertTrue(!((DensityLayerImpl) bare.getLayer(0)).warnedAboutMissingRule(), "one fit: not yet");
         bare.fit(again);
         assertTrue(((DensityLayerImpl) bare.getLayer(0)).warnedAboutMissingRule(), "a second fit without the rule warns");
+    }
+
+    /**
+     * Train with flow-core, deploy in DL4J: the network built from a model (with a centre and a scale) gives
+     * the model's log-densities and loss on both of the layer's engines, and JSON keeps the centre and scale.
+     */
+    @Test
+    void flowCoreModelDeploysInDl4j() {
+        FlowConfig config = FlowConfig.builder(2).hidden(12).symmetry("so2").precision(FlowConfig.Precision.FLOAT64).seed(5)
+                .centre(List.of(1.0, -2.0)).scale(2.0).build();
+        EquivariantHamiltonianFlow model = EquivariantHamiltonianFlow.create(config);
+        INDArray shift = Nd4j.createFromArray(1.0, -2.0).reshape(1, 2);
+        for (int i = 0; i < 20; i++) {
+            model.trainStep(ring(64, 40 + i).castTo(DataType.DOUBLE).muli(2).addiRowVector(shift));
+        }
+        INDArray x = ring(10, 8).castTo(DataType.DOUBLE).muli(2).addiRowVector(shift);
+        INDArray labels = new FlowNoise(2, config.base(), config.seed()).noise(10, 3);
+        double[] expected = java.util.Arrays.stream(model.logDensity(x, 64, config.seed()))
+                .mapToDouble(org.eqflow.core.objective.Iwae.Estimate::logDensity).toArray();
+        for (boolean fused : new boolean[] {true, false}) {
+            if (!fused) {
+                System.setProperty(EquivariantHamiltonianFlow.FUSED_PROPERTY, "false");
+            }
+            try {
+                MultiLayerNetwork net = DensityLayers.toNetwork(model, new Adam(1e-3));
+                assertEquals(Nd4j.create(expected, new long[] {10, 1}, DataType.DOUBLE), net.output(x), "log p, fused " + fused);
+                double score = net.score(new DataSet(x, labels));
+                assertEquals(model.loss(x, 3), score, 1e-10 * Math.abs(score), "the loss, fused " + fused);
+                assertEquals(fused, ((DensityLayerImpl) net.getLayer(0)).twin().usesFusedPath());
+                MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson());
+                EquivariantDensityLayer layer = (EquivariantDensityLayer) back.getConf(0).getLayer();
+                assertEquals(List.of(1.0, -2.0), layer.getCentre());
+                assertEquals(2.0, layer.getScale());
+            } finally {
+                System.clearProperty(EquivariantHamiltonianFlow.FUSED_PROPERTY);
+            }
+        }
     }
 
     /** On the ring, the soft layer's invariance error is at most half the unconstrained layer's. */
