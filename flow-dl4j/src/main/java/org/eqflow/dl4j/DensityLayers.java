@@ -245,6 +245,47 @@ public final class DensityLayers {
         return toFlow(graph, name).sample(n, seed);
     }
 
+    /** Random group elements besides the identity in {@link #invarianceError}. */
+    public static final int INVARIANCE_ELEMENTS = 8;
+    /** Importance samples per estimate in {@link #invarianceError}. */
+    public static final int INVARIANCE_SAMPLES = 64;
+
+    /**
+     * The invariance error of the layer's density at points {@code x} of its input space: the mean over points
+     * of the spread (max − min, nats) of {@code log p(g x)} over the identity and {@value #INVARIANCE_ELEMENTS}
+     * random elements g of the symmetry's group, each estimated with {@value #INVARIANCE_SAMPLES} importance
+     * samples from {@code seed} (the same measure as {@code eqflow eval}). 0 for an exactly invariant density,
+     * up to the estimates' noise.
+     *
+     * @param net        the network
+     * @param layerIndex the density layer's index
+     * @param x          points of the layer's input space {@code [n, d]}
+     * @param seed       seed of the group elements and the estimates
+     * @return the mean spread in nats
+     */
+    public static double invarianceError(MultiLayerNetwork net, int layerIndex, INDArray x, long seed) {
+        return invarianceError(toFlow(net, layerIndex), x, seed);
+    }
+
+    /**
+     * As {@link #invarianceError(MultiLayerNetwork, int, INDArray, long)}, for the density layer {@code name} of a graph.
+     *
+     * @param graph the graph
+     * @param name  the density layer's name
+     * @param x     points of the layer's input space {@code [n, d]}
+     * @param seed  seed of the group elements and the estimates
+     * @return the mean spread in nats
+     */
+    public static double invarianceError(ComputationGraph graph, String name, INDArray x, long seed) {
+        return invarianceError(toFlow(graph, name), x, seed);
+    }
+
+    private static double invarianceError(EquivariantHamiltonianFlow flow, INDArray x, long seed) {
+        org.eqflow.core.symmetry.Symmetry symmetry = flow.parts().symmetry().orElseThrow(() -> new IllegalArgumentException(
+                "the density layer has no symmetry: give it one with symmetry(spec)"));
+        return org.eqflow.core.eval.TransportedIwae.invarianceError(flow, symmetry, x, INVARIANCE_ELEMENTS, INVARIANCE_SAMPLES, seed);
+    }
+
     // ------------------------------------------------------------------ upstream layers
 
     /**

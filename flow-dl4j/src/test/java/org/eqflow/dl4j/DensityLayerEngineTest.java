@@ -290,6 +290,9 @@ class DensityLayerEngineTest {
         assertEquals(twin[0], a.getDouble(0, 0), 1e-5, "the density of the shared layer's features");
         assertEquals(2, DensityLayers.sample(g, "density", 2, 1).columns());
         assertTrue(Double.isFinite(DensityLayers.negativeElbo(g, "density", features, 1)));
+        double nll = new DensityScoreCalculator<ComputationGraph>(
+                new org.nd4j.linalg.dataset.adapter.SingletonDataSetIterator(new DataSet(x, null)), "density", 11).calculateScore(g);
+        assertEquals(-a.meanNumber().doubleValue(), nll, 1e-6, "early-stopping score of a graph");
         List<String> names = new ArrayList<>(g.getConfiguration().getNetworkOutputs());
         assertEquals(List.of("regression", "density"), names);
     }

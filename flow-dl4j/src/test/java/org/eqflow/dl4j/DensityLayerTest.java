@@ -297,7 +297,7 @@ class DensityLayerTest {
         net.setListeners(new MultiplierListener(), new ScoreIterationListener(10));
         EarlyStoppingConfiguration<MultiLayerNetwork> es = new EarlyStoppingConfiguration.Builder<MultiLayerNetwork>()
                 .epochTerminationConditions(new MaxEpochsTerminationCondition(3))
-                .scoreCalculator(new DensityScoreCalculator(validation, 5)).evaluateEveryNEpochs(1).build();
+                .scoreCalculator(new DensityScoreCalculator<>(validation, 5)).evaluateEveryNEpochs(1).build();
         EarlyStoppingResult<MultiLayerNetwork> result = new EarlyStoppingTrainer(es, net, train).fit();
         assertEquals(3, result.getTotalEpochs(), result.getTerminationReason() + ": " + result.getTerminationDetails());
         assertTrue(Double.isFinite(result.getBestModelScore()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.datavec.api.records.reader.impl.csv.CSVRecordReader;
 import org.datavec.api.split.FileSplit;
@@ -14,6 +15,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
 import org.deeplearning4j.util.ModelSerializer;
+import org.eqflow.core.FlowConfig;
+import org.eqflow.core.Threads;
 import org.eqflow.core.target.Targets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,49 +32,56 @@ class ReadmeSnippetTest {
 
     @Test
     void snippetRunsAndIsQuoted() throws Exception {
-        StringBuilder csv = new StringBuilder();
-        for (double[] p : Targets.parse("ring").sample(512, new SplittableRandom(3))) {
+        StringBuilder csv = new StringBuilder("x0,x1\n");   // as eqflow data writes it
+        for (double[] p : Targets.parse("ring").sample(2048, new SplittableRandom(3))) {
             csv.append(p[0]).append(',').append(p[1]).append('\n');
         }
         File csvFile = dir.resolve("normal.csv").toFile();
         Files.writeString(csvFile.toPath(), csv.toString());
         File modelFile = dir.resolve("density.zip").toFile();
-        INDArray points = Nd4j.create(Targets.parse("ring").sample(10, new SplittableRandom(4)));
+        INDArray points = Nd4j.create(Targets.parse("ring").sample(10, new SplittableRandom(4))).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
 
         // snippet-start
-        EquivariantDensityLayer head = EquivariantDensityLayer.builder()
-                .nIn(2)                      // dimension of the points
-                .hidden(64)
-                .leapfrogSteps(2)
-                .symmetry("so2")             // any spec of docs/generators.md; repeatable
-                .constraint("soft")          // soft (default with a symmetry), hard or none
-                .kappa(1e-3)
-                .outputSamples(64)           // importance samples of the log p output
-                .seed(7)
-                .build();
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-                .updater(new Adam(1e-3)).list().layer(head).build());
-        net.init();
-        net.setListeners(new MultiplierListener(), new ScoreIterationListener(100));
+        Threads.useSingleThread();   // ND4J's default threading is several times slower for a layer like this one
 
-        CSVRecordReader reader = new CSVRecordReader(0, ',');
+        EquivariantDensityLayer head = EquivariantDensityLayer.builder()
+                .nIn(2)                                   // dimension of the points
+                .symmetry("so2")                          // any spec of docs/generators.md; repeatable
+                .constraint(FlowConfig.Constraint.SOFT)   // SOFT (default with a symmetry), HARD or NONE
+                .seed(7)                                  // initial weights, and output()'s estimates
+                .build();                                 // every other option: flow-core's default
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .updater(new Adam(2e-3)).list().layer(head).build());
+        net.init();
+        MultiplierListener multipliers = new MultiplierListener();   // the soft constraint's rule for λ
+        net.setListeners(multipliers, new ScoreIterationListener(100));
+
+        CSVRecordReader reader = new CSVRecordReader(1, ',');                  // skip the header line
         reader.initialize(new FileSplit(csvFile));
         DataSetIterator train = new RecordReaderDataSetIterator(reader, 128);   // no labels
-        train.setPreProcessor(new FlowNoise(head, 7));                          // the layer's noise, as labels
+        train.setPreProcessor(new FlowNoise(net, 7));                           // the layer's noise, as labels
         net.fit(train, 20);
 
-        INDArray logp = DensityLayers.logDensity(net, points, 1);   // [n, 1] IWAE estimates of log p(x), seeded
-        INDArray fresh = DensityLayers.sample(net, 0, 1000, 1);      // samples of the layer's input
+        INDArray logp = net.output(points);                                      // [n, 1] log p(x), seeded: repeatable
+        double invariance = DensityLayers.invarianceError(net, 0, points, 1);    // nats; 0 for an invariant density
+        System.out.println("λ = " + Arrays.toString(multipliers.lastMultipliers()) + ", invariance error " + invariance);
+        INDArray fresh = DensityLayers.sample(net, 0, 1000, 1);                  // samples of the layer's input
         ModelSerializer.writeModel(net, modelFile, true);
         // snippet-end
 
         assertEquals(10, logp.rows());
+        assertTrue(multipliers.lastMultipliers()[0] > FlowConfig.Builder.DEFAULT_INITIAL_MULTIPLIER, "λ rises while C > κ");
+        assertTrue(invariance < 0.2, "invariance error " + invariance);
         assertEquals(1000, fresh.rows());
         assertTrue(modelFile.length() > 0);
         String code = snippet();
-        for (String doc : new String[] {"README.md", "docs/dl4j.md"}) {
-            assertTrue(Files.readString(Path.of("..", doc)).contains(code), doc + " must quote the snippet of ReadmeSnippetTest verbatim");
-        }
+        assertTrue(Files.readString(Path.of("..", "README.md")).contains(code), "README.md must quote the snippet of ReadmeSnippetTest verbatim");
+        assertTrue(leftAligned(Files.readString(Path.of("..", "docs/dl4j.md"))).contains(leftAligned(code)),
+                "docs/dl4j.md's program must contain the snippet of ReadmeSnippetTest verbatim (indentation aside)");
+    }
+
+    private static String leftAligned(String text) {
+        return java.util.Arrays.stream(text.split("\n", -1)).map(String::strip).collect(java.util.stream.Collectors.joining("\n"));
     }
 
     /** The code between the snippet markers, de-indented as the documents show it. */
