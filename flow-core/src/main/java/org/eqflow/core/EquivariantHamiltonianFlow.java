@@ -720,6 +720,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
 
     // ---------------------------------------------------------------- accessors
 
+    /** The configuration (with the learning rate and clipping a resume may have changed). */
     public FlowConfig config() {
         return config;
     }
@@ -729,10 +730,12 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         return sd;
     }
 
+    /** The graph parts: the Hamiltonians, the encoder, the base density and the symmetry. */
     public FlowParts parts() {
         return parts;
     }
 
+    /** The names of the trainable parameters, in the graph's order. */
     public List<String> parameterNames() {
         return parameterNames;
     }
@@ -750,10 +753,12 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         optimizer.setLearningRateScale(scale);
     }
 
+    /** The optimiser's current learning rate (after any halving of a skipped step and the schedule's scale). */
     public double learningRate() {
         return optimizer.learningRate();
     }
 
+    /** The Lagrange multipliers λ_k, one per generator (empty unless the constraint is soft). */
     public double[] multipliers() {
         return multipliers.values();
     }

@@ -89,6 +89,7 @@ public record FlowConfig(
     public static final int MAX_LEAPFROG_STEPS = 256;
     /** Most symmetry specs, and the longest one (characters). */
     public static final int MAX_SYMMETRIES = 64;
+    /** The longest symmetry spec (characters). */
     public static final int MAX_SPEC_LENGTH = 1 << 16;
 
     public FlowConfig {
@@ -182,6 +183,7 @@ public record FlowConfig(
         return dimension * Math.log(scale);
     }
 
+    /** A builder holding this configuration, to change some of it. */
     public Builder toBuilder() {
         Builder b = new Builder(dimension);
         b.hidden = hidden;
@@ -209,6 +211,7 @@ public record FlowConfig(
         return b;
     }
 
+    /** A builder for data of dimension d with the project's defaults. */
     public static Builder builder(int dimension) {
         return new Builder(dimension);
     }
@@ -286,31 +289,53 @@ public record FlowConfig(
             this.dimension = dimension;
         }
 
+        /** Hidden width of every MLP (default {@value #DEFAULT_HIDDEN}). */
         public Builder hidden(int v) { hidden = v; return this; }
+        /** Number of Leap-Frog steps (default {@value #DEFAULT_LEAPFROG_STEPS}). */
         public Builder leapfrogSteps(int v) { leapfrogSteps = v; return this; }
+        /** Initial step size ε of every Leap-Frog step (default {@value #DEFAULT_STEP_SIZE}). */
         public Builder stepSize(double v) { stepSize = v; return this; }
+        /** Whether each step learns {@code log ε} (default true). */
         public Builder learnableStepSize(boolean v) { learnableStepSize = v; return this; }
+        /** Whether each Leap-Frog step has its own K and U (default {@value #DEFAULT_SEPARATE_HAMILTONIANS}). */
         public Builder separateHamiltonians(boolean v) { separateHamiltonians = v; return this; }
+        /** The kinetic energy (default {@link Kinetic#MLP}). */
         public Builder kinetic(Kinetic v) { kinetic = v; return this; }
         /** The potential energy: {@code mlp} (default) or {@code class:NAME} of your own {@link org.eqflow.core.energy.Energy}. */
         public Builder potential(String v) { potential = v; return this; }
+        /** The base density: {@code normal} (default) or {@code soft-uniform:w,beta}. */
         public Builder base(String v) { base = v; return this; }
+        /** Adds a symmetry spec ({@code so2}, {@code so3:0,1,2}, {@code linear:...}, {@code class:...}: docs/generators.md). */
         public Builder symmetry(String spec) { symmetries.add(spec); return this; }
+        /** Replaces the symmetry specs. */
         public Builder symmetries(List<String> v) { symmetries = new ArrayList<>(v); return this; }
+        /** How the symmetry is imposed (default soft with a symmetry, none without). */
         public Builder constraint(Constraint v) { constraint = v; return this; }
         /** κ of the soft constraint (default {@value #DEFAULT_KAPPA}); giving it with another constraint is refused. */
         public Builder kappa(double v) { kappa = v; kappaGiven = true; return this; }
+        /** Where the soft constraint evaluates its brackets (default {@link PenaltySites#DATA_AND_BASE}). */
         public Builder penaltySites(PenaltySites v) { penaltySites = v; return this; }
+        /** Rate η of the multiplier rule (default {@value #DEFAULT_MULTIPLIER_RATE}). */
         public Builder multiplierRate(double v) { multiplierRate = v; return this; }
+        /** Moving-average factor α of the multiplier rule (default {@value #DEFAULT_MULTIPLIER_EMA}). */
         public Builder multiplierEma(double v) { multiplierEma = v; return this; }
+        /** λ of every generator at the start (default {@value #DEFAULT_INITIAL_MULTIPLIER}). */
         public Builder initialMultiplier(double v) { initialMultiplier = v; return this; }
+        /** λ stays in {@code [1/max, max]} (default 1e4). */
         public Builder maxMultiplier(double v) { maxMultiplier = v; return this; }
+        /** Adam's learning rate (default {@value #DEFAULT_LEARNING_RATE}). */
         public Builder learningRate(double v) { learningRate = v; return this; }
+        /** Gradient-norm clipping threshold, 0 for none (default {@value #DEFAULT_CLIP_NORM}). */
         public Builder clipNorm(double v) { clipNorm = v; return this; }
+        /** The graph's precision (default {@link Precision#FLOAT32}). */
         public Builder precision(Precision v) { precision = v; return this; }
+        /** Float64 precision (for checks against finite differences). */
         public Builder float64() { precision = Precision.FLOAT64; return this; }
+        /** Seed of the initial weights and of every noise stream (default 0). */
         public Builder seed(long v) { seed = v; return this; }
+        /** The symmetry's centre, subtracted from the data before scaling (default: the origin). */
         public Builder centre(List<Double> v) { centre = new ArrayList<>(v); return this; }
+        /** Isotropic scale s: the model sees {@code (x − centre)/s} (default 1). */
         public Builder scale(double v) { scale = v; return this; }
 
         /**

@@ -37,6 +37,7 @@ public record FlowParts(
         GaussianEncoder encoder,
         Optional<Symmetry> symmetry) {
 
+    /** Builds the parts of configuration {@code c} in {@code sd}, their parameters taken from {@code params}. */
     public static FlowParts build(SameDiff sd, FlowConfig c, ParameterSource params) {
         Optional<Symmetry> symmetry = c.symmetry();
         symmetry.ifPresent(MatrixCheck::verify);

@@ -59,6 +59,7 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
     /** The seed of {@code output()}'s estimates while {@link #withSeed} runs, else the layer's. */
     private Long seedOverride;
 
+    /** Called by DL4J ({@link EquivariantDensityLayer#instantiate}). */
     public DensityLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }

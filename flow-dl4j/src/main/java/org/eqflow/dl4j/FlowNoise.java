@@ -48,6 +48,7 @@ public final class FlowNoise implements DataSetPreProcessor {
         this(graphLayer(graph, layerName), seed);
     }
 
+    /** For a density layer of input dimension {@code dimension} and base density {@code base}, its noise drawn from {@code seed}. */
     public FlowNoise(int dimension, String base, long seed) {
         if (dimension < 1) {
             throw new IllegalArgumentException("FlowNoise needs the density layer's input dimension, got " + dimension

@@ -20,6 +20,7 @@ public final class GaussianEncoder {
     public record Draw(SDVariable p, SDVariable logDensity) {
     }
 
+    /** The encoder whose mean and log-scale MLPs (width {@code hidden}) are named {@code prefix + "Mu"} and {@code prefix + "Sigma"}. */
     public GaussianEncoder(ParameterSource params, String prefix, int dimension, int hidden) {
         this.mean = new Mlp(params, prefix + "Mu", dimension, hidden);
         this.logScale = new Mlp(params, prefix + "Sigma", dimension, hidden);

@@ -18,6 +18,7 @@ import org.eqflow.core.plugin.UserClasses;
 public sealed interface EnergySpec permits EnergySpec.Mlp, EnergySpec.Custom {
     /** A Java class name: identifiers separated by dots, nested classes by {@code $}. */
     Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+    /** Longest class name a {@code class:NAME} spec accepts. */
     int MAX_CLASS_NAME = 1024;
 
     /** The built-in softplus MLP. */

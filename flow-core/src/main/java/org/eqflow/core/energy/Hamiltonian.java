@@ -12,6 +12,7 @@ public record Hamiltonian(Energy kinetic, Energy potential) {
         }
     }
 
+    /** The dimension d of positions and momenta. */
     public int dimension() {
         return potential.dimension();
     }

@@ -10,6 +10,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 public final class QuadraticEnergy implements Energy {
     private final int dimension;
 
+    /** The fixed energy {@code |x|²/2} on R^dimension. */
     public QuadraticEnergy(int dimension) {
         this.dimension = dimension;
     }

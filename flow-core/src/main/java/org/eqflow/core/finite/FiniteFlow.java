@@ -42,11 +42,15 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
     /** Rows per evaluation when computing log-densities (bounds the work arrays of large test sets). */
     static final int CHUNK = 512;
 
+    /** The configuration (a resume may change its training settings). */
     protected FiniteFlowConfig config;
+    /** The finite group the flow is equivariant under. */
     protected final Group group;
     /** The elements the density is averaged over ({@link FiniteFlowConfig#symmetrize}); the identity alone when none. */
     private final List<double[][]> averaging;
+    /** The graph's floating-point type. */
     protected final DataType dataType;
+    /** The graph that defines the flow and its exact log-likelihood. */
     protected final SameDiff sd;
     /** Creates the parameters of the graph, in the order the model file stores them. */
     protected final GraphParameters params;
@@ -173,6 +177,7 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
         return config.kind() == FiniteFlowConfig.Kind.RESIDUAL ? ResidualFlow.spectralShapes(config) : Map.of();
     }
 
+    /** A snapshot of everything needed to continue exactly (see {@link org.eqflow.core.io.ModelFile}). */
     public Saved state() {
         Map<String, NamedArray> p = new LinkedHashMap<>();
         Map<String, NamedArray> o = new LinkedHashMap<>();
@@ -185,10 +190,12 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
         return new Saved(config, p, o, v, optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips());
     }
 
+    /** The configuration. */
     public FiniteFlowConfig config() {
         return config;
     }
 
+    /** The finite group the flow is equivariant under. */
     public Group group() {
         return group;
     }
@@ -250,6 +257,7 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
         optimizer.setLearningRateScale(scale);
     }
 
+    /** The optimiser's current learning rate. */
     public double learningRate() {
         return optimizer.learningRate();
     }
@@ -364,10 +372,12 @@ public abstract sealed class FiniteFlow implements TrainableModel permits Residu
         return dataType;
     }
 
+    /** The names of the trainable parameters, in the graph's order. */
     public List<String> parameterNames() {
         return parameterNames;
     }
 
+    /** The SameDiff graph that defines the flow. */
     public SameDiff graph() {
         return sd;
     }

@@ -48,10 +48,12 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         return dimension * Math.log(scale);
     }
 
+    /** A builder for a flow of the given kind on data of dimension d, with the kind's defaults. */
     public static Builder builder(Kind kind, int dimension) {
         return new Builder(kind, dimension);
     }
 
+    /** A builder holding this configuration, to change some of it. */
     public Builder toBuilder() {
         Builder b = new Builder(kind, dimension);
         b.group = group;
@@ -82,13 +84,17 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
         public static final int MAX_COUPLING_DIMENSION = 64;
         /** Per-layer spectral norm bound of residual blocks (i-ResNet's coefficient). */
         public static final double DEFAULT_LIPSCHITZ = 0.97;
+        /** The residual flow's Adam learning rate. */
         public static final double DEFAULT_LEARNING_RATE = 1e-2;
         /** The coupling flow's learning rate (its layers are not held to a Lipschitz bound: smaller steps). */
         public static final double DEFAULT_COUPLING_LEARNING_RATE = 3e-3;
         /** Points per update the defaults were measured with (a training option; the command line uses it for this family). */
         public static final int DEFAULT_BATCH_SIZE = 128;
+        /** Default gradient-norm clipping threshold (0: off). */
         public static final double DEFAULT_CLIP_NORM = 0.0;
+        /** Most blocks (residual) or layers (coupling). */
         public static final int MAX_BLOCKS = 256;
+        /** Largest hidden width. */
         public static final int MAX_HIDDEN = 4096;
         /** The residual flow's exact log-determinant is an unrolled LU in the graph: kept to small dimensions. */
         public static final int MAX_RESIDUAL_DIMENSION = 16;
@@ -114,19 +120,32 @@ public record FiniteFlowConfig(Kind kind, int dimension, String group, int block
             this.dimension = dimension;
         }
 
+        /** The finite group the flow is equivariant under ({@code c8}, {@code perm:4x2}, {@code o2}, ...: docs/finite-flows.md; the coupling flow takes {@code o2}). */
         public Builder group(String v) { group = v; return this; }
+        /** Residual blocks or coupling layers (default: the kind's). */
         public Builder blocks(int v) { blocks = v; return this; }
+        /** Hidden width of the blocks' or conditioners' MLPs (default: the kind's). */
         public Builder hidden(int v) { hidden = v; return this; }
+        /** Spectral norm bound of every residual layer, below 1 (default {@value #DEFAULT_LIPSCHITZ}). */
         public Builder lipschitz(double v) { lipschitz = v; return this; }
+        /** Adam's learning rate (default: the kind's). */
         public Builder learningRate(double v) { learningRate = v; return this; }
+        /** Gradient-norm clipping threshold, 0 for none (default {@value #DEFAULT_CLIP_NORM}). */
         public Builder clipNorm(double v) { clipNorm = v; return this; }
+        /** The graph's precision (default float32). */
         public Builder precision(Precision v) { precision = v; return this; }
+        /** Float64 precision (for checks against finite differences). */
         public Builder float64() { precision = Precision.FLOAT64; return this; }
+        /** Seed of the initial weights and of every noise stream (default 0). */
         public Builder seed(long v) { seed = v; return this; }
+        /** The symmetry's centre, subtracted from the data before scaling (default: the origin). */
         public Builder centre(List<Double> v) { centre = v; return this; }
+        /** Isotropic scale s: the flow sees {@code (x − centre)/s} (default 1). */
         public Builder scale(double v) { scale = v; return this; }
+        /** A finite group to average the density over, {@code p(x) = |H|⁻¹ Σ_h q(h x)} (default: none). */
         public Builder symmetrize(String v) { symmetrize = v; return this; }
 
+        /** Validates and builds, filling what was not given with the kind's defaults. */
         public FiniteFlowConfig build() {
             if (kind == null) {
                 throw new IllegalArgumentException("the flow kind is missing");

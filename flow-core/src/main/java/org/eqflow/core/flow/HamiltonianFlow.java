@@ -22,6 +22,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 public final class HamiltonianFlow {
     private final List<FlowBlock> blocks;
 
+    /** The composition of {@code blocks}, applied in order. */
     public HamiltonianFlow(List<FlowBlock> blocks) {
         if (blocks.isEmpty()) {
             throw new IllegalArgumentException("a flow needs at least one Leap-Frog step");
@@ -29,6 +30,7 @@ public final class HamiltonianFlow {
         this.blocks = List.copyOf(blocks);
     }
 
+    /** The blocks, in the order the forward flow applies them. */
     public List<FlowBlock> blocks() {
         return blocks;
     }

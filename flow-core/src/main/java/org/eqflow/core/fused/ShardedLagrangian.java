@@ -29,6 +29,7 @@ public final class ShardedLagrangian {
     private final List<FusedLagrangian> shards = new ArrayList<>();
     private final ExecutorService pool;
 
+    /** A fused engine for the model described by the arguments, splitting each batch over {@code threads} cores. */
     public ShardedLagrangian(FusedLagrangian.Spec config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes,
                              int threads) {
         if (threads < 1) {
@@ -51,6 +52,7 @@ public final class ShardedLagrangian {
         }
     }
 
+    /** The number of cores a batch is split over. */
     public int threads() {
         return shards.size();
     }

@@ -19,6 +19,7 @@ public final class GraphParameters implements ParameterSource {
     private final SplittableRandom rng;
     private final List<String> names = new ArrayList<>();
 
+    /** Parameters created as variables of {@code sd} in {@code dataType}, initialised from a generator seeded with {@code seed}. */
     public GraphParameters(SameDiff sd, DataType dataType, long seed) {
         this.sd = sd;
         this.dataType = dataType;

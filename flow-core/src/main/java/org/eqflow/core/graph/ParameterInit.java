@@ -16,6 +16,7 @@ public sealed interface ParameterInit {
     /** Fills {@code out} (row-major, of the given shape) with initial values drawn from {@code rng}. */
     void fill(double[] out, long[] shape, SplittableRandom rng);
 
+    /** LeCun-uniform: uniform on ±√(3/fanIn). */
     static ParameterInit lecun() {
         return new LeCun(1.0);
     }
@@ -30,10 +31,12 @@ public sealed interface ParameterInit {
         return new Bias(fanIn);
     }
 
+    /** All zeros. */
     static ParameterInit zeros() {
         return new Constant(0.0);
     }
 
+    /** Every entry {@code value}. */
     static ParameterInit constant(double value) {
         return new Constant(value);
     }
@@ -50,6 +53,7 @@ public sealed interface ParameterInit {
         }
     }
 
+    /** Uniform on ±1/√fanIn, {@code fanIn} given. */
     record Bias(long fanIn) implements ParameterInit {
         @Override
         public void fill(double[] out, long[] shape, SplittableRandom rng) {
@@ -60,6 +64,7 @@ public sealed interface ParameterInit {
         }
     }
 
+    /** Every entry {@code value}. */
     record Constant(double value) implements ParameterInit {
         @Override
         public void fill(double[] out, long[] shape, SplittableRandom rng) {

@@ -31,6 +31,7 @@ public final class RecordingParameters implements ParameterSource {
         return scratch;
     }
 
+    /** The parameters asked for so far, in order. */
     public List<Spec> specs() {
         return Collections.unmodifiableList(specs);
     }

@@ -35,9 +35,11 @@ public final class AtomicFiles {
 
     /** Writes what {@code body} produces. */
     public interface Body {
+        /** Writes the content to {@code out}. */
         void write(OutputStream out) throws IOException;
     }
 
+    /** Writes {@code target} atomically: to a temporary file beside it, then moved over it; a failure leaves the old file. */
     public static void write(Path target, Body body) throws IOException {
         Path abs = resolve(target);
         if (Files.exists(abs) && !Files.isRegularFile(abs)) {

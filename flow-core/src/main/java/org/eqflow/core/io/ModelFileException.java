@@ -7,10 +7,12 @@ import java.io.IOException;
  * message is always one line that names the file.
  */
 public final class ModelFileException extends IOException {
+    /** An error with its one-line message. */
     public ModelFileException(String message) {
         super(oneLine(message));
     }
 
+    /** An error with its one-line message and the exception behind it. */
     public ModelFileException(String message, Throwable cause) {
         super(oneLine(message), cause);
     }

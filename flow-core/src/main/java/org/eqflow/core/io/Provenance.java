@@ -14,6 +14,7 @@ public record Provenance(String eqflowVersion, String nd4jBackend, String jdk, S
         return v != null ? v : "dev";
     }
 
+    /** This process's provenance: eqflow's version, the ND4J backend, the JDK, the operating system and the time now. */
     public static Provenance current() {
         String backend;
         try {

@@ -32,6 +32,7 @@ public final class LagrangeMultipliers {
     public record Settings(double initial, double kappa, double rate, double ema, double max) {
     }
 
+    /** {@code count} multipliers at the initial value of the settings {@code c}. */
     public LagrangeMultipliers(int count, Settings c) {
         this.lambda = new double[count];
         this.average = new double[count];
@@ -51,10 +52,12 @@ public final class LagrangeMultipliers {
         }
     }
 
+    /** The multipliers λ_k (a copy). */
     public double[] values() {
         return lambda.clone();
     }
 
+    /** The moving averages of the constraints the rule follows (a copy). */
     public double[] movingAverages() {
         return average.clone();
     }
@@ -68,6 +71,7 @@ public final class LagrangeMultipliers {
         System.arraycopy(averages, 0, average, 0, average.length);
     }
 
+    /** The number of multipliers. */
     public int size() {
         return lambda.length;
     }

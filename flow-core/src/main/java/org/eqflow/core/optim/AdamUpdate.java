@@ -13,8 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  */
 public final class AdamUpdate {
+    /** Adam's first-moment decay β1. */
     public static final double BETA1 = 0.9;
+    /** Adam's second-moment decay β2. */
     public static final double BETA2 = 0.999;
+    /** Adam's ε in the denominator. */
     public static final double EPSILON = 1e-8;
 
     /** Per parameter name: the staged weights and {@code [m | v]}, reused across steps. */

@@ -101,6 +101,7 @@ public final class Optimizer {
         return learningRate;
     }
 
+    /** The number of skipped steps (non-finite loss, gradient or weights) in a row so far. */
     public int consecutiveSkips() {
         return consecutiveSkips;
     }

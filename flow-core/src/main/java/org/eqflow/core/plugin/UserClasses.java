@@ -14,6 +14,7 @@ public final class UserClasses {
 
     /** Calls the constructor of an already type-checked class. */
     public interface Constructor {
+        /** Creates an instance of {@code type}. */
         Object construct(Class<?> type) throws ReflectiveOperationException;
     }
 

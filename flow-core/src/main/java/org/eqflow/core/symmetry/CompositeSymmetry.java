@@ -11,6 +11,7 @@ public final class CompositeSymmetry implements Symmetry {
     private final List<Symmetry> parts;
     private final List<Generator> generators;
 
+    /** The union of the generators of {@code parts}, all on the same dimension. */
     public CompositeSymmetry(List<Symmetry> parts) {
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("a composite symmetry needs at least one part");
@@ -27,6 +28,7 @@ public final class CompositeSymmetry implements Symmetry {
         this.generators = List.copyOf(gens);
     }
 
+    /** The symmetries joined, in order. */
     public List<Symmetry> parts() {
         return parts;
     }

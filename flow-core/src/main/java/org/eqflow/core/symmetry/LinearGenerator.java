@@ -17,6 +17,7 @@ public final class LinearGenerator implements Generator {
     private final String name;
     private final double[][] a;
 
+    /** The generator {@code G(q, p) = pᵀ A q} of the antisymmetric matrix {@code a}, called {@code name}. */
     public LinearGenerator(String name, double[][] a) {
         int d = a.length;
         if (d == 0) {

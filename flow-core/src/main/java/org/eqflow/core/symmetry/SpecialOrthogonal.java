@@ -76,6 +76,7 @@ public final class SpecialOrthogonal implements Symmetry {
         this.generators = List.copyOf(gens);
     }
 
+    /** The coordinates so(k) rotates (a copy). */
     public int[] subset() {
         return subset.clone();
     }

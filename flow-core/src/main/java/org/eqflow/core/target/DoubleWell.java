@@ -48,6 +48,7 @@ public final class DoubleWell implements Target {
 
     private final int particles;
 
+    /** The target of {@code particles} particles (2 to 16). */
     public DoubleWell(int particles) {
         if (particles < 2 || particles > MAX_PARTICLES) {
             throw new IllegalArgumentException("doublewell takes 2 to " + MAX_PARTICLES + " particles, got " + particles);
@@ -55,6 +56,7 @@ public final class DoubleWell implements Target {
         this.particles = particles;
     }
 
+    /** The number of particles K (d = 2K). */
     public int particles() {
         return particles;
     }

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
  */
 public record GaussianMixture(String spec, List<double[]> centres, double sigma) implements Target {
 
+    /** The {@code 8gaussians} target. */
     public static GaussianMixture eightGaussians() {
         List<double[]> c = new ArrayList<>();
         double s = 1 / Math.sqrt(2);
@@ -22,6 +23,7 @@ public record GaussianMixture(String spec, List<double[]> centres, double sigma)
         return new GaussianMixture("8gaussians", c, 0.5 / 1.414);
     }
 
+    /** A k×k grid of Gaussians {@code spacing} apart, centred at the origin, each of standard deviation {@code sigma}. */
     public static GaussianMixture grid(int k, double spacing, double sigma) {
         if (k < 1 || !(spacing > 0) || !(sigma > 0)) {
             throw new IllegalArgumentException("grid needs k >= 1, spacing > 0 and sigma > 0, got " + k + "," + spacing + "," + sigma);

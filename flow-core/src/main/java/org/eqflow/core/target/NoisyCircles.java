@@ -13,10 +13,12 @@ import java.util.SplittableRandom;
  */
 public record NoisyCircles(String name, double[] radii, double sigma) implements Target {
 
+    /** The {@code rings} target. */
     public static NoisyCircles rings() {
         return new NoisyCircles("rings", new double[] {0.75, 1.5, 2.25, 3.0}, 0.08);
     }
 
+    /** The {@code circles} target. */
     public static NoisyCircles circles() {
         return new NoisyCircles("circles", new double[] {1.5, 3.0}, 0.24);
     }

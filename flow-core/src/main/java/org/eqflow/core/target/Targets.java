@@ -11,6 +11,7 @@ public final class Targets {
     private Targets() {
     }
 
+    /** The target a spec names (see {@code eqflow data --help}); an unknown or malformed spec is refused with the choices. */
     public static Target parse(String spec) {
         String s = spec.trim().toLowerCase(Locale.ROOT);
         String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;

@@ -19,8 +19,9 @@ public final class FiniteData implements DataSource {
 
     /** Fraction of the training points {@link #holdOut} keeps for validation. */
     public static final double HOLD_OUT_FRACTION = 0.1;
-    /** The fewest and the most points {@link #holdOut} keeps for validation. */
+    /** The fewest points {@link #holdOut} keeps for validation. */
     public static final int HOLD_OUT_MIN = 10;
+    /** The most points {@link #holdOut} keeps for validation. */
     public static final int HOLD_OUT_MAX = 1000;
 
     /** The counter of {@link #holdOut}'s stream among the seed's data streams. */
@@ -62,6 +63,7 @@ public final class FiniteData implements DataSource {
         return new Split(train, validation);
     }
 
+    /** Batches of {@code points}, reshuffled every epoch by the permutation drawn from {@code (seed, epoch)}. */
     public FiniteData(double[][] points, long seed) {
         if (points.length == 0) {
             throw new IllegalArgumentException("the training set is empty");
@@ -75,6 +77,7 @@ public final class FiniteData implements DataSource {
         return points[0].length;
     }
 
+    /** The number of points. */
     public int size() {
         return points.length;
     }

@@ -20,6 +20,7 @@ public final class LoggingListener implements TrainingListener {
     private double inverseRates;
     private int steps;
 
+    /** Logs every {@code every} steps, naming the constraints after {@code generatorNames}. */
     public LoggingListener(int every, List<String> generatorNames) {
         this(every, generatorNames, "ELBO");
     }

@@ -11,6 +11,7 @@ public final class TargetData implements DataSource {
     private final Target target;
     private final long seed;
 
+    /** Fresh batches from {@code target}: batch {@code t} drawn from {@code (seed, t)}. */
     public TargetData(Target target, long seed) {
         this.target = target;
         this.seed = seed;

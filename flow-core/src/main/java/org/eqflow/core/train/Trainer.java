@@ -132,6 +132,7 @@ public final class Trainer {
         listeners.add(listener);
     }
 
+    /** The model being trained. */
     public TrainableModel model() {
         return model;
     }

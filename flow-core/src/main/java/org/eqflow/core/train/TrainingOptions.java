@@ -87,6 +87,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         }
     }
 
+    /** A builder with the defaults below. */
     public static Builder builder() {
         return new Builder();
     }
@@ -130,19 +131,32 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         private java.time.Duration timeBudget = DEFAULT_TIME_BUDGET;
         private boolean augment = true;
 
+        /** Cap on the number of updates (default {@value #DEFAULT_ITERATIONS}). */
         public Builder iterations(long v) { iterations = v; return this; }
+        /** Points per update (default {@value #DEFAULT_BATCH_SIZE}). */
         public Builder batchSize(int v) { batchSize = v; return this; }
+        /** Iterations between validations, 0 for none (default {@value #DEFAULT_VALIDATE_EVERY}). */
         public Builder validateEvery(int v) { validateEvery = v; return this; }
+        /** Validations without improvement before stopping (default {@value #DEFAULT_PATIENCE}). */
         public Builder patience(int v) { patience = v; return this; }
+        /** Importance samples of the validation IWAE (default {@value #DEFAULT_VALIDATION_SAMPLES}). */
         public Builder validationSamples(int v) { validationSamples = v; return this; }
+        /** Iterations between checkpoints, 0 for none (default 0). */
         public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+        /** Where checkpoints go ({@code checkpoint.zip}, replaced atomically). */
         public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
+        /** Where the model goes: the best by validation, else the final one (default: nowhere). */
         public Builder out(Path v) { out = v; return this; }
+        /** Seed of the data order or target draws and of the validation noise (default 0). */
         public Builder seed(long v) { seed = v; return this; }
+        /** The learning-rate schedule (default {@link Schedule#BUDGET}). */
         public Builder schedule(Schedule v) { schedule = v; return this; }
+        /** Wall-clock budget of the run, null for none (default {@value #DEFAULT_TIME_BUDGET_MINUTES} minutes). */
         public Builder timeBudget(java.time.Duration v) { timeBudget = v; return this; }
+        /** Under the soft constraint, move each training point by a random element of the symmetry's group (default true). */
         public Builder augment(boolean v) { augment = v; return this; }
 
+        /** Validates and builds. */
         public TrainingOptions build() {
             return new TrainingOptions(iterations, batchSize, validateEvery, patience, validationSamples,
                     checkpointEvery, checkpointDir, out, seed, schedule, timeBudget, augment);
