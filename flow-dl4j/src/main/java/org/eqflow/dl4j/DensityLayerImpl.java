@@ -48,11 +48,11 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DensityLayerImpl.class);
 
     /** flow-core's model over this layer's own parameter arrays; built at first use. */
-    private EquivariantHamiltonianFlow twin;
+    private transient EquivariantHamiltonianFlow twin;
     /** The batch-sum score computed with the last gradients, for the score call that follows them. */
     private double pendingScore = Double.NaN;
-    private INDArray pendingInput;
-    private INDArray pendingLabels;
+    private transient INDArray pendingInput;
+    private transient INDArray pendingLabels;
     /** {@code C_k} of the last training batch, until {@link MultiplierListener} takes them. */
     private double[] batchConstraints;
     private boolean warnedNoRule;
