@@ -1,0 +1,354 @@
+package org.eqflow.core.manifold;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.eqflow.core.graph.GraphParameters;
+import org.eqflow.core.graph.ParameterSource;
+import org.eqflow.core.graph.Quiet;
+import org.eqflow.core.optim.AdamUpdate;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A conjugation-equivariant flow on SU(n) (seed 003's equivariant manifold flow for class functions): Haar
+ * measure pushed forward by the gradient flow of a class-function potential ({@link SpectralPotential}) from
+ * t = 0 to 1, integrated by the classical Runge–Kutta method in fixed steps on the eigen-angles, with the
+ * log-density {@code d log q/dt = −div} integrated alongside. The density is a class function, so it is
+ * invariant under every conjugation {@code U ↦ V U V†}; log-densities are with respect to the normalised Haar
+ * measure. Samples are {@code V diag(e^{iθ_1}) V†} with V Haar-distributed (the eigenvectors of a Haar draw).
+ *
+ * <p>Trained by the reverse KL divergence to an unnormalised target {@code exp(S)} ({@link SuTarget}):
+ * {@code E_q[log q − S]}, whose minimum {@code −log Z} is reached when {@code q = p}. The SameDiff graph defines
+ * the model; the weight gradients are SameDiff's, through the integrator (discretise, then differentiate).
+ * Float64.
+ */
+public final class SpectralFlow {
+    /** The graphs' floating-point type. */
+    static final DataType TYPE = DataType.DOUBLE;
+
+    private final Config config;
+    private final SuTarget target;
+    private final SameDiff forward;
+    private final SameDiff inverse;
+    private final List<String> names;
+    private final Map<String, INDArray> moments = new LinkedHashMap<>();
+    private final AdamUpdate adam = new AdamUpdate();
+    private long iteration;
+
+    /**
+     * The flow's sizes.
+     *
+     * @param n      the group SU(n), 2 to {@value WeylIntegral#MAX_N}
+     * @param hidden width of the potential's two hidden layers
+     * @param steps  Runge–Kutta steps from t = 0 to 1
+     * @param seed   seed of the initial weights
+     */
+    public record Config(int n, int hidden, int steps, long seed) {
+        /** Checks the sizes. */
+        public Config {
+            if (n < 2 || n > WeylIntegral.MAX_N || hidden < 1 || hidden > 4096 || steps < 1 || steps > 1024) {
+                throw new IllegalArgumentException("a spectral flow needs 2 <= n <= " + WeylIntegral.MAX_N
+                        + ", 1 <= hidden <= 4096 and 1 <= steps <= 1024, got n " + n + ", hidden " + hidden + ", steps " + steps);
+            }
+        }
+    }
+
+    /** The end of a forward pass: angles {@code [B, n]} and {@code log q} of each, {@code [B]}. */
+    public record Pass(double[][] angles, double[] logDensity) {
+    }
+
+    private SpectralFlow(Config config, SuTarget target) {
+        this.config = config;
+        this.target = target;
+        if (target != null && target.n() != config.n()) {
+            throw new IllegalArgumentException("the flow is on SU(" + config.n() + ") but the target on SU(" + target.n() + ")");
+        }
+        this.forward = SameDiff.create();
+        GraphParameters params = new GraphParameters(forward, TYPE, config.seed());
+        SpectralPotential potential = new SpectralPotential(params, config.n(), config.hidden());
+        this.names = List.copyOf(params.names());
+        SDVariable theta0 = forward.placeHolder("theta0", TYPE, -1, config.n());
+        SDVariable[] end = integrate(forward, potential, theta0, true);
+        end[0].rename("thetaT");
+        end[1].rename("logq");
+        if (target != null) {
+            SDVariable action = action(forward, end[0], target);
+            action.rename("action");
+            end[1].sub(action).mean().rename("loss");
+            forward.setLossVariables("loss");
+        }
+        this.inverse = SameDiff.create();
+        ParameterSource shared = (name, shape, init) -> inverse.var(name, forward.getVariable(name).getArr());
+        SpectralPotential same = new SpectralPotential(shared, config.n(), config.hidden());
+        SDVariable thetaT = inverse.placeHolder("theta", TYPE, -1, config.n());
+        SDVariable[] start = integrate(inverse, same, thetaT, false);
+        start[0].rename("theta0");
+        start[1].rename("logq");
+        for (String name : names) {
+            inverse.associateArrayWithVariable(forward.getVariable(name).getArr(), name);
+            moments.put(name, Nd4j.zeros(TYPE, 1, 2 * forward.getVariable(name).getArr().length()));
+        }
+    }
+
+    /**
+     * @param config the sizes
+     * @param target the target of reverse-KL training, or null for a flow that is only evaluated
+     * @return an untrained flow (close to Haar measure)
+     */
+    public static SpectralFlow create(Config config, SuTarget target) {
+        return new SpectralFlow(config, target);
+    }
+
+    /**
+     * Runge–Kutta from t = 0 to 1 (forward) or 1 to 0 (backward), angles and {@code ℓ = −∫ div dt}. Returns the end
+     * angles and {@code log q} at the far end of the forward flow: forward, {@code log q(θ_1) = log q_0 + ℓ(1)}
+     * with {@code log q_0 = 0} (Haar); backward from θ_1, the same {@code −∫_0^1 div dt} along the trajectory.
+     */
+    private SDVariable[] integrate(SameDiff sd, SpectralPotential potential, SDVariable theta, boolean forwardInTime) {
+        int k = config.steps();
+        double h = (forwardInTime ? 1.0 : -1.0) / k;
+        SDVariable integral = null;   // ∫ div dt, forward in time
+        for (int step = 0; step < k; step++) {
+            double t = forwardInTime ? step / (double) k : 1.0 - step / (double) k;
+            SpectralPotential.Field f1 = potential.field(sd, theta, t);
+            SpectralPotential.Field f2 = potential.field(sd, theta.add(f1.velocity().mul(h / 2)), t + h / 2);
+            SpectralPotential.Field f3 = potential.field(sd, theta.add(f2.velocity().mul(h / 2)), t + h / 2);
+            SpectralPotential.Field f4 = potential.field(sd, theta.add(f3.velocity().mul(h)), t + h);
+            theta = theta.add(f1.velocity().add(f2.velocity().mul(2.0)).add(f3.velocity().mul(2.0)).add(f4.velocity()).mul(h / 6));
+            SDVariable increment = f1.divergence().add(f2.divergence().mul(2.0)).add(f3.divergence().mul(2.0))
+                    .add(f4.divergence()).mul(Math.abs(h) / 6);
+            integral = integral == null ? increment : integral.add(increment);
+        }
+        return new SDVariable[] {theta, sd.reshape(integral.neg(), -1)};
+    }
+
+    /** {@code S(θ) = (β/n) Σ_k c_k Σ_j cos(k θ_j)} as graph ops, {@code [B]}. */
+    private static SDVariable action(SameDiff sd, SDVariable theta, SuTarget target) {
+        int n = target.n();
+        SDVariable ones = sd.constant(Nd4j.ones(TYPE, n, 1));
+        SDVariable s = null;
+        double[] c = target.coefficients();
+        for (int k = 1; k <= c.length; k++) {
+            SDVariable term = sd.math.cos(theta.mul((double) k)).mmul(ones).mul(c[k - 1] * target.beta() / n);
+            s = s == null ? term : s.add(term);
+        }
+        return sd.reshape(s, -1);
+    }
+
+    /**
+     * The forward flow of given base angles (Haar eigen-angles for samples).
+     *
+     * @param theta0 {@code [B][n]} angles
+     * @return the angles at t = 1 and their {@code log q}
+     */
+    public Pass forward(double[][] theta0) {
+        Map<String, INDArray> out = forward.output(Map.of("theta0", Nd4j.create(theta0).castTo(TYPE)), "thetaT", "logq");
+        return new Pass(out.get("thetaT").toDoubleMatrix(), out.get("logq").toDoubleVector());
+    }
+
+    /**
+     * {@code log q} at given eigen-angles (the backward flow to t = 0).
+     *
+     * @param theta {@code [B][n]} eigen-angles
+     * @return {@code log q}, with respect to the normalised Haar measure
+     */
+    public Pass inverse(double[][] theta) {
+        Map<String, INDArray> out = inverse.output(Map.of("theta", Nd4j.create(theta).castTo(TYPE)), "theta0", "logq");
+        return new Pass(out.get("theta0").toDoubleMatrix(), out.get("logq").toDoubleVector());
+    }
+
+    /**
+     * {@code log q(U)} of matrices of SU(n).
+     *
+     * @param u the matrices
+     * @return their log-densities with respect to the normalised Haar measure
+     */
+    public double[] logDensity(List<ComplexMatrix> u) {
+        double[][] theta = new double[u.size()][];
+        for (int i = 0; i < theta.length; i++) {
+            theta[i] = SpecialUnitary.eigenAngles(u.get(i));
+        }
+        return inverse(theta).logDensity();
+    }
+
+    /**
+     * Eigen-angles of {@code count} Haar draws: the base of the flow.
+     *
+     * @param count the number of draws
+     * @param rng   the random source
+     * @return {@code [count][n]} angles
+     */
+    public double[][] baseAngles(int count, SplittableRandom rng) {
+        double[][] theta = new double[count][];
+        for (int i = 0; i < count; i++) {
+            theta[i] = SpecialUnitary.eigenAngles(SpecialUnitary.haar(config.n(), rng));
+        }
+        return theta;
+    }
+
+    /**
+     * Samples of the flow as matrices: {@code V diag(e^{iθ}) V†}, θ the flowed angles, V Haar.
+     *
+     * @param count the number of samples
+     * @param rng   the random source
+     * @return the samples
+     */
+    public List<ComplexMatrix> sample(int count, SplittableRandom rng) {
+        Pass p = forward(baseAngles(count, rng));
+        List<ComplexMatrix> out = new ArrayList<>(count);
+        for (double[] theta : p.angles()) {
+            out.add(SpecialUnitary.fromEigen(SpecialUnitary.haar(config.n(), rng), theta));
+        }
+        return out;
+    }
+
+    /**
+     * One Adam step on the reverse KL divergence {@code mean(log q − S)} over {@code batch} base draws.
+     *
+     * @param batch        base draws per step
+     * @param learningRate Adam's step
+     * @param rng          the random source of the base draws
+     * @return the batch's {@code mean(log q − S)} before the step (an upper bound on {@code −log Z} in expectation)
+     */
+    public double trainStep(int batch, double learningRate, SplittableRandom rng) {
+        if (target == null) {
+            throw new IllegalStateException("this flow has no target to train towards");
+        }
+        Quiet.createGradFunction(forward);
+        Map<String, INDArray> feeds = Map.of("theta0", Nd4j.create(baseAngles(batch, rng)).castTo(TYPE));
+        var og = forward.calculateGradientsAndOutputs(feeds, List.of("loss"), names);
+        for (String name : names) {
+            INDArray g = og.getGradients().get(name);
+            adam.apply(forward.getVariable(name).getArr(), moments.get(name), g.dup('c').data().asDouble(), 1.0, learningRate, iteration);
+        }
+        iteration++;
+        return og.getOutputs().get("loss").getDouble(0);
+    }
+
+    /**
+     * Importance sampling of the target with the flow as proposal: weights {@code w = exp(S − log q)} of
+     * {@code count} samples, their effective sample size per draw {@code (Σw)²/(N Σw²)} and {@code log Ẑ =
+     * log mean w}, each with a standard error from 10 batches, and the reverse KL {@code mean(log q − S) + log Z}
+     * with {@code log Z} the target's exact value.
+     *
+     * @param count the number of samples
+     * @param rng   the random source
+     * @return the estimates
+     */
+    public Importance importance(int count, SplittableRandom rng) {
+        if (target == null) {
+            throw new IllegalStateException("this flow has no target");
+        }
+        int batches = 10;
+        int per = Math.max(1, count / batches);
+        double[] essOf = new double[batches];
+        double[] logZOf = new double[batches];
+        List<Double> all = new ArrayList<>();
+        double klSum = 0;
+        for (int b = 0; b < batches; b++) {
+            Pass p = forward(baseAngles(per, rng));
+            double[] logW = new double[per];
+            for (int i = 0; i < per; i++) {
+                logW[i] = target.action(p.angles()[i]) - p.logDensity()[i];
+                klSum -= logW[i];
+                all.add(logW[i]);
+            }
+            essOf[b] = ess(logW);
+            logZOf[b] = logMeanExp(logW);
+        }
+        double[] logW = all.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Importance(ess(logW), standardError(essOf), logMeanExp(logW), standardError(logZOf),
+                klSum / logW.length + target.logNormaliser());
+    }
+
+    /**
+     * Importance-sampling estimates.
+     *
+     * @param ess        effective sample size per draw
+     * @param essStderr  its standard error
+     * @param logZ       {@code log Ẑ = log mean w}
+     * @param logZStderr its standard error
+     * @param reverseKl  {@code KL(q ‖ p)} in nats (with the exact {@code log Z})
+     */
+    public record Importance(double ess, double essStderr, double logZ, double logZStderr, double reverseKl) {
+    }
+
+    private static double ess(double[] logW) {
+        double max = java.util.Arrays.stream(logW).max().orElseThrow();
+        double s = 0;
+        double s2 = 0;
+        for (double v : logW) {
+            double w = Math.exp(v - max);
+            s += w;
+            s2 += w * w;
+        }
+        return s * s / (s2 * logW.length);
+    }
+
+    private static double logMeanExp(double[] v) {
+        double max = java.util.Arrays.stream(v).max().orElseThrow();
+        double s = 0;
+        for (double x : v) {
+            s += Math.exp(x - max);
+        }
+        return max + Math.log(s / v.length);
+    }
+
+    /** The standard error of the mean of batch estimates (the full-sample estimate's, approximately). */
+    private static double standardError(double[] perBatch) {
+        double mean = java.util.Arrays.stream(perBatch).average().orElseThrow();
+        double var = 0;
+        for (double v : perBatch) {
+            var += (v - mean) * (v - mean);
+        }
+        return Math.sqrt(var / (perBatch.length - 1) / perBatch.length);
+    }
+
+    /** @return the sizes */
+    public Config config() {
+        return config;
+    }
+
+    /** @return the parameters by name (the graph's arrays) */
+    public Map<String, INDArray> parameters() {
+        return GraphParameters.arrays(forward, names);
+    }
+
+    /** @return the forward graph: base angles to flowed angles, {@code log q} and (with a target) the loss */
+    SameDiff forwardGraph() {
+        return forward;
+    }
+
+    /** The potential and its field at given angles and time, for checks: a graph of its own sharing the weights. */
+    double[][] field(double[][] theta, double t) {
+        SameDiff sd = SameDiff.create();
+        ParameterSource shared = (name, shape, init) -> sd.var(name, forward.getVariable(name).getArr());
+        SpectralPotential potential = new SpectralPotential(shared, config.n(), config.hidden());
+        SDVariable x = sd.placeHolder("theta", TYPE, -1, config.n());
+        SpectralPotential.Field f = potential.field(sd, x, t);
+        f.velocity().rename("v");
+        f.divergence().rename("div");
+        f.potential().rename("phi");
+        for (String name : names) {
+            sd.associateArrayWithVariable(forward.getVariable(name).getArr(), name);
+        }
+        Map<String, INDArray> out = sd.output(Map.of("theta", Nd4j.create(theta).castTo(TYPE)), "v", "div", "phi");
+        int b = theta.length;
+        double[][] result = new double[b][];
+        double[][] v = out.get("v").toDoubleMatrix();
+        for (int i = 0; i < b; i++) {
+            double[] row = new double[config.n() + 2];
+            System.arraycopy(v[i], 0, row, 0, config.n());
+            row[config.n()] = out.get("div").getDouble(i, 0);
+            row[config.n() + 1] = out.get("phi").getDouble(i, 0);
+            result[i] = row;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,177 @@
+package org.eqflow.core.manifold;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The SU(n) flow's field, log-density, inverse and invariance against finite differences and exact identities (float64). */
+class SpectralFlowTest {
+
+    /** A flow far from the identity: the potential's output weights scaled up. */
+    private static SpectralFlow strongFlow(int n, int steps) {
+        SpectralFlow flow = SpectralFlow.create(new SpectralFlow.Config(n, 8, steps, 3), null);
+        INDArray w3 = flow.parameters().get("phiW3");
+        w3.muli(5.0);
+        return flow;
+    }
+
+    private static double[][] angles(int count, int n, SplittableRandom rng) {
+        double[][] theta = new double[count][n];
+        for (double[] row : theta) {
+            double sum = 0;
+            for (int j = 0; j < n - 1; j++) {
+                row[j] = (2 * rng.nextDouble() - 1) * Math.PI;
+                sum += row[j];
+            }
+            row[n - 1] = -sum;
+        }
+        return theta;
+    }
+
+    /** v = P ∇Φ and div = tr(P ∇²Φ) + Σ cot((θ_j − θ_k)/2)(v_j − v_k), against central differences of Φ. */
+    @Test
+    void fieldIsTheProjectedGradientAndItsWeylDivergence() {
+        int n = 3;
+        SpectralFlow flow = strongFlow(n, 4);
+        SplittableRandom rng = new SplittableRandom(5);
+        double h = 1e-4;
+        for (double[] theta : angles(5, n, rng)) {
+            double t = 0.37;
+            double[] at = flow.field(new double[][] {theta}, t)[0];
+            double phi = at[n + 1];
+            double[] g = new double[n];
+            double[][] hess = new double[n][n];
+            for (int a = 0; a < n; a++) {
+                g[a] = (potential(flow, shift(theta, a, h, -1, 0), t) - potential(flow, shift(theta, a, -h, -1, 0), t)) / (2 * h);
+                for (int b = 0; b < n; b++) {
+                    hess[a][b] = (potential(flow, shift(theta, a, h, b, h), t) - potential(flow, shift(theta, a, h, b, -h), t)
+                            - potential(flow, shift(theta, a, -h, b, h), t) + potential(flow, shift(theta, a, -h, b, -h), t)) / (4 * h * h);
+                }
+            }
+            double mean = (g[0] + g[1] + g[2]) / n;
+            double trace = 0;
+            double all = 0;
+            for (int a = 0; a < n; a++) {
+                assertEquals(g[a] - mean, at[a], 1e-7, "velocity " + a);
+                trace += hess[a][a];
+                for (int b = 0; b < n; b++) {
+                    all += hess[a][b];
+                }
+            }
+            double div = trace - all / n;
+            for (int j = 0; j < n; j++) {
+                for (int k = j + 1; k < n; k++) {
+                    div += (at[j] - at[k]) / Math.tan((theta[j] - theta[k]) / 2);
+                }
+            }
+            assertEquals(div, at[n], 1e-5 * Math.max(1, Math.abs(div)), "divergence");
+            assertTrue(Double.isFinite(phi));
+        }
+    }
+
+    private static double potential(SpectralFlow flow, double[] theta, double t) {
+        return flow.field(new double[][] {theta}, t)[0][theta.length + 1];
+    }
+
+    private static double[] shift(double[] theta, int a, double da, int b, double db) {
+        double[] x = theta.clone();
+        x[a] += da;
+        if (b >= 0) {
+            x[b] += db;
+        }
+        return x;
+    }
+
+    /**
+     * The flow's log q equals the change of variables of the integrated map on the plane Σθ = 0 with respect to
+     * the Weyl measure: {@code log q(φ(θ)) = log w(θ) − log w(φ(θ)) − log |det Dφ(θ)|}, Dφ by central differences.
+     */
+    @Test
+    void logDensityIsTheJacobianOfTheIntegratedMap() {
+        for (int n : new int[] {2, 3}) {
+            SpectralFlow flow = strongFlow(n, 12);
+            SplittableRandom rng = new SplittableRandom(7 + n);
+            double[][] theta0 = angles(4, n, rng);
+            SpectralFlow.Pass pass = flow.forward(theta0);
+            double h = 1e-5;
+            for (int i = 0; i < theta0.length; i++) {
+                int m = n - 1;   // coordinates θ_1 … θ_{n−1}; θ_n = −their sum
+                double[][] jac = new double[m][m];
+                for (int c = 0; c < m; c++) {
+                    double[] plus = theta0[i].clone();
+                    double[] minus = theta0[i].clone();
+                    plus[c] += h;
+                    plus[n - 1] -= h;
+                    minus[c] -= h;
+                    minus[n - 1] += h;
+                    double[][] ends = flow.forward(new double[][] {plus, minus}).angles();
+                    for (int r = 0; r < m; r++) {
+                        jac[r][c] = (ends[0][r] - ends[1][r]) / (2 * h);
+                    }
+                }
+                double det = m == 1 ? jac[0][0] : jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0];
+                double expected = Math.log(WeylIntegral.vandermonde(theta0[i])) - Math.log(WeylIntegral.vandermonde(pass.angles()[i]))
+                        - Math.log(Math.abs(det));
+                assertTrue(Math.abs(pass.logDensity()[i]) > 0.05, "the flow is far from the identity: " + pass.logDensity()[i]);
+                // The ODE's log q and the discrete map's Jacobian differ by the integrator's error, O(h⁴): ~1e-6 per nat here.
+                assertEquals(expected, pass.logDensity()[i], 1e-5 * (1 + Math.abs(expected)), "SU(" + n + ") point " + i);
+            }
+        }
+    }
+
+    /** Integrating back recovers the base angles and the same log q. */
+    @Test
+    void inverseUndoesTheForwardFlow() {
+        SpectralFlow flow = strongFlow(3, 12);
+        double[][] theta0 = angles(6, 3, new SplittableRandom(11));
+        SpectralFlow.Pass there = flow.forward(theta0);
+        SpectralFlow.Pass back = flow.inverse(there.angles());
+        for (int i = 0; i < theta0.length; i++) {
+            for (int j = 0; j < 3; j++) {
+                assertEquals(theta0[i][j], back.angles()[i][j], 1e-6, "angle");
+            }
+            assertEquals(there.logDensity()[i], back.logDensity()[i], 1e-5, "log q");
+        }
+    }
+
+    /** log q is a class function: conjugating by any V leaves it unchanged. */
+    @Test
+    void densityIsConjugationInvariant() {
+        SpectralFlow flow = strongFlow(3, 8);
+        SplittableRandom rng = new SplittableRandom(13);
+        List<ComplexMatrix> u = flow.sample(5, rng);
+        List<ComplexMatrix> conjugated = u.stream().map(m -> {
+            ComplexMatrix v = SpecialUnitary.haar(3, rng);
+            return v.times(m).times(v.adjoint());
+        }).toList();
+        double[] a = flow.logDensity(u);
+        double[] b = flow.logDensity(conjugated);
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(a[i], b[i], 1e-8, "sample " + i);
+        }
+    }
+
+    /**
+     * A short reverse-KL training moves the flow towards the target: the ESS of its importance weights rises well
+     * above Haar's (0.29 → 0.88 in 30 steps here), and log Ẑ agrees with the quadrature's log Z.
+     */
+    @Test
+    void reverseKlTrainingRaisesTheEss() {
+        SuTarget target = SuTarget.parse("su2:boyda1");
+        SpectralFlow flow = SpectralFlow.create(new SpectralFlow.Config(2, 16, 6, 1), target);
+        SplittableRandom rng = new SplittableRandom(17);
+        double before = flow.importance(2000, new SplittableRandom(3)).ess();
+        for (int i = 0; i < ITERATIONS; i++) {
+            flow.trainStep(128, 2e-2, rng);
+        }
+        SpectralFlow.Importance after = flow.importance(2000, new SplittableRandom(3));
+        assertTrue(after.ess() > before + 0.2, "ESS " + before + " -> " + after.ess());
+        assertEquals(target.logNormaliser(), after.logZ(), 5 * after.logZStderr() + 0.01, "log Ẑ");
+    }
+
+    static final int ITERATIONS = Integer.getInteger("eqflow.test.spectral.iterations", 30);
+}
