@@ -75,24 +75,24 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        assertInputSet(false);
-        checkInput();
-        double[] logp = scopedOut(() -> logDensities(input));
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), new long[] {logp.length, 1}, 'c');
-        return out.assign(Nd4j.create(logp, new long[] {logp.length, 1}, DataType.DOUBLE).castTo(input.dataType()));
+        return perExample(workspaceMgr, 0.0, 1.0);
     }
 
     @Override
     public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
+        return perExample(workspaceMgr, fullNetRegTerm, -1.0);
+    }
+
+    /** {@code offset + sign · log p(x)} per example, {@code [n, 1]}, in the activations' workspace. */
+    private INDArray perExample(LayerWorkspaceMgr workspaceMgr, double offset, double sign) {
         assertInputSet(false);
         checkInput();
-        double[] logp = scopedOut(() -> logDensities(input));
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), new long[] {logp.length, 1}, 'c');
-        double[] score = new double[logp.length];
-        for (int i = 0; i < score.length; i++) {
-            score[i] = fullNetRegTerm - logp[i];
+        double[] v = scopedOut(() -> logDensities(input));
+        for (int i = 0; i < v.length; i++) {
+            v[i] = offset + sign * v[i];
         }
-        return out.assign(Nd4j.create(score, new long[] {score.length, 1}, DataType.DOUBLE).castTo(input.dataType()));
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), new long[] {v.length, 1}, 'c');
+        return out.assign(Nd4j.create(v, new long[] {v.length, 1}, DataType.DOUBLE).castTo(input.dataType()));
     }
 
     private double[] logDensities(INDArray x) {

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.graph.ParameterSource;
 import org.eqflow.core.graph.Quiet;
+import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.optim.AdamUpdate;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -260,10 +261,10 @@ public final class SpectralFlow {
                 all.add(logW[i]);
             }
             essOf[b] = ess(logW);
-            logZOf[b] = logMeanExp(logW);
+            logZOf[b] = Iwae.estimate(logW).logDensity();
         }
         double[] logW = all.stream().mapToDouble(Double::doubleValue).toArray();
-        return new Importance(ess(logW), standardError(essOf), logMeanExp(logW), standardError(logZOf),
+        return new Importance(ess(logW), standardError(essOf), Iwae.estimate(logW).logDensity(), standardError(logZOf),
                 klSum / logW.length + target.logNormaliser());
     }
 
@@ -289,15 +290,6 @@ public final class SpectralFlow {
             s2 += w * w;
         }
         return s * s / (s2 * logW.length);
-    }
-
-    private static double logMeanExp(double[] v) {
-        double max = java.util.Arrays.stream(v).max().orElseThrow();
-        double s = 0;
-        for (double x : v) {
-            s += Math.exp(x - max);
-        }
-        return max + Math.log(s / v.length);
     }
 
     /** The standard error of the mean of batch estimates (the full-sample estimate's, approximately). */

@@ -166,19 +166,20 @@ public class FlowBenchmark {
     /** One DL4J {@code fit} of the density layer on the same batch, fresh noise (FlowNoise), multiplier rule attached. */
     @Benchmark
     public MultiLayerNetwork layerFit() {
-        DataSet ds = new DataSet(x, null);
-        noise.preProcess(ds);
-        layerNet.fit(ds);
-        return layerNet;
+        return fit(layerNet);
     }
 
     /** {@link #layerFit} without the multiplier rule: the difference is the rule's cost. */
     @Benchmark
     public MultiLayerNetwork layerFitNoRule() {
+        return fit(bareNet);
+    }
+
+    private MultiLayerNetwork fit(MultiLayerNetwork net) {
         DataSet ds = new DataSet(x, null);
         noise.preProcess(ds);
-        bareNet.fit(ds);
-        return bareNet;
+        net.fit(ds);
+        return net;
     }
 
     @Benchmark
