@@ -70,4 +70,14 @@ class IwaeTest {
         double m = Arrays.stream(v).average().orElseThrow();
         return Arrays.stream(v).map(a -> (a - m) * (a - m)).sum() / (v.length - 1);
     }
+
+    /** The effective sample size: 1 for equal weights, 1/M for one weight carrying everything, (Σw)²/(M Σw²) between. */
+    @Test
+    void effectiveSampleSizeOfImportanceWeights() {
+        assertEquals(1.0, Iwae.effectiveSampleSize(new double[] {700, 700, 700, 700}), 1e-15);
+        assertEquals(0.25, Iwae.effectiveSampleSize(new double[] {0, -1e4, -1e4, -1e4}), 1e-15);
+        double shift = -800;   // far below exp's range: the sums must be taken relative to the largest weight
+        assertEquals(36.0 / (3 * 14.0), Iwae.effectiveSampleSize(new double[] {Math.log(1) + shift, Math.log(2) + shift,
+                Math.log(3) + shift}), 1e-12);
+    }
 }

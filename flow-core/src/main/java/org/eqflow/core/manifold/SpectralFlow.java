@@ -260,11 +260,11 @@ public final class SpectralFlow {
                 klSum -= logW[i];
                 all.add(logW[i]);
             }
-            essOf[b] = ess(logW);
+            essOf[b] = Iwae.effectiveSampleSize(logW);
             logZOf[b] = Iwae.estimate(logW).logDensity();
         }
         double[] logW = all.stream().mapToDouble(Double::doubleValue).toArray();
-        return new Importance(ess(logW), standardError(essOf), Iwae.estimate(logW).logDensity(), standardError(logZOf),
+        return new Importance(Iwae.effectiveSampleSize(logW), standardError(essOf), Iwae.estimate(logW).logDensity(), standardError(logZOf),
                 klSum / logW.length + target.logNormaliser());
     }
 
@@ -278,18 +278,6 @@ public final class SpectralFlow {
      * @param reverseKl  {@code KL(q ‖ p)} in nats (with the exact {@code log Z})
      */
     public record Importance(double ess, double essStderr, double logZ, double logZStderr, double reverseKl) {
-    }
-
-    private static double ess(double[] logW) {
-        double max = java.util.Arrays.stream(logW).max().orElseThrow();
-        double s = 0;
-        double s2 = 0;
-        for (double v : logW) {
-            double w = Math.exp(v - max);
-            s += w;
-            s2 += w * w;
-        }
-        return s * s / (s2 * logW.length);
     }
 
     /** The standard error of the mean of batch estimates (the full-sample estimate's, approximately). */

@@ -21,22 +21,45 @@ public final class Iwae {
     /** Reduces {@code logWeights[m]} (M samples of one point). */
     public static Estimate estimate(double[] logWeights) {
         int m = logWeights.length;
+        double[] s = shiftedSums(logWeights);
+        double max = s[0];
+        if (!Double.isFinite(max)) {
+            return new Estimate(max, Double.NaN);
+        }
+        double sum = s[1];
+        double sumSq = s[2];
+        double mean = sum / m;
+        double var = m > 1 ? Math.max(0, (sumSq - m * mean * mean) / (m - 1)) : Double.NaN;
+        return new Estimate(max + Math.log(mean), Math.sqrt(var / m) / mean);
+    }
+
+    /**
+     * The effective sample size per draw of importance weights, {@code (Σ w)² / (M Σ w²)}: 1 when all weights are
+     * equal, {@code 1/M} when one carries everything.
+     *
+     * @param logWeights {@code log w} of M draws
+     * @return a number in {@code [1/M, 1]} (NaN if no weight is finite)
+     */
+    public static double effectiveSampleSize(double[] logWeights) {
+        double[] s = shiftedSums(logWeights);
+        return s[1] * s[1] / (s[2] * logWeights.length);
+    }
+
+    /** {@code {max, Σ e^{v − max}, Σ e^{2(v − max)}}}: sums of the weights scaled by the largest, free of overflow. */
+    private static double[] shiftedSums(double[] logWeights) {
         double max = Double.NEGATIVE_INFINITY;
         for (double v : logWeights) {
             max = Math.max(max, v);
         }
-        if (!Double.isFinite(max)) {
-            return new Estimate(max, Double.NaN);
-        }
         double sum = 0;
         double sumSq = 0;
-        for (double v : logWeights) {
-            double w = Math.exp(v - max);
-            sum += w;
-            sumSq += w * w;
+        if (Double.isFinite(max)) {
+            for (double v : logWeights) {
+                double w = Math.exp(v - max);
+                sum += w;
+                sumSq += w * w;
+            }
         }
-        double mean = sum / m;
-        double var = m > 1 ? Math.max(0, (sumSq - m * mean * mean) / (m - 1)) : Double.NaN;
-        return new Estimate(max + Math.log(mean), Math.sqrt(var / m) / mean);
+        return new double[] {max, sum, sumSq};
     }
 }
