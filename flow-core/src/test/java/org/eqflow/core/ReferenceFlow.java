@@ -4,7 +4,7 @@ import java.util.Map;
 import org.eqflow.core.ModelState.NamedArray;
 
 /**
- * A plain {@code double[]} implementation of the model's maths, written from DESIGN.md independently of
+ * A plain {@code double[]} implementation of the model's maths, written from docs/maths.md independently of
  * SameDiff, for parity tests: softplus-MLP energy gradients, Leap-Frog, the base and encoder densities.
  * Works for configurations with MLP energies (shared or per-step Hamiltonians) and the normal base.
  */

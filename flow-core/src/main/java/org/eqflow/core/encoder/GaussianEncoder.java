@@ -7,7 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * The momentum encoder {@code h(p|q) = N(p; μ(q), diag σ(q)²)}, with {@code μ} and {@code log σ} relu
- * MLPs {@code [d, h, h, d]} (DESIGN.md §1). Sampling is reparameterised, {@code p = μ + σ ⊙ ε} with
+ * MLPs {@code [d, h, h, d]} (docs/maths.md, "Leap-Frog and the flow" and "Densities"). Sampling is reparameterised, {@code p = μ + σ ⊙ ε} with
  * {@code ε ~ N(0, I)} fed in, so the noise is an input and gradients flow through {@code μ} and {@code σ}.
  */
 public final class GaussianEncoder {

@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * An energy that is exactly invariant under rotations of chosen coordinate subsets (the "hard
- * constraint" of DESIGN.md §2): {@code E(x) = f(|x_S1|², …, |x_Sm|², x_rest)} with {@code f} a
+ * constraint" of docs/maths.md, "Symmetries"): {@code E(x) = f(|x_S1|², …, |x_Sm|², x_rest)} with {@code f} a
  * {@link SoftplusMlp}.
  *
  * <p>The squared norm, not the norm, is the feature: every smooth radial function is a smooth function

@@ -7,14 +7,14 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * A softplus MLP energy {@code [d, h, h, 1]} with its analytic input gradient (DESIGN.md §1):
+ * A softplus MLP energy {@code [d, h, h, 1]} with its analytic input gradient (docs/maths.md, "Leap-Frog and the flow" and "Densities"):
  *
  * <pre>
  *   A1 = x W1 + b1,   A2 = softplus(A1) W2 + b2,   E = softplus(A2) w3
  *   ∇x E = ((sigmoid(A2) ⊙ 1·w3ᵀ) W2ᵀ ⊙ sigmoid(A1)) W1ᵀ        (softplus' = sigmoid)
  * </pre>
  *
- * The output bias of DESIGN.md's formula is left out: an additive constant changes neither {@code ∇E}
+ * The output bias of docs/maths.md's formula is left out: an additive constant changes neither {@code ∇E}
  * nor anything the flow computes, so it would be a parameter without a gradient.
  *
  * <p>Softplus, never relu: the flow differentiates the energy twice (once for the Leap-Frog update,

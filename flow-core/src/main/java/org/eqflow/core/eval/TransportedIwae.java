@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * IWAE estimates of {@code log p(R q)} for group elements {@code R}, with the proposal transported from
- * the unrotated point (DESIGN.md §4): momenta {@code p_m ~ h(p|q)} are drawn once, and for {@code R q}
+ * the unrotated point (docs/maths.md, "Densities"): momenta {@code p_m ~ h(p|q)} are drawn once, and for {@code R q}
  * the estimate uses {@code R^{−T} p_m} with the weights {@code log h(p_m|q)}. This is a valid importance
  * sampler whenever {@code |det R| = 1}, and for an exactly invariant model it returns the same number for
  * every {@code R} up to round-off: the spread measures the model, not the (non-equivariant) encoder.

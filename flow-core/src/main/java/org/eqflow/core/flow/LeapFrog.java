@@ -6,7 +6,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * One Leap-Frog step of a separable Hamiltonian {@code H = K(p) + U(q)} with signed step {@code h}
- * (Rezende et al. 2019, arXiv:1909.13739, §2; DESIGN.md §1):
+ * (Rezende et al. 2019, arXiv:1909.13739, §2; docs/maths.md, "Leap-Frog and the flow" and "Densities"):
  *
  * <pre>
  *   p ← p − (h/2) ∇U(q)

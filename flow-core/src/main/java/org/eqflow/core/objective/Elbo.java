@@ -10,7 +10,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * The per-example importance log-weight and the evidence lower bound (DESIGN.md §1):
+ * The per-example importance log-weight and the evidence lower bound (docs/maths.md, "Leap-Frog and the flow" and "Densities"):
  *
  * <pre>
  *   log w(q, p) = log π(T⁻¹(q, p)) − log h(p|q),   p = μ(q) + σ(q) ⊙ ε

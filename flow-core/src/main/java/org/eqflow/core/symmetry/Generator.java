@@ -7,7 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * A symmetry generator: a scalar {@code g(q, p)} on phase space that acts by
- * {@code q ← q + ε ∂g/∂p}, {@code p ← p − ε ∂g/∂q} (DESIGN.md §2). Implement this for your own
+ * {@code q ← q + ε ∂g/∂p}, {@code p ← p − ε ∂g/∂q} (docs/maths.md, "Symmetries"). Implement this for your own
  * symmetry: the value and both gradients as graph ops on a batch, each row one state.
  *
  * <p>Lemma 1 of Rezende et al. (arXiv:1909.13739): if {@code {g, H} = 0} and {@code {g, π} = 0} for

@@ -6,7 +6,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * The Poisson bracket {@code {f, g} = Σ_i ∂f/∂q_i ∂g/∂p_i − ∂f/∂p_i ∂g/∂q_i} (DESIGN.md §2; the
+ * The Poisson bracket {@code {f, g} = Σ_i ∂f/∂q_i ∂g/∂p_i − ∂f/∂p_i ∂g/∂q_i} (docs/maths.md, "Symmetries"; the
  * paper's text misprints the second term).
  */
 public final class PoissonBracket {

@@ -12,7 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The rotations so(k) of a chosen set of {@code k} coordinates {@code S} (all of them by default), with
  * the basis {@code g_ij = p_i q_j − p_j q_i}, {@code i < j} in {@code S}, i.e. {@code A = E_ij − E_ji}.
  *
- * <p>All {@code k(k−1)/2} brackets are computed at once (DESIGN.md §2): with
+ * <p>All {@code k(k−1)/2} brackets are computed at once (docs/maths.md, "Symmetries"): with
  * {@code P_ij = p_i ∂F/∂p_j + q_i ∂F/∂q_j} (batched outer products over {@code S}),
  * {@code {g_ij, F} = P_ij − P_ji}: {@code O(B k²)} work instead of {@code O(B k³)}.
  * The paper's so(2) generator {@code q1 p2 − q2 p1} is {@code −g_12}: same square, opposite sign.
