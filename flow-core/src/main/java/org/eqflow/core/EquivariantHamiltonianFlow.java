@@ -777,7 +777,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     public INDArray toModelSpace(INDArray x) {
         checkDimension(x);
         INDArray q = x.castTo(dataType).dup('c');
-        if (isIdentityScaling()) {
+        if (config.identityScaling()) {
             return q;
         }
         return q.subiRowVector(centreRow()).divi(config.scale());
@@ -786,14 +786,10 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     /** Maps model-space positions back to data units. */
     public INDArray toDataSpace(INDArray q) {
         INDArray x = q.dup('c');
-        if (isIdentityScaling()) {
+        if (config.identityScaling()) {
             return x;
         }
         return x.muli(config.scale()).addiRowVector(centreRow());
-    }
-
-    private boolean isIdentityScaling() {
-        return config.scale() == 1.0 && config.centre().stream().allMatch(c -> c == 0.0);
     }
 
     private INDArray centreRow() {

@@ -178,6 +178,14 @@ public record FlowConfig(
                 maxMultiplier);
     }
 
+    /**
+     * @return whether the model sees the data as they are: centre at the origin and scale 1 (no {@code get}/{@code is}
+     *         prefix: the model file's JSON holds the record's components only)
+     */
+    public boolean identityScaling() {
+        return scale == 1.0 && centre.stream().allMatch(c -> c == 0.0);
+    }
+
     /** {@code log s} per coordinate times {@code d}: subtract it from log-densities of the scaled data. */
     public double logScaleJacobian() {
         return dimension * Math.log(scale);

@@ -182,7 +182,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         ParameterSource fromDl4j = (name, shape, init) -> paramTable.get(name);
         FlowParts parts = FlowParts.build(sd, c, fromDl4j);
         int d = dimension;
-        if (!c.centre().stream().allMatch(v -> v == 0.0) || c.scale() != 1.0) {
+        if (!c.identityScaling()) {
             // The model sees (x − centre) / scale, as flow-core's model does (the score is in the model's units, as flow-core's loss).
             double[] row = c.centre().stream().mapToDouble(Double::doubleValue).toArray();
             input = input.sub(sd.constant(Nd4j.create(row, new long[] {1, d}, DataType.DOUBLE).castTo(dt))).div(c.scale());

@@ -33,8 +33,8 @@ public final class SpecialUnitary {
         double[] re = new double[n * n];
         double[] im = new double[n * n];
         for (int k = 0; k < n * n; k++) {
-            re[k] = gaussian(rng) / Math.sqrt(2);
-            im[k] = gaussian(rng) / Math.sqrt(2);
+            re[k] = rng.nextGaussian() / Math.sqrt(2);
+            im[k] = rng.nextGaussian() / Math.sqrt(2);
         }
         // Modified Gram–Schmidt on the columns; column j of Q is the normalised residual, R_jj = its norm > 0,
         // so the phase correction of Mezzadri's recipe is already the identity.
@@ -216,11 +216,5 @@ public final class SpecialUnitary {
         if (n < 1 || n > MAX_N) {
             throw new IllegalArgumentException("SU(n) needs 1 <= n <= " + MAX_N + ", got " + n);
         }
-    }
-
-    private static double gaussian(SplittableRandom rng) {
-        double u1 = rng.nextDouble();
-        double u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
     }
 }

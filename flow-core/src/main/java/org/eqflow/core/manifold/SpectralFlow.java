@@ -85,15 +85,26 @@ public final class SpectralFlow {
             forward.setLossVariables("loss");
         }
         this.inverse = SameDiff.create();
-        ParameterSource shared = (name, shape, init) -> inverse.var(name, forward.getVariable(name).getArr());
-        SpectralPotential same = new SpectralPotential(shared, config.n(), config.hidden());
         SDVariable thetaT = inverse.placeHolder("theta", TYPE, -1, config.n());
-        SDVariable[] start = integrate(inverse, same, thetaT, false);
+        SDVariable[] start = integrate(inverse, sharedPotential(inverse), thetaT, false);
         start[0].rename("theta0");
         start[1].rename("logq");
+        shareWeights(inverse);
         for (String name : names) {
-            inverse.associateArrayWithVariable(forward.getVariable(name).getArr(), name);
             moments.put(name, Nd4j.zeros(TYPE, 1, 2 * forward.getVariable(name).getArr().length()));
+        }
+    }
+
+    /** The potential in another graph {@code sd}, its variables named as the forward graph's (call {@link #shareWeights} after building). */
+    private SpectralPotential sharedPotential(SameDiff sd) {
+        ParameterSource shared = (name, shape, init) -> sd.var(name, forward.getVariable(name).getArr());
+        return new SpectralPotential(shared, config.n(), config.hidden());
+    }
+
+    /** Makes {@code sd}'s weights the forward graph's arrays (no copies: training moves both). */
+    private void shareWeights(SameDiff sd) {
+        for (String name : names) {
+            sd.associateArrayWithVariable(forward.getVariable(name).getArr(), name);
         }
     }
 
@@ -308,16 +319,12 @@ public final class SpectralFlow {
     /** The potential and its field at given angles and time, for checks: a graph of its own sharing the weights. */
     double[][] field(double[][] theta, double t) {
         SameDiff sd = SameDiff.create();
-        ParameterSource shared = (name, shape, init) -> sd.var(name, forward.getVariable(name).getArr());
-        SpectralPotential potential = new SpectralPotential(shared, config.n(), config.hidden());
         SDVariable x = sd.placeHolder("theta", TYPE, -1, config.n());
-        SpectralPotential.Field f = potential.field(sd, x, t);
+        SpectralPotential.Field f = sharedPotential(sd).field(sd, x, t);
         f.velocity().rename("v");
         f.divergence().rename("div");
         f.potential().rename("phi");
-        for (String name : names) {
-            sd.associateArrayWithVariable(forward.getVariable(name).getArr(), name);
-        }
+        shareWeights(sd);
         Map<String, INDArray> out = sd.output(Map.of("theta", Nd4j.create(theta).castTo(TYPE)), "v", "div", "phi");
         int b = theta.length;
         double[][] result = new double[b][];

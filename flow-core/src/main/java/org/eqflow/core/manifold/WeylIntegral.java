@@ -48,27 +48,31 @@ public final class WeylIntegral {
         for (int k = 1; k < n; k++) {
             points *= m;
         }
-        double[] theta = new double[n];
+        // One evaluation of the weights per grid point; the sums are taken relative to the largest log-weight.
+        double[][] grid = new double[Math.toIntExact(points)][];
+        double[] vandermonde = new double[grid.length];
+        double[] logWeights = new double[grid.length];
         double max = Double.NEGATIVE_INFINITY;
-        for (long idx = 0; idx < points; idx++) {
+        for (int idx = 0; idx < grid.length; idx++) {
+            double[] theta = new double[n];
             angles(idx, n, m, theta);
-            double w = vandermonde(theta);
-            if (w > 0) {
-                max = Math.max(max, logWeight.applyAsDouble(theta));
+            grid[idx] = theta;
+            vandermonde[idx] = vandermonde(theta);
+            if (vandermonde[idx] > 0) {
+                logWeights[idx] = logWeight.applyAsDouble(theta);
+                max = Math.max(max, logWeights[idx]);
             }
         }
         double total = 0;
         double[] sums = new double[functions.length];
-        for (long idx = 0; idx < points; idx++) {
-            angles(idx, n, m, theta);
-            double w = vandermonde(theta);
-            if (w == 0) {
+        for (int idx = 0; idx < grid.length; idx++) {
+            if (vandermonde[idx] == 0) {
                 continue;
             }
-            double weight = w * Math.exp(logWeight.applyAsDouble(theta) - max);
+            double weight = vandermonde[idx] * Math.exp(logWeights[idx] - max);
             total += weight;
             for (int i = 0; i < functions.length; i++) {
-                sums[i] += weight * functions[i].applyAsDouble(theta);
+                sums[i] += weight * functions[i].applyAsDouble(grid[idx]);
             }
         }
         double factorial = 1;
