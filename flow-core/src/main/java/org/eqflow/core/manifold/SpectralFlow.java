@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.eqflow.core.Engine;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.graph.ParameterSource;
 import org.eqflow.core.graph.Quiet;
@@ -27,7 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Trained by the reverse KL divergence to an unnormalised target {@code exp(S)} ({@link SuTarget}):
  * {@code E_q[log q − S]}, whose minimum {@code −log Z} is reached when {@code q = p}. The SameDiff graph defines
  * the model; the weight gradients are SameDiff's, through the integrator (discretise, then differentiate).
- * Float64.
+ * The fused engine ({@link SpectralKernel}, the default) computes the same passes and gradients by hand-derived
+ * kernels in plain Java, equal to the graph to round-off and some hundred times faster. Float64.
  */
 public final class SpectralFlow {
     /** The graphs' floating-point type. */
@@ -41,6 +43,8 @@ public final class SpectralFlow {
     private final Map<String, INDArray> moments = new LinkedHashMap<>();
     private final AdamUpdate adam = new AdamUpdate();
     private long iteration;
+    private final SpectralKernel kernel;
+    private Engine engine = Engine.FUSED;
 
     /**
      * The flow's sizes.
@@ -93,6 +97,68 @@ public final class SpectralFlow {
         for (String name : names) {
             moments.put(name, Nd4j.zeros(TYPE, 1, 2 * forward.getVariable(name).getArr().length()));
         }
+        this.kernel = new SpectralKernel(config.n(), config.hidden());
+    }
+
+    /**
+     * Chooses the engine of every later pass and training step: {@link Engine#GRAPH} runs the SameDiff graphs,
+     * {@link Engine#FUSED} and {@link Engine#AUTO} the fused kernels (the default).
+     *
+     * @param engine the engine
+     */
+    public void useEngine(Engine engine) {
+        this.engine = engine == Engine.AUTO ? Engine.FUSED : engine;
+    }
+
+    /** @return the engine in use, {@link Engine#FUSED} or {@link Engine#GRAPH} */
+    public Engine engine() {
+        return engine;
+    }
+
+    /** The kernel with the current weights. */
+    private SpectralKernel loadedKernel() {
+        copy("phiW1", kernel.w1);
+        copy("phiB1", kernel.b1);
+        copy("phiW2", kernel.w2);
+        copy("phiB2", kernel.b2);
+        copy("phiW3", kernel.w3);
+        return kernel;
+    }
+
+    private void copy(String name, double[] into) {
+        INDArray a = forward.getVariable(name).getArr();
+        double[] v = a.dup('c').data().asDouble();
+        if (v.length != into.length) {
+            throw new IllegalStateException("weight " + name + " has " + v.length + " values, the kernel expects " + into.length);
+        }
+        System.arraycopy(v, 0, into, 0, v.length);
+    }
+
+    private static double[] flat(double[][] rows, int n) {
+        double[] out = new double[rows.length * n];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != n) {
+                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " angles, SU(" + n + ") has " + n);
+            }
+            System.arraycopy(rows[i], 0, out, i * n, n);
+        }
+        return out;
+    }
+
+    private static double[][] rows(double[] flat, int count, int n) {
+        double[][] out = new double[count][];
+        for (int i = 0; i < count; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * n, i * n + n);
+        }
+        return out;
+    }
+
+    private Pass fusedPass(double[][] theta, boolean forwardInTime) {
+        int n = config.n();
+        double[] x = flat(theta, n);
+        double[] logq = new double[theta.length];
+        loadedKernel().integrate(x, theta.length, config.steps(), forwardInTime, logq, null);
+        return new Pass(rows(x, theta.length, n), logq);
     }
 
     /** The potential in another graph {@code sd}, its variables named as the forward graph's (call {@link #shareWeights} after building). */
@@ -160,6 +226,9 @@ public final class SpectralFlow {
      * @return the angles at t = 1 and their {@code log q}
      */
     public Pass forward(double[][] theta0) {
+        if (engine == Engine.FUSED) {
+            return fusedPass(theta0, true);
+        }
         Map<String, INDArray> out = forward.output(Map.of("theta0", Nd4j.create(theta0).castTo(TYPE)), "thetaT", "logq");
         return new Pass(out.get("thetaT").toDoubleMatrix(), out.get("logq").toDoubleVector());
     }
@@ -171,6 +240,9 @@ public final class SpectralFlow {
      * @return {@code log q}, with respect to the normalised Haar measure
      */
     public Pass inverse(double[][] theta) {
+        if (engine == Engine.FUSED) {
+            return fusedPass(theta, false);
+        }
         Map<String, INDArray> out = inverse.output(Map.of("theta", Nd4j.create(theta).castTo(TYPE)), "theta0", "logq");
         return new Pass(out.get("theta0").toDoubleMatrix(), out.get("logq").toDoubleVector());
     }
@@ -232,15 +304,43 @@ public final class SpectralFlow {
         if (target == null) {
             throw new IllegalStateException("this flow has no target to train towards");
         }
-        Quiet.createGradFunction(forward);
-        Map<String, INDArray> feeds = Map.of("theta0", Nd4j.create(baseAngles(batch, rng)).castTo(TYPE));
-        var og = forward.calculateGradientsAndOutputs(feeds, List.of("loss"), names);
+        Gradients g = gradients(baseAngles(batch, rng));
         for (String name : names) {
-            INDArray g = og.getGradients().get(name);
-            adam.apply(forward.getVariable(name).getArr(), moments.get(name), g.dup('c').data().asDouble(), 1.0, learningRate, iteration);
+            adam.apply(forward.getVariable(name).getArr(), moments.get(name), g.byName().get(name), 1.0, learningRate, iteration);
         }
         iteration++;
-        return og.getOutputs().get("loss").getDouble(0);
+        return g.loss();
+    }
+
+    /**
+     * The reverse-KL loss and its weight gradients.
+     *
+     * @param loss   {@code mean(log q − S)} over the batch
+     * @param byName the gradient of each parameter, c-order
+     */
+    record Gradients(double loss, Map<String, double[]> byName) {
+    }
+
+    /** The loss {@code mean(log q − S)} at given base angles and its gradients, on the engine in use. */
+    Gradients gradients(double[][] theta0) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        if (engine == Engine.FUSED) {
+            SpectralKernel k = loadedKernel();
+            double loss = k.lossAndGradients(flat(theta0, config.n()), theta0.length, config.steps(), target);
+            out.put("phiW1", k.gw1.clone());
+            out.put("phiB1", k.gb1.clone());
+            out.put("phiW2", k.gw2.clone());
+            out.put("phiB2", k.gb2.clone());
+            out.put("phiW3", k.gw3.clone());
+            return new Gradients(loss, out);
+        }
+        Quiet.createGradFunction(forward);
+        Map<String, INDArray> feeds = Map.of("theta0", Nd4j.create(theta0).castTo(TYPE));
+        var og = forward.calculateGradientsAndOutputs(feeds, List.of("loss"), names);
+        for (String name : names) {
+            out.put(name, og.getGradients().get(name).dup('c').data().asDouble());
+        }
+        return new Gradients(og.getOutputs().get("loss").getDouble(0), out);
     }
 
     /**
@@ -314,6 +414,23 @@ public final class SpectralFlow {
     /** @return the forward graph: base angles to flowed angles, {@code log q} and (with a target) the loss */
     SameDiff forwardGraph() {
         return forward;
+    }
+
+    /** The fused kernel's field at given angles and time, rows {@code (v_1 … v_n, div, Φ)}, as {@link #field}. */
+    double[][] fusedField(double[][] theta, double t) {
+        int n = config.n();
+        int b = theta.length;
+        double[] v = new double[b * n];
+        double[] div = new double[b];
+        double[] phi = new double[b];
+        loadedKernel().field(flat(theta, n), b, t, v, div, phi);
+        double[][] result = new double[b][n + 2];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(v, i * n, result[i], 0, n);
+            result[i][n] = div[i];
+            result[i][n + 1] = phi[i];
+        }
+        return result;
     }
 
     /** The potential and its field at given angles and time, for checks: a graph of its own sharing the weights. */

@@ -138,6 +138,56 @@ class SpectralFlowTest {
         }
     }
 
+    /**
+     * The fused engine equals the graph (float64): the field, both passes, and the reverse-KL loss with every
+     * weight gradient, on SU(2) and SU(3), far from the identity (the weights of the potential's output scaled).
+     */
+    @Test
+    void fusedEngineEqualsTheGraph() {
+        for (int n = 2; n <= 3; n++) {
+            SuTarget target = SuTarget.parse("su" + n + ":boyda2");
+            SpectralFlow flow = SpectralFlow.create(new SpectralFlow.Config(n, 8, 3, 7), target);
+            flow.parameters().get("phiW3").muli(5.0);
+            double[][] theta0 = angles(16, n, new SplittableRandom(23 + n));
+            double[][] graphField = flow.field(theta0, 0.3);
+            double[][] fusedField = flow.fusedField(theta0, 0.3);
+            for (int i = 0; i < theta0.length; i++) {
+                for (int j = 0; j < n + 2; j++) {
+                    assertEquals(graphField[i][j], fusedField[i][j], 1e-10 * (1 + Math.abs(graphField[i][j])), "field " + i + "," + j);
+                }
+            }
+            for (boolean forwardInTime : new boolean[] {true, false}) {
+                flow.useEngine(org.eqflow.core.Engine.GRAPH);
+                SpectralFlow.Pass graph = forwardInTime ? flow.forward(theta0) : flow.inverse(theta0);
+                flow.useEngine(org.eqflow.core.Engine.FUSED);
+                SpectralFlow.Pass fused = forwardInTime ? flow.forward(theta0) : flow.inverse(theta0);
+                for (int i = 0; i < theta0.length; i++) {
+                    assertEquals(graph.logDensity()[i], fused.logDensity()[i], 1e-10 * (1 + Math.abs(graph.logDensity()[i])), "log q");
+                    for (int j = 0; j < n; j++) {
+                        assertEquals(graph.angles()[i][j], fused.angles()[i][j], 1e-10, "angle");
+                    }
+                }
+            }
+            flow.useEngine(org.eqflow.core.Engine.GRAPH);
+            SpectralFlow.Gradients graph = flow.gradients(theta0);
+            flow.useEngine(org.eqflow.core.Engine.FUSED);
+            SpectralFlow.Gradients fused = flow.gradients(theta0);
+            assertEquals(graph.loss(), fused.loss(), 1e-10 * (1 + Math.abs(graph.loss())), "loss");
+            for (var e : graph.byName().entrySet()) {
+                double[] g = e.getValue();
+                double[] f = fused.byName().get(e.getKey());
+                double scale = 0;
+                for (double x : g) {
+                    scale = Math.max(scale, Math.abs(x));
+                }
+                assertTrue(scale > 1e-6, e.getKey() + " has a gradient");
+                for (int i = 0; i < g.length; i++) {
+                    assertEquals(g[i], f[i], 1e-9 * scale, "SU(" + n + ") " + e.getKey() + "[" + i + "]");
+                }
+            }
+        }
+    }
+
     /** log q is a class function: conjugating by any V leaves it unchanged. */
     @Test
     void densityIsConjugationInvariant() {
