@@ -6,11 +6,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.eqflow.core.Engine;
+import org.eqflow.core.ModelState.NamedArray;
+import org.eqflow.core.Noise;
 import org.eqflow.core.graph.GraphParameters;
 import org.eqflow.core.graph.ParameterSource;
 import org.eqflow.core.graph.Quiet;
+import org.eqflow.core.model.Objective;
+import org.eqflow.core.model.TrainStep;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.objective.Iwae;
-import org.eqflow.core.optim.AdamUpdate;
+import org.eqflow.core.optim.Optimizer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -31,36 +36,84 @@ import org.nd4j.linalg.factory.Nd4j;
  * The fused engine ({@link SpectralKernel}, the default) computes the same passes and gradients by hand-derived
  * kernels in plain Java, equal to the graph to round-off and some hundred times faster. Float64.
  */
-public final class SpectralFlow {
+public final class SpectralFlow implements TrainableModel {
+    /** The family's name in model files and logs. */
+    public static final String FAMILY = "spectral";
     /** The graphs' floating-point type. */
     static final DataType TYPE = DataType.DOUBLE;
+    /** Default width of the potential's hidden layers. */
+    public static final int DEFAULT_HIDDEN = 32;
+    /** Default Runge–Kutta steps. */
+    public static final int DEFAULT_STEPS = 8;
+    /** Default Adam learning rate (the reverse KL drifts into the integrator's error above about 1e-2). */
+    public static final double DEFAULT_LEARNING_RATE = 3e-3;
 
     private final Config config;
     private final SuTarget target;
     private final SameDiff forward;
     private final SameDiff inverse;
     private final List<String> names;
-    private final Map<String, INDArray> moments = new LinkedHashMap<>();
-    private final AdamUpdate adam = new AdamUpdate();
-    private long iteration;
+    private final Optimizer optimizer;
     private final SpectralKernel kernel;
     private Engine engine = Engine.FUSED;
 
     /**
-     * The flow's sizes.
+     * The flow's configuration (what a model file's {@code config.json} holds).
      *
-     * @param n      the group SU(n), 2 to {@value WeylIntegral#MAX_N}
-     * @param hidden width of the potential's two hidden layers
-     * @param steps  Runge–Kutta steps from t = 0 to 1
-     * @param seed   seed of the initial weights
+     * @param n            the group SU(n), 2 to {@value WeylIntegral#MAX_N}
+     * @param hidden       width of the potential's two hidden layers
+     * @param steps        Runge–Kutta steps from t = 0 to 1
+     * @param seed         seed of the initial weights and of the training draws
+     * @param learningRate Adam's learning rate
+     * @param target       the {@link SuTarget} spec of reverse-KL training (its batches are Haar draws), or null
+     *                     for maximum likelihood on data
      */
-    public record Config(int n, int hidden, int steps, long seed) {
-        /** Checks the sizes. */
+    public record Config(int n, int hidden, int steps, long seed, double learningRate, String target) {
+        /** Checks the values. */
         public Config {
             if (n < 2 || n > WeylIntegral.MAX_N || hidden < 1 || hidden > 4096 || steps < 1 || steps > 1024) {
                 throw new IllegalArgumentException("a spectral flow needs 2 <= n <= " + WeylIntegral.MAX_N
                         + ", 1 <= hidden <= 4096 and 1 <= steps <= 1024, got n " + n + ", hidden " + hidden + ", steps " + steps);
             }
+            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+                throw new IllegalArgumentException("the learning rate must be finite and > 0, got " + learningRate);
+            }
+            if (target != null && SuTarget.parse(target).n() != n) {
+                throw new IllegalArgumentException("the flow is on SU(" + n + ") but the target " + target + " on SU("
+                        + SuTarget.parse(target).n() + ")");
+            }
+        }
+
+        /**
+         * A flow of the given sizes with the default learning rate, trained by maximum likelihood.
+         *
+         * @param n      the group SU(n)
+         * @param hidden width of the hidden layers
+         * @param steps  Runge–Kutta steps
+         * @param seed   the seed
+         */
+        public Config(int n, int hidden, int steps, long seed) {
+            this(n, hidden, steps, seed, DEFAULT_LEARNING_RATE, null);
+        }
+
+        /**
+         * The defaults on SU(n): hidden {@value #DEFAULT_HIDDEN}, {@value #DEFAULT_STEPS} steps, learning rate 3e-3.
+         *
+         * @param n      the group SU(n)
+         * @param seed   the seed
+         * @param target the reverse-KL target spec, or null for maximum likelihood
+         * @return the configuration
+         */
+        public static Config defaults(int n, long seed, String target) {
+            return new Config(n, DEFAULT_HIDDEN, DEFAULT_STEPS, seed, DEFAULT_LEARNING_RATE, target);
+        }
+
+        /**
+         * @param newTarget the reverse-KL target spec, or null
+         * @return this configuration with another target
+         */
+        public Config withTarget(String newTarget) {
+            return new Config(n, hidden, steps, seed, learningRate, newTarget);
         }
     }
 
@@ -68,12 +121,9 @@ public final class SpectralFlow {
     public record Pass(double[][] angles, double[] logDensity) {
     }
 
-    private SpectralFlow(Config config, SuTarget target) {
+    private SpectralFlow(Config config) {
         this.config = config;
-        this.target = target;
-        if (target != null && target.n() != config.n()) {
-            throw new IllegalArgumentException("the flow is on SU(" + config.n() + ") but the target on SU(" + target.n() + ")");
-        }
+        this.target = config.target() == null ? null : SuTarget.parse(config.target());
         this.forward = SameDiff.create();
         GraphParameters params = new GraphParameters(forward, TYPE, config.seed());
         SpectralPotential potential = new SpectralPotential(params, config.n(), config.hidden());
@@ -93,10 +143,10 @@ public final class SpectralFlow {
         SDVariable[] start = integrate(inverse, sharedPotential(inverse), thetaT, false);
         start[0].rename("theta0");
         start[1].rename("logq");
+        start[1].mean().neg().rename("nll");
+        inverse.setLossVariables("nll");
         shareWeights(inverse);
-        for (String name : names) {
-            moments.put(name, Nd4j.zeros(TYPE, 1, 2 * forward.getVariable(name).getArr().length()));
-        }
+        this.optimizer = new Optimizer(parameters(), config.learningRate(), 0.0);
         this.kernel = new SpectralKernel(config.n(), config.hidden());
     }
 
@@ -175,12 +225,93 @@ public final class SpectralFlow {
     }
 
     /**
-     * @param config the sizes
-     * @param target the target of reverse-KL training, or null for a flow that is only evaluated
+     * @param config the configuration
      * @return an untrained flow (close to Haar measure)
      */
-    public static SpectralFlow create(Config config, SuTarget target) {
-        return new SpectralFlow(config, target);
+    public static SpectralFlow create(Config config) {
+        return new SpectralFlow(config);
+    }
+
+    /**
+     * Everything needed to continue a flow exactly (a model file's content).
+     *
+     * @param config           the configuration
+     * @param parameters       weights by name
+     * @param optimizer        Adam moments by parameter name
+     * @param iteration        updates made
+     * @param learningRate     the base learning rate
+     * @param consecutiveSkips non-finite updates in a row
+     */
+    public record Saved(Config config, Map<String, NamedArray> parameters, Map<String, NamedArray> optimizer, long iteration,
+                        double learningRate, int consecutiveSkips) {
+    }
+
+    /** @return a snapshot of the weights, the optimiser and the counters */
+    public Saved state() {
+        Map<String, NamedArray> p = new LinkedHashMap<>();
+        Map<String, NamedArray> o = new LinkedHashMap<>();
+        for (String name : names) {
+            p.put(name, named(forward.getVariable(name).getArr()));
+            o.put(name, named(optimizer.moments().get(name)));
+        }
+        return new Saved(config, p, o, optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips());
+    }
+
+    private static NamedArray named(INDArray a) {
+        return new NamedArray(a.shape(), a.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+    }
+
+    /**
+     * The flow a saved state describes.
+     *
+     * @param saved the state
+     * @return the flow, continuing exactly
+     */
+    public static SpectralFlow restore(Saved saved) {
+        SpectralFlow flow = new SpectralFlow(saved.config());
+        if (saved.parameters().size() != flow.names.size()) {
+            throw new IllegalArgumentException("the saved state has " + saved.parameters().size() + " parameters but the "
+                    + "configuration defines " + flow.names.size());
+        }
+        for (String name : flow.names) {
+            NamedArray p = saved.parameters().get(name);
+            NamedArray m = saved.optimizer().get(name);
+            if (p == null || m == null) {
+                throw new IllegalArgumentException("the saved state has no " + (p == null ? "weights" : "optimizer state")
+                        + " for parameter " + name);
+            }
+            into(flow.forward.getVariable(name).getArr(), p, name);
+            into(flow.optimizer.moments().get(name), m, "the optimizer state of " + name);
+        }
+        flow.optimizer.restore(saved.iteration(), saved.learningRate(), saved.consecutiveSkips());
+        return flow;
+    }
+
+    private static void into(INDArray target, NamedArray source, String what) {
+        if (!java.util.Arrays.equals(target.shape(), source.shape())) {
+            throw new IllegalArgumentException(what + " has shape " + java.util.Arrays.toString(source.shape()) + ", expected "
+                    + java.util.Arrays.toString(target.shape()));
+        }
+        target.assign(Nd4j.create(source.data(), target.shape(), DataType.DOUBLE).castTo(target.dataType()));
+    }
+
+    /**
+     * The shape of every parameter a configuration defines, in creation order (a model file's sizes are checked
+     * against these before any array is read).
+     *
+     * @param config the configuration
+     * @return shapes by name
+     */
+    public static Map<String, long[]> parameterShapes(Config config) {
+        int f = 2 * config.n() + 1;
+        int h = config.hidden();
+        Map<String, long[]> m = new LinkedHashMap<>();
+        m.put("phiW1", new long[] {f, h});
+        m.put("phiB1", new long[] {1, h});
+        m.put("phiW2", new long[] {h, h});
+        m.put("phiB2", new long[] {1, h});
+        m.put("phiW3", new long[] {h, 1});
+        return m;
     }
 
     /**
@@ -293,26 +424,6 @@ public final class SpectralFlow {
     }
 
     /**
-     * One Adam step on the reverse KL divergence {@code mean(log q − S)} over {@code batch} base draws.
-     *
-     * @param batch        base draws per step
-     * @param learningRate Adam's step
-     * @param rng          the random source of the base draws
-     * @return the batch's {@code mean(log q − S)} before the step (an upper bound on {@code −log Z} in expectation)
-     */
-    public double trainStep(int batch, double learningRate, SplittableRandom rng) {
-        if (target == null) {
-            throw new IllegalStateException("this flow has no target to train towards");
-        }
-        Gradients g = gradients(baseAngles(batch, rng));
-        for (String name : names) {
-            adam.apply(forward.getVariable(name).getArr(), moments.get(name), g.byName().get(name), 1.0, learningRate, iteration);
-        }
-        iteration++;
-        return g.loss();
-    }
-
-    /**
      * The reverse-KL loss and its weight gradients.
      *
      * @param loss   {@code mean(log q − S)} over the batch
@@ -321,12 +432,15 @@ public final class SpectralFlow {
     record Gradients(double loss, Map<String, double[]> byName) {
     }
 
-    /** The loss {@code mean(log q − S)} at given base angles and its gradients, on the engine in use. */
-    Gradients gradients(double[][] theta0) {
+    /**
+     * The training loss and its gradients, on the engine in use: with a target, {@code mean(log q − S)} with
+     * {@code theta} the base angles; without, {@code −mean log q(theta)} of data angles.
+     */
+    Gradients gradients(double[][] theta) {
         Map<String, double[]> out = new LinkedHashMap<>();
         if (engine == Engine.FUSED) {
             SpectralKernel k = loadedKernel();
-            double loss = k.lossAndGradients(flat(theta0, config.n()), theta0.length, config.steps(), target);
+            double loss = k.lossAndGradients(flat(theta, config.n()), theta.length, config.steps(), target);
             out.put("phiW1", k.gw1.clone());
             out.put("phiB1", k.gb1.clone());
             out.put("phiW2", k.gw2.clone());
@@ -334,13 +448,122 @@ public final class SpectralFlow {
             out.put("phiW3", k.gw3.clone());
             return new Gradients(loss, out);
         }
-        Quiet.createGradFunction(forward);
-        Map<String, INDArray> feeds = Map.of("theta0", Nd4j.create(theta0).castTo(TYPE));
-        var og = forward.calculateGradientsAndOutputs(feeds, List.of("loss"), names);
+        SameDiff sd = target != null ? forward : inverse;
+        String loss = target != null ? "loss" : "nll";
+        Quiet.createGradFunction(sd);
+        Map<String, INDArray> feeds = Map.of(target != null ? "theta0" : "theta", Nd4j.create(theta).castTo(TYPE));
+        var og = sd.calculateGradientsAndOutputs(feeds, List.of(loss), names);
         for (String name : names) {
             out.put(name, og.getGradients().get(name).dup('c').data().asDouble());
         }
-        return new Gradients(og.getOutputs().get("loss").getDouble(0), out);
+        return new Gradients(og.getOutputs().get(loss).getDouble(0), out);
+    }
+
+    // ---------------------------------------------------------------- the density-model contract
+
+    /** Eigen-angles of rows of matrices ({@link ComplexMatrix#toRow} format). */
+    private double[][] anglesOf(INDArray rows) {
+        int n = config.n();
+        if (rows.rank() != 2 || rows.columns() != 2L * n * n) {
+            throw new IllegalArgumentException("points of SU(" + n + ") are rows of " + 2 * n * n + " numbers (real and imaginary "
+                    + "parts, row-major), got shape " + java.util.Arrays.toString(rows.shape()));
+        }
+        double[][] x = rows.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] theta = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            theta[i] = SpecialUnitary.eigenAngles(ComplexMatrix.fromRow(x[i]));
+        }
+        return theta;
+    }
+
+    @Override
+    public int dimension() {
+        return 2 * config.n() * config.n();
+    }
+
+    @Override
+    public DataType dataType() {
+        return TYPE;
+    }
+
+    /** Exact: the backward flow's {@code log q} (standard error 0), with respect to the normalised Haar measure. */
+    @Override
+    public Iwae.Estimate[] logDensity(INDArray x, int samples, long seed) {
+        double[] lp = inverse(anglesOf(x)).logDensity();
+        Iwae.Estimate[] out = new Iwae.Estimate[lp.length];
+        for (int i = 0; i < lp.length; i++) {
+            out[i] = new Iwae.Estimate(lp[i], 0.0);
+        }
+        return out;
+    }
+
+    /** The exact log-density (the flow's density is exact). */
+    @Override
+    public double[] elbo(INDArray x, long seed) {
+        return inverse(anglesOf(x)).logDensity();
+    }
+
+    /** {@code count} samples as rows of {@link ComplexMatrix#toRow}, drawn from the seed. */
+    @Override
+    public INDArray sample(int count, long seed) {
+        List<ComplexMatrix> u = sample(count, Noise.stream(seed, 0, Noise.Purpose.SAMPLING));
+        double[][] rows = new double[count][];
+        for (int i = 0; i < count; i++) {
+            rows[i] = u.get(i).toRow();
+        }
+        return count == 0 ? Nd4j.zeros(TYPE, 0, dimension()) : Nd4j.create(rows).castTo(TYPE);
+    }
+
+    /**
+     * With a target, the reverse KL {@code mean(log q − S)} of the batch's matrices (Haar draws, see
+     * {@code train.HaarData}) pushed forward; without, {@code −mean log q} of the batch (data). Deterministic.
+     */
+    @Override
+    public Objective objective(INDArray batch, long iteration) {
+        Gradients g = gradients(anglesOf(batch));
+        return new Objective(g.loss(), g.loss(), new double[0], g.byName());
+    }
+
+    @Override
+    public Map<String, INDArray> parameters() {
+        return GraphParameters.arrays(forward, names);
+    }
+
+    @Override
+    public void accept(Objective objective) {
+    }
+
+    @Override
+    public String engineDescription() {
+        return engine == Engine.FUSED ? "fused" : "graph";
+    }
+
+    @Override
+    public long iteration() {
+        return optimizer.iteration();
+    }
+
+    @Override
+    public TrainStep trainStep(INDArray batch) {
+        Optimizer.Update u = optimizer.step(this, batch);
+        Objective o = u.objective();
+        return new TrainStep(u.iteration(), o.loss(), o.dataTerm(), new double[0], new double[0], u.gradientNorm(), u.skipped(),
+                u.learningRate());
+    }
+
+    @Override
+    public void setLearningRateScale(double scale) {
+        optimizer.setLearningRateScale(scale);
+    }
+
+    @Override
+    public String family() {
+        return FAMILY;
+    }
+
+    /** @return the reverse-KL target, or null for a flow trained by maximum likelihood */
+    public SuTarget target() {
+        return target;
     }
 
     /**
@@ -355,7 +578,23 @@ public final class SpectralFlow {
      */
     public Importance importance(int count, SplittableRandom rng) {
         if (target == null) {
-            throw new IllegalStateException("this flow has no target");
+            throw new IllegalStateException("this flow has no target; give one to importance(count, target, rng)");
+        }
+        return importance(count, target, rng);
+    }
+
+    /**
+     * {@link #importance(int, SplittableRandom)} against a given target (for example that of an evaluation).
+     *
+     * @param count  the number of samples
+     * @param target the target
+     * @param rng    the random source
+     * @return the estimates
+     */
+    public Importance importance(int count, SuTarget target, SplittableRandom rng) {
+        if (target.n() != config.n()) {
+            throw new IllegalArgumentException("the flow is on SU(" + config.n() + ") but the target " + target.name() + " on SU("
+                    + target.n() + ")");
         }
         int batches = 10;
         int per = Math.max(1, count / batches);
@@ -404,11 +643,6 @@ public final class SpectralFlow {
     /** @return the sizes */
     public Config config() {
         return config;
-    }
-
-    /** @return the parameters by name (the graph's arrays) */
-    public Map<String, INDArray> parameters() {
-        return GraphParameters.arrays(forward, names);
     }
 
     /** @return the forward graph: base angles to flowed angles, {@code log q} and (with a target) the loss */

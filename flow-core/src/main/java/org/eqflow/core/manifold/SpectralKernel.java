@@ -369,33 +369,43 @@ final class SpectralKernel {
     private static final double[] STAGE_TIME = {0, 0.5, 0.5, 1};
 
     /**
-     * The reverse-KL loss {@code mean(log q(θ_1) − S(θ_1))} over the base angles {@code theta0 [B·n]} and its
-     * weight gradients (into {@code g*}, overwritten): the forward flow, then its reverse mode stage by stage.
+     * A training loss and its weight gradients (into {@code g*}, overwritten): with a target, the reverse KL
+     * {@code mean(log q(θ_1) − S(θ_1))} over base angles {@code theta [B·n]} pushed forward; without one, the
+     * negative log-likelihood {@code −mean log q(θ)} of data angles {@code theta}, integrated backward to the base
+     * (whose density is constant). The flow first, then its reverse mode stage by stage.
      */
     double lossAndGradients(double[] theta0, int batch, int steps, SuTarget target) {
+        boolean forwardInTime = target != null;
         int rows = batch * n;
         double[][] stages = new double[steps * 4][rows];
         double[] theta = theta0.clone();
         double[] logq = new double[batch];
-        integrate(theta, batch, steps, true, logq, stages);
+        integrate(theta, batch, steps, forwardInTime, logq, stages);
         double loss = 0;
         double[] gTheta = new double[rows];
-        double beta = target.beta() / n;
-        double[] c = target.coefficients();
-        for (int b = 0; b < batch; b++) {
-            double[] row = Arrays.copyOfRange(theta, b * n, b * n + n);
-            loss += logq[b] - target.action(row);
-            for (int i = 0; i < n; i++) {
-                double dS = 0;
-                for (int kk = 1; kk <= c.length; kk++) {
-                    dS -= beta * c[kk - 1] * kk * Math.sin(kk * row[i]);
+        if (forwardInTime) {
+            double beta = target.beta() / n;
+            double[] c = target.coefficients();
+            for (int b = 0; b < batch; b++) {
+                double[] row = Arrays.copyOfRange(theta, b * n, b * n + n);
+                loss += logq[b] - target.action(row);
+                for (int i = 0; i < n; i++) {
+                    double dS = 0;
+                    for (int kk = 1; kk <= c.length; kk++) {
+                        dS -= beta * c[kk - 1] * kk * Math.sin(kk * row[i]);
+                    }
+                    gTheta[b * n + i] = -dS / batch;
                 }
-                gTheta[b * n + i] = -dS / batch;
+            }
+        } else {
+            for (int b = 0; b < batch; b++) {
+                loss -= logq[b];
             }
         }
-        // log q = −Σ (|h|/6)(d1 + 2 d2 + 2 d3 + d4): the divergence's cotangent is −(1/B)(|h|/6)(1, 2, 2, 1)
+        // log q = −Σ (|h|/6)(d1 + 2 d2 + 2 d3 + d4): the divergence's cotangent is ∓(1/B)(|h|/6)(1, 2, 2, 1)
+        double sign = forwardInTime ? -1 : 1;
         zeroGradients();
-        double h = 1.0 / steps;
+        double h = (forwardInTime ? 1.0 : -1.0) / steps;
         double[][] gk = new double[4][rows];
         double[] gd = new double[batch];
         double[] gx = new double[rows];
@@ -403,14 +413,14 @@ final class SpectralKernel {
         double[] div = new double[batch];
         double[] stageWeight = {1, 2, 2, 1};
         for (int step = steps - 1; step >= 0; step--) {
-            double t = step / (double) steps;
+            double t = forwardInTime ? step / (double) steps : 1.0 - step / (double) steps;
             for (int s = 0; s < 4; s++) {
                 for (int i = 0; i < rows; i++) {
                     gk[s][i] = gTheta[i] * stageWeight[s] * h / 6;
                 }
             }
             for (int s = 3; s >= 0; s--) {
-                Arrays.fill(gd, 0, batch, -stageWeight[s] * h / 6 / batch);
+                Arrays.fill(gd, 0, batch, sign * stageWeight[s] * Math.abs(h) / 6 / batch);
                 double[] x = stages[step * 4 + s];
                 field(x, batch, t + STAGE_TIME[s] * h, v, div, null);
                 backward(x, batch, v, gk[s], gd, gx);
