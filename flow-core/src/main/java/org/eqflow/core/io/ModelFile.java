@@ -30,6 +30,7 @@ import org.eqflow.core.finite.FiniteFlowConfig;
 import org.eqflow.core.finite.CouplingFlow;
 import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.manifold.SpectralFlow;
 import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.symmetry.Symmetries;
 
@@ -38,8 +39,9 @@ import org.eqflow.core.symmetry.Symmetries;
  *
  * <ul>
  *   <li>{@code manifest.json}: format name and version, the model's family ({@code hamiltonian} when absent, or
- *       {@code residual} or {@code coupling}), and the SHA-256 and size of every other entry;</li>
- *   <li>{@code config.json}: the {@link FlowConfig} (or the {@link FiniteFlowConfig} of a finite flow);</li>
+ *       {@code residual}, {@code coupling} or {@code spectral}), and the SHA-256 and size of every other entry;</li>
+ *   <li>{@code config.json}: the {@link FlowConfig} (or the {@link FiniteFlowConfig} of a finite flow, or the
+ *       {@link SpectralFlow.Config} of a flow on SU(n));</li>
  *   <li>{@code state.json}: iteration, learning rate, Lagrange multipliers and their moving averages, provenance;</li>
  *   <li>{@code parameters.bin}, {@code optimizer.bin}: weights and Adam moments ({@link ArrayCodec});</li>
  *   <li>{@code spectral.bin} (finite flows): the residual flow's spectral-norm singular vectors (empty for a coupling flow).</li>
@@ -71,6 +73,10 @@ public final class ModelFile {
 
     /** The saved training state of a finite flow beside its weights. */
     record FiniteSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
+    }
+
+    /** The saved training state of an SU(n) flow beside its weights. */
+    record SpectralSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
     }
 
     /** The saved training state beside the weights. */
@@ -112,6 +118,13 @@ public final class ModelFile {
             entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
             entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
             entries.put("spectral.bin", ArrayCodec.encode(state.spectral()));
+        } else if (model instanceof SpectralFlow flow) {
+            SpectralFlow.Saved state = flow.state();
+            entries.put("config.json", JSON.writeValueAsBytes(state.config()));
+            entries.put("state.json", JSON.writeValueAsBytes(new SpectralSavedState(state.iteration(), state.learningRate(),
+                    state.consecutiveSkips(), Provenance.current())));
+            entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
+            entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
         } else {
             throw new IllegalArgumentException("no model file format for " + model.getClass().getName());
         }
@@ -189,6 +202,7 @@ public final class ModelFile {
         TrainableModel model;
         try {
             model = checked.finite() != null ? FiniteFlow.restore(checked.finite())
+                    : checked.spectral() != null ? SpectralFlow.restore(checked.spectral())
                     : EquivariantHamiltonianFlow.restore(checked.state());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
@@ -205,14 +219,15 @@ public final class ModelFile {
     public static ModelState read(Path path, LoadOptions options) throws IOException {
         Checked checked = readChecked(path, options);
         if (checked.state() == null) {
-            throw new ModelFileException(path + " holds a " + checked.finite().config().kind().name().toLowerCase(java.util.Locale.ROOT)
-                    + " flow, not a Hamiltonian one: load it with ModelFile.loadModel");
+            String family = checked.finite() != null ? checked.finite().config().kind().name().toLowerCase(java.util.Locale.ROOT)
+                    : SpectralFlow.FAMILY;
+            throw new ModelFileException(path + " holds a " + family + " flow, not a Hamiltonian one: load it with ModelFile.loadModel");
         }
         return checked.state();
     }
 
-    /** What a file holds: the state of a Hamiltonian flow or of a finite flow, and the extra entries. */
-    private record Checked(ModelState state, FiniteFlow.Saved finite, Map<String, byte[]> extras) {
+    /** What a file holds: the state of a Hamiltonian flow, a finite flow or an SU(n) flow, and the extra entries. */
+    private record Checked(ModelState state, FiniteFlow.Saved finite, SpectralFlow.Saved spectral, Map<String, byte[]> extras) {
     }
 
     /**
@@ -288,11 +303,12 @@ public final class ModelFile {
         }
         String family = manifest.path("family").asText(HAMILTONIAN);
         boolean finite = family.equals(ResidualFlow.FAMILY) || family.equals(CouplingFlow.FAMILY);
-        if (!family.equals(HAMILTONIAN) && !finite) {
+        boolean spectral = family.equals(SpectralFlow.FAMILY);
+        if (!family.equals(HAMILTONIAN) && !finite && !spectral) {
             throw new ModelFileException(path + " holds a model of family '" + family + "', which this eqflow does not know "
-                    + "(it reads hamiltonian, residual and coupling)");
+                    + "(it reads hamiltonian, residual, coupling and spectral)");
         }
-        for (String name : family.equals(HAMILTONIAN) ? OWN_ENTRIES : FINITE_ENTRIES) {
+        for (String name : finite ? FINITE_ENTRIES : OWN_ENTRIES) {
             if (!sizes.containsKey(name)) {
                 throw new ModelFileException(path + ": entry " + name + " is missing (truncated file?)");
             }
@@ -306,6 +322,9 @@ public final class ModelFile {
         JsonNode configTree = parseJson(configBytes, path, "config.json");
         if (finite) {
             return readFinite(path, zip, manifest, sizes, configTree, family);
+        }
+        if (spectral) {
+            return readSpectral(path, zip, manifest, sizes, configTree);
         }
         checkClasses(path, configTree, options);
         FlowConfig config;
@@ -341,7 +360,7 @@ public final class ModelFile {
         }
         try {
             return new Checked(new ModelState(config, parameters, optimizer, saved.iteration(), saved.learningRate(),
-                    saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages()), null, extras);
+                    saved.consecutiveSkips(), saved.multipliers(), saved.multiplierAverages()), null, null, extras);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
         }
@@ -395,6 +414,48 @@ public final class ModelFile {
             }
         }
         return new Checked(null, new FiniteFlow.Saved(config, parameters, optimizer, spectral, saved.iteration(),
+                saved.learningRate(), saved.consecutiveSkips()), null, extras);
+    }
+
+    /** The SU(n) family's part of {@link #readChecked}: the same order of checks, its own configuration and arrays. */
+    private static Checked readSpectral(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree)
+            throws IOException {
+        SpectralFlow.Config config;
+        Map<String, long[]> shapes;
+        try {
+            config = JSON.treeToValue(configTree, SpectralFlow.Config.class);
+            shapes = SpectralFlow.parameterShapes(config);
+        } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
+            throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
+        }
+        Map<String, long[]> optimizerShapes = optimizerShapes(shapes);
+        long parameterBytes = ArrayCodec.encodedSize(shapes);
+        long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
+        expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
+        expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
+        checkTotal(path, sizes, parameterBytes + optimizerBytes);
+        Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
+        Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
+        SpectralSavedState saved;
+        try {
+            saved = JSON.readValue(verified(zip, path, "state.json", manifest), SpectralSavedState.class);
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ModelFileException(path + ": state.json is invalid: " + rootMessage(e), e);
+        }
+        if (!(saved.iteration() >= 0 && saved.consecutiveSkips() >= 0 && saved.learningRate() > 0
+                && Double.isFinite(saved.learningRate()))) {
+            throw new ModelFileException(path + ": state.json holds an invalid training state (a non-finite or non-positive "
+                    + "learning rate, or a negative counter); the file is corrupted or from a diverged run");
+        }
+        Map<String, byte[]> extras = new LinkedHashMap<>();
+        for (String name : sizes.keySet()) {
+            if (!name.equals("manifest.json") && !OWN_ENTRIES.contains(name)) {
+                extras.put(name, verified(zip, path, name, manifest));
+            }
+        }
+        return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
                 saved.learningRate(), saved.consecutiveSkips()), extras);
     }
 
