@@ -13,7 +13,8 @@ final class EstimateOptions {
     @Option(names = "--model", paramLabel = "MODEL.zip", required = true)
     Path model;
 
-    @Option(names = "--data", paramLabel = "X.csv", required = true, description = "points, one per row")
+    @Option(names = "--data", paramLabel = "X.csv", description = "points, one per row (required, except by eval of an SU(n) "
+            + "model with --target)")
     Path data;
 
     @Option(names = "--samples", paramLabel = "M", defaultValue = "256", description = "importance samples (default ${DEFAULT-VALUE})")
@@ -36,14 +37,28 @@ final class EstimateOptions {
      * computed or written for a bad file).
      */
     TrainableModel load(picocli.CommandLine cl) throws IOException {
+        return load(cl, false);
+    }
+
+    /** {@link #load(picocli.CommandLine)}, where {@code dataOptional} lets an SU(n) model go without {@code --data}. */
+    TrainableModel load(picocli.CommandLine cl, boolean dataOptional) throws IOException {
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new picocli.CommandLine.ParameterException(cl, "--samples must be in 1.." + MAX_SAMPLES + ", got " + samples);
         }
         TrainableModel flow = allow.load(model);
+        if (data == null) {
+            if (!(dataOptional && flow instanceof org.eqflow.core.manifold.SpectralFlow)) {
+                throw new picocli.CommandLine.ParameterException(cl, "Missing required option: '--data=X.csv'");
+            }
+            return engine.apply(flow, "evaluation");
+        }
         CsvPoints.Info info = CsvPoints.validate(data);
         if (info.dimension() != flow.dimension()) {
             throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "
                     + flow.dimension());
+        }
+        if (flow instanceof org.eqflow.core.manifold.SpectralFlow su) {
+            SuTraining.validate(data, su.config().n());
         }
         return engine.apply(flow, "evaluation");
     }

@@ -39,7 +39,9 @@ final class EvalCommand implements Callable<Integer> {
             + "default: the model's own symmetry or group")
     String group;
 
-    @Option(names = "--target", paramLabel = "NAME", description = "the true distribution, for the entropy and the gap")
+    @Option(names = "--target", paramLabel = "NAME", description = "the true distribution, for the entropy and the gap; for "
+            + "an SU(n) model an su<n>: target, for importance sampling (reverse KL, ESS, log Z; then --data is optional and "
+            + "--samples is the number of draws, default 20000)")
     String target;
 
     @CommandLine.Spec
@@ -47,7 +49,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainableModel flow = in.load(spec.commandLine());
+        TrainableModel flow = in.load(spec.commandLine(), true);
+        if (flow instanceof org.eqflow.core.manifold.SpectralFlow su) {
+            return evaluateSu(su);
+        }
         int d = flow.dimension();
         Optional<Target> t = Optional.ofNullable(target).map(Targets::parse);
         if (t.isPresent() && t.get().dimension() != d) {
@@ -70,4 +75,27 @@ final class EvalCommand implements Callable<Integer> {
         Output.json(spec.commandLine(), report);
         return 0;
     }
+
+    /** A flow on SU(n): importance sampling of an su<n>: target, log-likelihood of data, conjugation invariance. */
+    private Integer evaluateSu(org.eqflow.core.manifold.SpectralFlow flow) throws java.io.IOException {
+        if (group != null || !symmetries.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a flow on SU(n) is invariant under conjugation by "
+                    + "construction: drop --symmetry/--group (the report measures the conjugation invariance)");
+        }
+        org.eqflow.core.manifold.SuTarget t = target == null ? null : org.eqflow.core.manifold.SuTarget.parse(target);
+        java.util.List<org.eqflow.core.manifold.ComplexMatrix> data = null;
+        if (in.data != null) {
+            data = new ArrayList<>();
+            for (double[] row : CsvPoints.readAll(in.data)) {
+                data.add(org.eqflow.core.manifold.ComplexMatrix.fromRow(row));
+            }
+        }
+        boolean samplesGiven = spec.commandLine().getParseResult().hasMatchedOption("--samples");
+        Output.json(spec.commandLine(), org.eqflow.core.manifold.SuEvaluation.evaluate(flow, t, data,
+                samplesGiven ? in.samples : SU_SAMPLES, in.seed));
+        return 0;
+    }
+
+    /** Importance samples of an SU(n) evaluation unless --samples. */
+    static final int SU_SAMPLES = 20_000;
 }

@@ -17,6 +17,7 @@ import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.io.AtomicFiles;
 import org.eqflow.core.io.ModelFile;
 import org.eqflow.core.io.OutputLock;
+import org.eqflow.core.manifold.SpectralFlow;
 import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.target.Target;
 import org.eqflow.core.target.Targets;
@@ -60,10 +61,26 @@ final class TrainCommand implements Callable<Integer> {
         Path data;
 
         @Option(names = "--target", paramLabel = "NAME",
-                description = "built-in target: ring:R,SIGMA, shell:D,R,SIGMA, rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA, doublewell:K (K particles in the plane)",
+                description = "built-in target: ring:R,SIGMA, shell:D,R,SIGMA, rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA, doublewell:K (K particles in the plane); "
+                        + "on SU(n) (trained by reverse KL): su2|su3|su4:boyda1|boyda2|boyda3 or su<n>:BETA,C1,C2,... for p(U) ∝ exp[(BETA/n) Σ_k C_k Re tr U^k]",
                 required = true)
         String target;
     }
+
+    @Option(names = "--manifold", paramLabel = "su2|su3|su4",
+            description = "the data are matrices of SU(n), rows of real and imaginary parts (Re U00,Im U00,Re U01,...); trains a "
+                    + "conjugation-invariant flow by maximum likelihood. Log-densities are with respect to the normalised Haar measure")
+    String manifold;
+
+    @Option(names = "--objective", paramLabel = "likelihood|reverse-kl",
+            description = "SU(n) flows: maximum likelihood on --data, or the reverse KL E_q[log q − S] to a --target's unnormalised "
+                    + "log-density S (default for an su<n>: target; " + SuTraining.DEFAULT_REVERSE_KL_ITERATIONS + " updates of "
+                    + SuTraining.DEFAULT_BATCH + " Haar draws unless --iterations)")
+    String objective;
+
+    @Option(names = "--ode-steps", paramLabel = "K",
+            description = "SU(n) flows: Runge–Kutta steps of the flow from t = 0 to 1 (default " + SpectralFlow.DEFAULT_STEPS + ")")
+    Integer odeSteps;
 
     @Option(names = "--train-size", paramLabel = "N", description = "with --target: draw N training points once (finite data)")
     Integer trainSize;
@@ -176,6 +193,15 @@ final class TrainCommand implements Callable<Integer> {
             throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
         }
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        if (SuTraining.applies(source.target, manifold)) {
+            return new SuTraining(this).run();
+        }
+        for (String own : List.of("--objective", "--ode-steps")) {
+            if (given.hasMatchedOption(own)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), own + " configures a flow on SU(n): give --target su<n>:... "
+                        + "or --manifold su<n>");
+            }
+        }
         FiniteOptions.Family family = finite.family();
         for (java.util.Map.Entry<String, String> foreign : FiniteOptions.foreignFlags(family).entrySet()) {
             if (given.hasMatchedOption(foreign.getKey())) {
@@ -186,6 +212,10 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             // The seed orders the data and draws all noise: an exact resume needs the checkpoint's own.
             checkpoint = Trainer.loadCheckpoint(resume, allow.options());
+            if (checkpoint.model() instanceof SpectralFlow) {
+                throw new IllegalArgumentException(resume + " holds a checkpoint of a flow on SU(n): resume it with the --target or "
+                        + "--manifold it was trained with");
+            }
             long saved = checkpoint.model() instanceof FiniteFlow r ? r.config().seed()
                     : ((EquivariantHamiltonianFlow) checkpoint.model()).config().seed();
             if (given.hasMatchedOption("--seed") && seed != saved) {

@@ -72,6 +72,36 @@ public final class CsvPoints {
         return out.toArray(new double[0][]);
     }
 
+    /** A check of one row of numbers: why it is refused, or null when it is fine. */
+    public interface RowCheck {
+        /**
+         * @param row the row's numbers
+         * @return the reason, or null
+         */
+        String why(double[] row);
+    }
+
+    /**
+     * Checks every row of a file (for example that it is a point of a manifold); throws {@link CsvException}
+     * naming the file and line of the first row refused.
+     *
+     * @param file  the file
+     * @param check the check
+     * @throws IOException when the file cannot be read or a row is refused
+     */
+    public static void checkRows(Path file, RowCheck check) throws IOException {
+        try {
+            scan(file, (line, values) -> {
+                String why = check.why(values);
+                if (why != null) {
+                    throw new java.io.UncheckedIOException(new CsvException(file + ":" + line + ":" + why));
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
     /** Delivers the rows of a validated file in chunks of at most {@code chunk} rows. */
     public static void stream(Path file, int chunk, Consumer<double[][]> sink) throws IOException {
         List<double[]> buffer = new ArrayList<>(chunk);
