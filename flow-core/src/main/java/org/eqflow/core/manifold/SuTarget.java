@@ -143,6 +143,68 @@ public record SuTarget(String name, int n, double beta, double[] coefficients) {
         return Math.exp(2 * logNormaliser() - doubled.logNormaliser());
     }
 
+    /**
+     * A bound of {@code S} over SU(n): its largest value on the quadrature's angle grid plus the most it can rise
+     * within half a grid step ({@code |∂S/∂θ_j| ≤ (2β/n) Σ_k k |c_k|} for each of the n − 1 free angles).
+     *
+     * @return {@code M ≥ max S}
+     */
+    public double actionBound() {
+        int m = n == 2 ? 4 * QUADRATURE_POINTS : n == 3 ? QUADRATURE_POINTS : 48;
+        double h = 2 * Math.PI / m;
+        double max = Double.NEGATIVE_INFINITY;
+        int[] idx = new int[n - 1];
+        double[] theta = new double[n];
+        long total = Math.round(Math.pow(m, n - 1));
+        for (long p = 0; p < total; p++) {
+            long rest = p;
+            double sum = 0;
+            for (int j = 0; j < n - 1; j++) {
+                idx[j] = (int) (rest % m);
+                rest /= m;
+                theta[j] = idx[j] * h;
+                sum += theta[j];
+            }
+            theta[n - 1] = -sum;
+            max = Math.max(max, action(theta));
+        }
+        double slope = 0;
+        for (int k = 0; k < coefficients.length; k++) {
+            slope += (k + 1) * Math.abs(coefficients[k]);
+        }
+        return max + (n - 1) * (2 * Math.abs(beta) / n) * slope * h / 2;
+    }
+
+    /** Rejection sampling gives up below this acceptance rate. */
+    static final double MIN_ACCEPTANCE = 1e-3;
+
+    /**
+     * Exact draws from the target: Haar draws accepted with probability {@code exp(S − M)}, M = {@link #actionBound}.
+     *
+     * @param count the number of draws
+     * @param rng   the random source
+     * @return the draws
+     * @throws IllegalStateException when the acceptance rate {@code exp(log Z − M)} is below 1e-3 (a target too
+     *                               peaked for rejection from Haar measure)
+     */
+    public java.util.List<ComplexMatrix> sample(int count, java.util.SplittableRandom rng) {
+        double bound = actionBound();
+        double acceptance = Math.exp(logNormaliser() - bound);
+        if (!(acceptance >= MIN_ACCEPTANCE)) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "%s is too peaked to sample by rejection from "
+                    + "Haar measure (acceptance %.2g); train a flow towards it (eqflow train --target %s) and sample the flow", name,
+                    acceptance, name));
+        }
+        java.util.List<ComplexMatrix> out = new java.util.ArrayList<>(count);
+        while (out.size() < count) {
+            ComplexMatrix u = SpecialUnitary.haar(n, rng);
+            if (rng.nextDouble() < Math.exp(action(u) - bound)) {
+                out.add(u);
+            }
+        }
+        return out;
+    }
+
     @SafeVarargs
     private WeylIntegral.Result quadrature(ToDoubleFunction<double[]>... functions) {
         return WeylIntegral.integrate(n, n == 2 ? 4 * QUADRATURE_POINTS : n == 3 ? QUADRATURE_POINTS : 48, this::action, functions);

@@ -82,6 +82,37 @@ class SuTargetTest {
     }
 
     /** The quadrature has converged: half the grid gives the same numbers. */
+    /**
+     * Rejection draws are the target's: E[Re tr U] and E[S] of 20,000 draws agree with the quadrature within 5
+     * standard errors, and the bound M is above S at 20,000 Haar points.
+     */
+    @Test
+    void rejectionDrawsHaveTheTargetsMoments() {
+        for (String spec : new String[] {"su2:boyda3", "su3:boyda1"}) {
+            SuTarget t = SuTarget.parse(spec);
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(41);
+            double bound = t.actionBound();
+            for (int i = 0; i < 20_000; i++) {
+                double s = t.action(SpecialUnitary.haar(t.n(), rng));
+                org.junit.jupiter.api.Assertions.assertTrue(s <= bound, spec + ": S " + s + " above the bound " + bound);
+            }
+            java.util.List<ComplexMatrix> draws = t.sample(20_000, rng);
+            double[] tr = draws.stream().mapToDouble(u -> u.powerTraces(1)[0][0]).toArray();
+            double[] action = draws.stream().mapToDouble(t::action).toArray();
+            assertEquals(t.meanReTrace(1), mean(tr), 5 * stderr(tr), spec + " E[Re tr U]");
+            assertEquals(t.logNormaliser() - t.entropy(), mean(action), 5 * stderr(action), spec + " E[S]");
+        }
+    }
+
+    private static double mean(double[] x) {
+        return java.util.Arrays.stream(x).average().orElseThrow();
+    }
+
+    private static double stderr(double[] x) {
+        double m = mean(x);
+        return Math.sqrt(java.util.Arrays.stream(x).map(v -> (v - m) * (v - m)).sum() / (x.length - 1) / x.length);
+    }
+
     @Test
     void quadratureHasConverged() {
         SuTarget t = SuTarget.parse("su3:boyda2");

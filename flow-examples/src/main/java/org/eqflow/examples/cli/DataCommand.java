@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
             "and its error bound to stderr."})
 final class DataCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "NAME", required = true, description = "ring:R,SIGMA, shell:D,R,SIGMA, rings, "
-            + "circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA or doublewell:K")
+            + "circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA or doublewell:K; matrices of SU(n): su<n>:boyda1|2|3 "
+            + "or su<n>:BETA,C1,C2,... (rows re00,im00,re01,...; exact draws by rejection from Haar measure)")
     String target;
 
     @Option(names = "-n", paramLabel = "N", required = true)
@@ -44,6 +45,9 @@ final class DataCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + " (the points are held in "
                     + "memory), got " + n);
         }
+        if (SuTraining.applies(target, null)) {
+            return suData();
+        }
         Target t = Targets.parse(target);
         double[][] x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
         Output.write(out, spec.commandLine(), w -> {
@@ -59,6 +63,28 @@ final class DataCommand implements Callable<Integer> {
         if (entropy) {
             Target.Entropy h = t.entropy();
             spec.commandLine().getErr().println(String.format(Locale.ROOT, "entropy of %s: %.4f nats (± %.1e)", t.spec(), h.nats(), h.errorBound()));
+            spec.commandLine().getErr().flush();
+        }
+        return 0;
+    }
+
+    private Integer suData() throws java.io.IOException {
+        org.eqflow.core.manifold.SuTarget t = org.eqflow.core.manifold.SuTarget.parse(target);
+        java.util.List<org.eqflow.core.manifold.ComplexMatrix> x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
+        Output.write(out, spec.commandLine(), w -> {
+            StringBuilder b = new StringBuilder(SampleCommand.suHeader(t.n()));
+            for (org.eqflow.core.manifold.ComplexMatrix u : x) {
+                double[] row = u.toRow();
+                for (int j = 0; j < row.length; j++) {
+                    b.append(j == 0 ? "" : ",").append(row[j]);
+                }
+                b.append('\n');
+            }
+            w.write(b.toString());
+        });
+        if (entropy) {
+            spec.commandLine().getErr().println(String.format(Locale.ROOT, "entropy of %s: %.4f nats relative to the normalised Haar "
+                    + "measure (quadrature)", t.name(), t.entropy()));
             spec.commandLine().getErr().flush();
         }
         return 0;
