@@ -39,7 +39,7 @@ class SuCliTest {
         assertEquals(0, ev.code(), ev.err());
         JsonNode json = new ObjectMapper().readTree(ev.out());
         double haar = SuTarget.parse("su2:boyda1").haarEss();
-X
+        assertTrue(haar < 0.35 && json.get("ess").asDouble() > 0.9, "ESS " + json.get("ess") + " against Haar's " + haar);
         assertEquals(json.get("log_z_exact").asDouble(), json.get("log_z").asDouble(), 0.05, ev.out());
         assertTrue(json.get("invariance_error").asDouble() < 1e-8, ev.out());
         assertTrue(json.get("reverse_kl").asDouble() > -0.01, "a KL divergence is not negative: " + ev.out());
