@@ -40,6 +40,7 @@ public final class Plots {
         chart.getStyler().setYAxisLogarithmic(logLog);
         chart.getStyler().setLegendPosition(logLog ? Styler.LegendPosition.OutsideS : Styler.LegendPosition.InsideSE);
         chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setXAxisDecimalPattern("#,##0.##");
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
         }
