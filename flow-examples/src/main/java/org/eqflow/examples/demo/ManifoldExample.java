@@ -65,11 +65,11 @@ final class ManifoldExample {
             }
             ctx.step("manifold: " + spec);
         }
-        Plots.lines(ctx.out, "manifold_ess", "ESS of the importance weights p̃/q during training", "update", "ESS per sample",
+        Plots.lines(ctx.out, "manifold-ess", "ESS of the importance weights p̃/q during training", "update", "ESS per sample",
                 essCurves);
-        Plots.lines(ctx.out, "manifold_kl", "KL(q‖p) during training", "update", "nats", klCurves);
-        md.append("\n![SU(3) eigen-angle densities](manifold_su3_target.png) ![learned](manifold_su3_flow.png)\n\n")
-                .append("![SU(2) angle density](manifold_su2.png) ![ESS](manifold_ess.png) ![KL](manifold_kl.png)\n\n")
+        Plots.lines(ctx.out, "manifold-kl", "KL(q‖p) during training", "update", "nats", klCurves);
+        md.append("\n![SU(3) eigen-angle densities](manifold-su3-target.png) ![learned](manifold-su3-flow.png)\n\n")
+                .append("![SU(2) angle density](manifold-su2.png) ![ESS](manifold-ess.png) ![KL](manifold-kl.png)\n\n")
                 .append("The SU(3) maps are densities of (θ₁, θ₂) on [−π, π]² (θ₃ = −θ₁ − θ₂), Weyl factor included; SU(2)'s is ")
                 .append("the density of the angle θ of the eigenvalues e^{±iθ} on [0, π].\n\n");
         return md.toString();
@@ -110,7 +110,7 @@ final class ManifoldExample {
         s.put("target " + target.name(), new double[][] {x, truth});
         s.put("flow", new double[][] {x, learned});
         s.put("Haar measure", new double[][] {x, java.util.Arrays.stream(x).map(t -> 2 * Math.sin(t) * Math.sin(t) / Math.PI).toArray()});
-        Plots.lines(ctx.out, "manifold_su2", "SU(2): density of the eigen-angle θ", "θ", "density", s);
+        Plots.lines(ctx.out, "manifold-su2", "SU(2): density of the eigen-angle θ", "θ", "density", s);
     }
 
     /** Densities of (θ₁, θ₂) on [−π, π]²: {@code f(θ) |Δ(e^{iθ})|² / (3! (2π)²)} for a class function's density f. */
@@ -136,8 +136,8 @@ final class ManifoldExample {
                 truth[i][j] = Math.exp(target.action(t) - logZ) * weyl;
             }
         }
-        Plots.heatMap(ctx.out, "manifold_su3_target", "SU(3) " + target.name() + ": target density of (θ₁, θ₂)", axis, truth);
-        Plots.heatMap(ctx.out, "manifold_su3_flow", "SU(3): the flow's density of (θ₁, θ₂)", axis, learned);
+        Plots.heatMap(ctx.out, "manifold-su3-target", "SU(3) " + target.name() + ": target density of (θ₁, θ₂)", axis, truth);
+        Plots.heatMap(ctx.out, "manifold-su3-flow", "SU(3): the flow's density of (θ₁, θ₂)", axis, learned);
     }
 
     /** {@code |Δ(e^{iθ})|² = Π_{j<k} 4 sin²((θ_j − θ_k)/2)}. */

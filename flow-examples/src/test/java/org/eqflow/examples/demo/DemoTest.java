@@ -27,13 +27,14 @@ class DemoTest {
         int expected = Demo.EXAMPLES.stream().mapToInt(e -> Demo.steps(e, DemoSize.TINY)).sum();
         assertEquals(expected, steps.size(), "progress steps " + steps);
         for (String section : new String[] {"SO(2) domain knowledge", "Multimodal density", "Beyond the paper", "Anomaly detection",
-            "Finite symmetry"}) {
+            "Finite symmetry", "Densities on SU(n)"}) {
             assertTrue(summary.contains(section), section);
         }
         assertEquals(summary, Files.readString(dir.resolve("summary.md")));
         for (String plot : new String[] {"so2-infinite-curves", "so2-finite-curves", "so2-target-density", "so2-learned-density",
             "so2-kinetic", "so2-potential", "multimodal-potential", "multimodal-single-step", "multimodal-flow",
-            "beyond-data-efficiency", "anomaly-scatter", "finite-density-0", "finite-density-2", "finite-data-efficiency"}) {
+            "beyond-data-efficiency", "anomaly-scatter", "finite-density-0", "finite-density-2", "finite-data-efficiency",
+            "manifold-su3-target", "manifold-su3-flow", "manifold-su2", "manifold-ess", "manifold-kl"}) {
             Path png = dir.resolve(plot + ".png");
             assertTrue(ImageIO.read(png.toFile()).getWidth() > 100, plot + ".png is an image");
             assertTrue(Files.readAllLines(dir.resolve(plot + ".csv")).size() > 1, plot + ".csv has data");
