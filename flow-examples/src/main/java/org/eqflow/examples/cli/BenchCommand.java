@@ -83,6 +83,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--finite-batch", split = ",", defaultValue = "128", description = "finite flows: batch sizes (default ${DEFAULT-VALUE})")
     List<Integer> finiteBatches;
 
+    @Option(names = "--su", split = ",", paramLabel = "su<n>",
+            description = "benchmark the SU(n) flow at its defaults instead (reverse-KL training step, sampling, exact "
+                    + "log-densities; batch sizes from --finite-batch), e.g. su2,su3; writes su.csv and su.md")
+    List<String> su;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -91,8 +96,18 @@ final class BenchCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Path memoryFile = out.resolve("peak-memory.csv.part");
         Files.deleteIfExists(memoryFile);
+        if (finite != null && !finite.isEmpty() && su != null && !su.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --finite or --su, not both");
+        }
         if (finite != null && !finite.isEmpty()) {
-            return finiteFlows(memoryFile);
+            for (String m : finite) {
+                FiniteFlowBenchmark.config(m); // a bad spec fails here, in one line, before JMH starts
+            }
+            return familyBench(memoryFile, FiniteFlowBenchmark.class, finite, "finite");
+        }
+        if (su != null && !su.isEmpty()) {
+            su.forEach(org.eqflow.examples.bench.SuFlowBenchmark::group);
+            return familyBench(memoryFile, org.eqflow.examples.bench.SuFlowBenchmark.class, su, "su");
         }
         Map<String, Double> gemm = new LinkedHashMap<>();
         for (String p : precisions) {
@@ -155,21 +170,21 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --finite}: the finite flows' three workloads, one thread, each configuration in its own fork. */
-    private int finiteFlows(Path memoryFile) throws Exception {
-        for (String m : finite) {
-            FiniteFlowBenchmark.config(m); // a bad spec fails here, in one line, before JMH starts
-        }
+    /**
+     * {@code --finite} and {@code --su}: a family's three workloads, one thread, each configuration in its own fork;
+     * writes {@code NAME.csv} and {@code NAME.md}.
+     */
+    private int familyBench(Path memoryFile, Class<?> bench, List<String> models, String name) throws Exception {
         ChainedOptionsBuilder o = new OptionsBuilder().forks(1).threads(1)
                 .warmupIterations(1).warmupTime(TimeValue.seconds(warmup))
                 .measurementIterations(Math.max(1, measure / 2)).measurementTime(TimeValue.seconds(2))
-                .param("model", finite.toArray(new String[0])).param("batch", strings(finiteBatches))
+                .param("model", models.toArray(new String[0])).param("batch", strings(finiteBatches))
                 .param("path", paths.stream().map(p -> p.equals("fused") ? "auto" : p).toArray(String[]::new))
                 .jvmArgsAppend("-Xmx12g", "-Djava.awt.headless=true",
                         "-D" + FlowBenchmark.MEMORY_FILE_PROPERTY + "=" + memoryFile.toAbsolutePath())
                 .shouldFailOnError(true);
         for (String w : workloads) {
-            o.include(FiniteFlowBenchmark.class.getName() + "." + w + "$");
+            o.include(bench.getName() + "." + w + "$");
         }
         Collection<RunResult> results = new Runner(o.build()).run();
         Map<String, String> peak = peakMemory(memoryFile);
@@ -187,8 +202,8 @@ final class BenchCommand implements Callable<Integer> {
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.2f ± %.2f | %.0f | %s MiB |%n", w, m, b, path, ms, err,
                     b / (ms / 1000), mib));
         }
-        AtomicFiles.write(out.resolve("finite.csv"), os -> os.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        AtomicFiles.write(out.resolve("finite.md"), os -> os.write(md.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve(name + ".csv"), os -> os.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        AtomicFiles.write(out.resolve(name + ".md"), os -> os.write(md.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         spec.commandLine().getOut().print(md);
         spec.commandLine().getOut().flush();
         return 0;
