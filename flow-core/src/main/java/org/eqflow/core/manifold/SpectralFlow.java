@@ -614,8 +614,13 @@ public final class SpectralFlow implements TrainableModel {
             logZOf[b] = Iwae.estimate(logW).logDensity();
         }
         double[] logW = all.stream().mapToDouble(Double::doubleValue).toArray();
+        double klMean = klSum / logW.length;
+        double klVar = 0;
+        for (double w : logW) {
+            klVar += (-w - klMean) * (-w - klMean);
+        }
         return new Importance(Iwae.effectiveSampleSize(logW), standardError(essOf), Iwae.estimate(logW).logDensity(), standardError(logZOf),
-                klSum / logW.length + target.logNormaliser());
+                klMean + target.logNormaliser(), Math.sqrt(klVar / (logW.length - 1) / logW.length));
     }
 
     /**
@@ -625,9 +630,12 @@ public final class SpectralFlow implements TrainableModel {
      * @param essStderr  its standard error
      * @param logZ       {@code log Ẑ = log mean w}
      * @param logZStderr its standard error
-     * @param reverseKl  {@code KL(q ‖ p)} in nats (with the exact {@code log Z})
+     * @param reverseKl  {@code KL(q ‖ p)} in nats (with the exact {@code log Z}); below zero by more than its
+     *                   standard error only when {@code log q} disagrees with the samples (the integrator's error:
+     *                   more Runge–Kutta steps)
+     * @param reverseKlStderr its standard error over the samples
      */
-    public record Importance(double ess, double essStderr, double logZ, double logZStderr, double reverseKl) {
+    public record Importance(double ess, double essStderr, double logZ, double logZStderr, double reverseKl, double reverseKlStderr) {
     }
 
     /** The standard error of the mean of batch estimates (the full-sample estimate's, approximately). */

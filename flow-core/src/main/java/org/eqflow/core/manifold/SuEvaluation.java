@@ -27,7 +27,9 @@ public final class SuEvaluation {
      * @param group            n of SU(n)
      * @param target           the target's spec
      * @param samples          importance samples drawn from the flow
-     * @param reverseKl        {@code KL(q ‖ p) = mean(log q − S) + log Z}
+     * @param reverseKl        {@code KL(q ‖ p) = mean(log q − S) + log Z}; below zero beyond its standard error only
+     *                         when {@code log q} disagrees with the samples (the integrator's error)
+     * @param reverseKlStderr  its standard error
      * @param ess              effective sample size per draw of the weights {@code exp(S − log q)}
      * @param essStderr        its standard error
      * @param logZ             {@code log Ẑ = log mean w}
@@ -48,6 +50,7 @@ public final class SuEvaluation {
             @JsonProperty("target") String target,
             @JsonProperty("samples") Integer samples,
             @JsonProperty("reverse_kl") Double reverseKl,
+            @JsonProperty("reverse_kl_stderr") Double reverseKlStderr,
             @JsonProperty("ess") Double ess,
             @JsonProperty("ess_stderr") Double essStderr,
             @JsonProperty("log_z") Double logZ,
@@ -79,6 +82,7 @@ public final class SuEvaluation {
             throw new IllegalArgumentException("the model is on SU(" + n + ") but the target " + target.name() + " on SU(" + target.n() + ")");
         }
         Double kl = null;
+        Double klSe = null;
         Double ess = null;
         Double essSe = null;
         Double logZ = null;
@@ -86,6 +90,7 @@ public final class SuEvaluation {
         if (target != null) {
             SpectralFlow.Importance imp = flow.importance(samples, target, Noise.stream(seed, 0, Noise.Purpose.EVALUATION));
             kl = imp.reverseKl();
+            klSe = imp.reverseKlStderr();
             ess = imp.ess();
             essSe = imp.essStderr();
             logZ = imp.logZ();
@@ -127,7 +132,7 @@ public final class SuEvaluation {
         for (int i = 0; i < a.length; i++) {
             worst = Math.max(worst, Math.abs(a[i] - b[i]));
         }
-        return new Report("su" + n, target == null ? null : target.name(), target == null ? null : samples, kl, ess, essSe, logZ,
+        return new Report("su" + n, target == null ? null : target.name(), target == null ? null : samples, kl, klSe, ess, essSe, logZ,
                 logZSe, target == null ? null : target.logNormaliser(), target == null ? null : target.entropy(),
                 data == null ? null : data.size(), nll, nllSe, gap, gapSe, worst, at.size());
     }
