@@ -45,13 +45,24 @@ public final class SpectralFlow implements TrainableModel {
     public static final int DEFAULT_HIDDEN = 32;
     /** Default Runge–Kutta steps. */
     public static final int DEFAULT_STEPS = 8;
-    /** Default Adam learning rate (the reverse KL drifts into the integrator's error above about 1e-2). */
+    /** Default Adam learning rate. */
     public static final double DEFAULT_LEARNING_RATE = 3e-3;
+    /** Training updates between checks of the integrator's accuracy ({@link #integrationError}). */
+    public static final int CHECK_EVERY = 50;
+    /** The largest step-doubling estimate of the error in {@code log q} that training accepts, nats per point. */
+    public static final double STEP_TOLERANCE = 0.01;
+    /** The most Runge–Kutta steps the accuracy check raises a flow to. */
+    public static final int MAX_STEPS = 64;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SpectralFlow.class);
 
-    private final Config config;
+    private Config config;
     private final SuTarget target;
-    private final SameDiff forward;
-    private final SameDiff inverse;
+    private SameDiff forward;
+    private SameDiff inverse;
+    /** The weights by name, owned here; each graph's variables are these arrays. */
+    private final Map<String, INDArray> weights = new LinkedHashMap<>();
+    /** The step count the graphs were built with. */
+    private int graphSteps;
     private final List<String> names;
     private final Optimizer optimizer;
     private final SpectralKernel kernel;
@@ -124,12 +135,23 @@ public final class SpectralFlow implements TrainableModel {
     private SpectralFlow(Config config) {
         this.config = config;
         this.target = config.target() == null ? null : SuTarget.parse(config.target());
-        this.forward = SameDiff.create();
-        GraphParameters params = new GraphParameters(forward, TYPE, config.seed());
-        SpectralPotential potential = new SpectralPotential(params, config.n(), config.hidden());
+        SameDiff init = SameDiff.create();
+        GraphParameters params = new GraphParameters(init, TYPE, config.seed());
+        new SpectralPotential(params, config.n(), config.hidden());
         this.names = List.copyOf(params.names());
+        for (String name : names) {
+            weights.put(name, init.getVariable(name).getArr());
+        }
+        buildGraphs();
+        this.optimizer = new Optimizer(parameters(), config.learningRate(), 0.0);
+        this.kernel = new SpectralKernel(config.n(), config.hidden());
+    }
+
+    /** Builds the forward and the inverse graph for the current step count, their variables the flow's weights. */
+    private void buildGraphs() {
+        forward = SameDiff.create();
         SDVariable theta0 = forward.placeHolder("theta0", TYPE, -1, config.n());
-        SDVariable[] end = integrate(forward, potential, theta0, true);
+        SDVariable[] end = integrate(forward, sharedPotential(forward), theta0, true);
         end[0].rename("thetaT");
         end[1].rename("logq");
         if (target != null) {
@@ -138,7 +160,8 @@ public final class SpectralFlow implements TrainableModel {
             end[1].sub(action).mean().rename("loss");
             forward.setLossVariables("loss");
         }
-        this.inverse = SameDiff.create();
+        shareWeights(forward);
+        inverse = SameDiff.create();
         SDVariable thetaT = inverse.placeHolder("theta", TYPE, -1, config.n());
         SDVariable[] start = integrate(inverse, sharedPotential(inverse), thetaT, false);
         start[0].rename("theta0");
@@ -146,8 +169,14 @@ public final class SpectralFlow implements TrainableModel {
         start[1].mean().neg().rename("nll");
         inverse.setLossVariables("nll");
         shareWeights(inverse);
-        this.optimizer = new Optimizer(parameters(), config.learningRate(), 0.0);
-        this.kernel = new SpectralKernel(config.n(), config.hidden());
+        graphSteps = config.steps();
+    }
+
+    /** The graphs, rebuilt first if the step count changed since they were built. */
+    private void ensureGraphs() {
+        if (graphSteps != config.steps()) {
+            buildGraphs();
+        }
     }
 
     /**
@@ -176,8 +205,7 @@ public final class SpectralFlow implements TrainableModel {
     }
 
     private void copy(String name, double[] into) {
-        INDArray a = forward.getVariable(name).getArr();
-        double[] v = a.dup('c').data().asDouble();
+        double[] v = weights.get(name).dup('c').data().asDouble();
         if (v.length != into.length) {
             throw new IllegalStateException("weight " + name + " has " + v.length + " values, the kernel expects " + into.length);
         }
@@ -211,16 +239,16 @@ public final class SpectralFlow implements TrainableModel {
         return new Pass(rows(x, theta.length, n), logq);
     }
 
-    /** The potential in another graph {@code sd}, its variables named as the forward graph's (call {@link #shareWeights} after building). */
+    /** The potential in a graph {@code sd}, its variables named as the flow's weights (call {@link #shareWeights} after building). */
     private SpectralPotential sharedPotential(SameDiff sd) {
-        ParameterSource shared = (name, shape, init) -> sd.var(name, forward.getVariable(name).getArr());
+        ParameterSource shared = (name, shape, init) -> sd.var(name, weights.get(name));
         return new SpectralPotential(shared, config.n(), config.hidden());
     }
 
-    /** Makes {@code sd}'s weights the forward graph's arrays (no copies: training moves both). */
+    /** Makes {@code sd}'s weights the flow's arrays (no copies: training moves every graph's). */
     private void shareWeights(SameDiff sd) {
         for (String name : names) {
-            sd.associateArrayWithVariable(forward.getVariable(name).getArr(), name);
+            sd.associateArrayWithVariable(weights.get(name), name);
         }
     }
 
@@ -251,7 +279,7 @@ public final class SpectralFlow implements TrainableModel {
         Map<String, NamedArray> p = new LinkedHashMap<>();
         Map<String, NamedArray> o = new LinkedHashMap<>();
         for (String name : names) {
-            p.put(name, named(forward.getVariable(name).getArr()));
+            p.put(name, named(weights.get(name)));
             o.put(name, named(optimizer.moments().get(name)));
         }
         return new Saved(config, p, o, optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips());
@@ -280,7 +308,7 @@ public final class SpectralFlow implements TrainableModel {
                 throw new IllegalArgumentException("the saved state has no " + (p == null ? "weights" : "optimizer state")
                         + " for parameter " + name);
             }
-            into(flow.forward.getVariable(name).getArr(), p, name);
+            into(flow.weights.get(name), p, name);
             into(flow.optimizer.moments().get(name), m, "the optimizer state of " + name);
         }
         flow.optimizer.restore(saved.iteration(), saved.learningRate(), saved.consecutiveSkips());
@@ -360,6 +388,7 @@ public final class SpectralFlow implements TrainableModel {
         if (engine == Engine.FUSED) {
             return fusedPass(theta0, true);
         }
+        ensureGraphs();
         Map<String, INDArray> out = forward.output(Map.of("theta0", Nd4j.create(theta0).castTo(TYPE)), "thetaT", "logq");
         return new Pass(out.get("thetaT").toDoubleMatrix(), out.get("logq").toDoubleVector());
     }
@@ -374,6 +403,7 @@ public final class SpectralFlow implements TrainableModel {
         if (engine == Engine.FUSED) {
             return fusedPass(theta, false);
         }
+        ensureGraphs();
         Map<String, INDArray> out = inverse.output(Map.of("theta", Nd4j.create(theta).castTo(TYPE)), "theta0", "logq");
         return new Pass(out.get("theta0").toDoubleMatrix(), out.get("logq").toDoubleVector());
     }
@@ -448,6 +478,7 @@ public final class SpectralFlow implements TrainableModel {
             out.put("phiW3", k.gw3.clone());
             return new Gradients(loss, out);
         }
+        ensureGraphs();
         SameDiff sd = target != null ? forward : inverse;
         String loss = target != null ? "loss" : "nll";
         Quiet.createGradFunction(sd);
@@ -526,7 +557,7 @@ public final class SpectralFlow implements TrainableModel {
 
     @Override
     public Map<String, INDArray> parameters() {
-        return GraphParameters.arrays(forward, names);
+        return java.util.Collections.unmodifiableMap(weights);
     }
 
     @Override
@@ -543,9 +574,18 @@ public final class SpectralFlow implements TrainableModel {
         return optimizer.iteration();
     }
 
+    /**
+     * One Adam update; every {@value #CHECK_EVERY} updates, the integrator's accuracy is checked at the batch and the
+     * Runge–Kutta steps doubled (at most to {@value #MAX_STEPS}) while the step-doubling estimate of the error in
+     * {@code log q} exceeds {@value #STEP_TOLERANCE} nats. Without it, reverse KL can learn a field so stiff that the
+     * fixed-step {@code log q} is wrong by more than the KL it reports (docs/manifolds.md).
+     */
     @Override
     public TrainStep trainStep(INDArray batch) {
         Optimizer.Update u = optimizer.step(this, batch);
+        if (optimizer.iteration() % CHECK_EVERY == 0) {
+            refineSteps(batch);
+        }
         Objective o = u.objective();
         return new TrainStep(u.iteration(), o.loss(), o.dataTerm(), new double[0], new double[0], u.gradientNorm(), u.skipped(),
                 u.learningRate());
@@ -559,6 +599,52 @@ public final class SpectralFlow implements TrainableModel {
     @Override
     public String family() {
         return FAMILY;
+    }
+
+    /**
+     * The step-doubling estimate of the integrator's error in {@code log q}: the mean {@code |log q_S − log q_2S|}
+     * over the batch's first 64 rows with S the flow's Runge–Kutta steps — from the rows as base draws pushed forward
+     * (with a target) or as data integrated backward (without).
+     *
+     * @param batch matrices of SU(n), rows as {@link ComplexMatrix#toRow}
+     * @return the estimate, nats per point
+     */
+    public double integrationError(INDArray batch) {
+        int rows = (int) Math.min(64, batch.rows());
+        double[][] theta = anglesOf(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()));
+        boolean forwardInTime = target != null;
+        SpectralKernel k = loadedKernel();
+        double[] coarse = new double[rows];
+        double[] fine = new double[rows];
+        k.integrate(flat(theta, config.n()), rows, config.steps(), forwardInTime, coarse, null);
+        k.integrate(flat(theta, config.n()), rows, 2 * config.steps(), forwardInTime, fine, null);
+        double sum = 0;
+        for (int i = 0; i < rows; i++) {
+            double d = Math.abs(coarse[i] - fine[i]);
+            sum += Double.isFinite(d) ? d : Double.MAX_VALUE / rows;
+        }
+        return sum / rows;
+    }
+
+    private boolean warnedAtMax;
+
+    /** Doubles the steps while the integrator's error at the batch exceeds the tolerance. */
+    private void refineSteps(INDArray batch) {
+        double error = integrationError(batch);
+        while (error > STEP_TOLERANCE && 2 * config.steps() <= MAX_STEPS) {
+            int steps = 2 * config.steps();
+            config = new Config(config.n(), config.hidden(), steps, config.seed(), config.learningRate(), config.target());
+            LOG.info(String.format(java.util.Locale.ROOT, "iteration %d: log q moved by %.3g nats per point between %d and %d "
+                    + "Runge–Kutta steps (tolerance %s): the flow now takes %d steps", optimizer.iteration(), error, steps / 2, steps,
+                    STEP_TOLERANCE, steps));
+            error = integrationError(batch);
+        }
+        if (error > STEP_TOLERANCE && !warnedAtMax) {
+            warnedAtMax = true;
+            LOG.warn(String.format(java.util.Locale.ROOT, "iteration %d: log q is uncertain by %.3g nats per point even at %d "
+                    + "Runge–Kutta steps; lower the learning rate", optimizer.iteration(), error, config.steps()));
+        }
     }
 
     /** @return the reverse-KL target, or null for a flow trained by maximum likelihood */
@@ -655,6 +741,7 @@ public final class SpectralFlow implements TrainableModel {
 
     /** @return the forward graph: base angles to flowed angles, {@code log q} and (with a target) the loss */
     SameDiff forwardGraph() {
+        ensureGraphs();
         return forward;
     }
 
