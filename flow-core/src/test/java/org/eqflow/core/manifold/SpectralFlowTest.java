@@ -198,6 +198,32 @@ class SpectralFlowTest {
         }
     }
 
+    /**
+     * Training checks the integrator: a field too stiff for its one Runge–Kutta step gets more steps at the
+     * 50th update, until the step-doubling error is within tolerance, and the graph is rebuilt to match.
+     */
+    @Test
+    void trainingRefinesTheStepsOfAStiffField() {
+        SpectralFlow flow = SpectralFlow.create(new SpectralFlow.Config(2, 8, 1, 3, 1e-6, "su2:boyda1"));
+        flow.parameters().get("phiW3").muli(20.0);
+        org.eqflow.core.train.HaarData haar = new org.eqflow.core.train.HaarData(2, 4);
+        assertTrue(flow.integrationError(haar.batch(0, 64)) > SpectralFlow.STEP_TOLERANCE, "the field is stiff for 1 step");
+        for (int i = 0; i < SpectralFlow.CHECK_EVERY; i++) {
+            flow.trainStep(haar.batch(i, 16));
+        }
+        int steps = flow.config().steps();
+        assertTrue(steps > 1, "steps " + steps);
+        assertTrue(flow.integrationError(haar.batch(SpectralFlow.CHECK_EVERY - 1, 64)) <= SpectralFlow.STEP_TOLERANCE
+                || steps == SpectralFlow.MAX_STEPS, "refined to " + steps);
+        double[][] theta0 = angles(8, 2, new SplittableRandom(29));
+        SpectralFlow.Pass fused = flow.forward(theta0);
+        flow.useEngine(org.eqflow.core.Engine.GRAPH);
+        SpectralFlow.Pass graph = flow.forward(theta0);
+        for (int i = 0; i < theta0.length; i++) {
+            assertEquals(graph.logDensity()[i], fused.logDensity()[i], 1e-9 * (1 + Math.abs(graph.logDensity()[i])), "the rebuilt graph");
+        }
+    }
+
     /** log q is a class function: conjugating by any V leaves it unchanged. */
     @Test
     void densityIsConjugationInvariant() {
