@@ -35,6 +35,11 @@ final class SuTraining {
     private static final Logger LOG = LoggerFactory.getLogger(SuTraining.class);
     /** Reverse KL's default length: enough for an ESS above 0.98 on the SU(3) targets (docs/results.md). */
     static final long DEFAULT_REVERSE_KL_ITERATIONS = 1500;
+    /**
+     * Reverse KL's default time budget: the learning rate anneals over it (the {@code budget} schedule) and a run ends
+     * within 10 minutes of one core even when the integrator's check doubles the steps.
+     */
+    static final java.time.Duration DEFAULT_REVERSE_KL_BUDGET = java.time.Duration.ofMinutes(9);
     /** Reverse KL's default batch of Haar draws. */
     static final int DEFAULT_BATCH = 256;
     /** Importance samples of the final report of reverse-KL training. */
@@ -168,7 +173,8 @@ final class SuTraining {
         TrainingOptions opts = TrainingOptions.builder().iterations(cap).batchSize(batch).validateEvery(cmd.validateEvery)
                 .patience(cmd.patience != null ? cmd.patience : fixedLength ? 0 : TrainingOptions.Builder.DEFAULT_PATIENCE)
                 .validationSamples(1).checkpointEvery(cmd.checkpointEvery).checkpointDir(ckptDir).out(cmd.out).seed(seed)
-                .schedule(schedule).timeBudget(cmd.timeBudget != null ? cmd.timeBudget : TrainingOptions.Builder.DEFAULT_TIME_BUDGET)
+                .schedule(schedule).timeBudget(cmd.timeBudget != null ? cmd.timeBudget
+                        : objective == Objective.REVERSE_KL ? DEFAULT_REVERSE_KL_BUDGET : TrainingOptions.Builder.DEFAULT_TIME_BUDGET)
                 .augment(false).build();
         Trainer trainer;
         SpectralFlow flow;
