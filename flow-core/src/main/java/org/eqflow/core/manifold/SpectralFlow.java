@@ -647,6 +647,21 @@ public final class SpectralFlow implements TrainableModel {
         }
     }
 
+    /**
+     * The same flow integrated with another number of Runge–Kutta steps (the same potential: a finer or coarser
+     * discretisation of the same continuous flow), for example to check how much {@code log q} depends on it.
+     *
+     * @param steps the steps, 1 to 1024
+     * @return a new flow with the same weights and optimiser state
+     */
+    public SpectralFlow withSteps(int steps) {
+        Saved s = state();
+        Config c = new Config(config.n(), config.hidden(), steps, config.seed(), config.learningRate(), config.target());
+        SpectralFlow flow = restore(new Saved(c, s.parameters(), s.optimizer(), s.iteration(), s.learningRate(), s.consecutiveSkips()));
+        flow.useEngine(engine);
+        return flow;
+    }
+
     /** @return the reverse-KL target, or null for a flow trained by maximum likelihood */
     public SuTarget target() {
         return target;

@@ -44,6 +44,10 @@ final class EvalCommand implements Callable<Integer> {
             + "--samples is the number of draws, default 20000)")
     String target;
 
+    @Option(names = "--ode-steps", paramLabel = "K", description = "SU(n) models: integrate the flow with K Runge–Kutta steps "
+            + "instead of the model's own (the same potential, another discretisation: how much log q depends on it)")
+    Integer odeSteps;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -51,7 +55,14 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainableModel flow = in.load(spec.commandLine(), true);
         if (flow instanceof org.eqflow.core.manifold.SpectralFlow su) {
-            return evaluateSu(su);
+            if (odeSteps != null && (odeSteps < 1 || odeSteps > 1024)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ode-steps must be in 1..1024, got " + odeSteps);
+            }
+            return evaluateSu(odeSteps == null ? su : su.withSteps(odeSteps));
+        }
+        if (odeSteps != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ode-steps applies to SU(n) models; this is a "
+                    + flow.family() + " flow");
         }
         int d = flow.dimension();
         Optional<Target> t = Optional.ofNullable(target).map(Targets::parse);
