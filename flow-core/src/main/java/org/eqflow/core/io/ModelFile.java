@@ -394,25 +394,9 @@ public final class ModelFile {
         Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
         Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
         Map<String, ModelState.NamedArray> spectral = arrays(zip, path, manifest, "spectral.bin", spectralShapes);
-        FiniteSavedState saved;
-        try {
-            saved = JSON.readValue(verified(zip, path, "state.json", manifest), FiniteSavedState.class);
-        } catch (ModelFileException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new ModelFileException(path + ": state.json is invalid: " + rootMessage(e), e);
-        }
-        if (!(saved.iteration() >= 0 && saved.consecutiveSkips() >= 0 && saved.learningRate() > 0
-                && Double.isFinite(saved.learningRate()))) {
-            throw new ModelFileException(path + ": state.json holds an invalid training state (a non-finite or non-positive "
-                    + "learning rate, or a negative counter); the file is corrupted or from a diverged run");
-        }
-        Map<String, byte[]> extras = new LinkedHashMap<>();
-        for (String name : sizes.keySet()) {
-            if (!name.equals("manifest.json") && !FINITE_ENTRIES.contains(name)) {
-                extras.put(name, verified(zip, path, name, manifest));
-            }
-        }
+        FiniteSavedState saved = state(zip, path, manifest, FiniteSavedState.class);
+        checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
+        Map<String, byte[]> extras = extras(zip, path, manifest, sizes, FINITE_ENTRIES);
         return new Checked(null, new FiniteFlow.Saved(config, parameters, optimizer, spectral, saved.iteration(),
                 saved.learningRate(), saved.consecutiveSkips()), null, extras);
     }
@@ -436,27 +420,41 @@ public final class ModelFile {
         checkTotal(path, sizes, parameterBytes + optimizerBytes);
         Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
         Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
-        SpectralSavedState saved;
+        SpectralSavedState saved = state(zip, path, manifest, SpectralSavedState.class);
+        checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
+        return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
+                saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
+    }
+
+    /** The checksum-verified {@code state.json} as {@code type}. */
+    private static <T> T state(ZipFile zip, Path path, JsonNode manifest, Class<T> type) throws IOException {
         try {
-            saved = JSON.readValue(verified(zip, path, "state.json", manifest), SpectralSavedState.class);
+            return JSON.readValue(verified(zip, path, "state.json", manifest), type);
         } catch (ModelFileException e) {
             throw e;
         } catch (IOException e) {
             throw new ModelFileException(path + ": state.json is invalid: " + rootMessage(e), e);
         }
-        if (!(saved.iteration() >= 0 && saved.consecutiveSkips() >= 0 && saved.learningRate() > 0
-                && Double.isFinite(saved.learningRate()))) {
+    }
+
+    /** Refuses a saved training state with a negative counter or a non-finite or non-positive learning rate. */
+    private static void checkCounters(Path path, long iteration, int consecutiveSkips, double learningRate) throws ModelFileException {
+        if (!(iteration >= 0 && consecutiveSkips >= 0 && learningRate > 0 && Double.isFinite(learningRate))) {
             throw new ModelFileException(path + ": state.json holds an invalid training state (a non-finite or non-positive "
                     + "learning rate, or a negative counter); the file is corrupted or from a diverged run");
         }
+    }
+
+    /** The checksum-verified entries beyond the manifest and the family's own. */
+    private static Map<String, byte[]> extras(ZipFile zip, Path path, JsonNode manifest, Map<String, Long> sizes, List<String> own)
+            throws IOException {
         Map<String, byte[]> extras = new LinkedHashMap<>();
         for (String name : sizes.keySet()) {
-            if (!name.equals("manifest.json") && !OWN_ENTRIES.contains(name)) {
+            if (!name.equals("manifest.json") && !own.contains(name)) {
                 extras.put(name, verified(zip, path, name, manifest));
             }
         }
-        return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
-                saved.learningRate(), saved.consecutiveSkips()), extras);
+        return extras;
     }
 
     /**

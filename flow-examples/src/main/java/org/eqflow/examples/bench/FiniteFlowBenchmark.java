@@ -74,6 +74,14 @@ public class FiniteFlowBenchmark {
     /** Appends the fork's peak resident memory to the file named by {@link FlowBenchmark#MEMORY_FILE_PROPERTY}. */
     @TearDown(Level.Trial)
     public void recordPeakMemory(BenchmarkParams params) throws java.io.IOException {
+        recordPeakMemory(params, model, batch, path);
+    }
+
+    /**
+     * Appends a fork's peak resident memory under its configuration's key (for this family's and the SU(n) flow's
+     * benchmarks), if {@link FlowBenchmark#MEMORY_FILE_PROPERTY} names a file.
+     */
+    static void recordPeakMemory(BenchmarkParams params, String model, int batch, String path) throws java.io.IOException {
         String file = System.getProperty(FlowBenchmark.MEMORY_FILE_PROPERTY);
         if (file == null) {
             return;

@@ -68,13 +68,7 @@ public class SuFlowBenchmark {
     /** Appends the fork's peak resident memory to the file named by {@link FlowBenchmark#MEMORY_FILE_PROPERTY}. */
     @TearDown(Level.Trial)
     public void recordPeakMemory(BenchmarkParams params) throws java.io.IOException {
-        String file = System.getProperty(FlowBenchmark.MEMORY_FILE_PROPERTY);
-        if (file == null) {
-            return;
-        }
-        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        java.nio.file.Files.writeString(java.nio.file.Path.of(file), FiniteFlowBenchmark.memoryKey(method, model, batch, path) + ","
-                + FlowBenchmark.peakResidentMib() + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        FiniteFlowBenchmark.recordPeakMemory(params, model, batch, path);
     }
 
     @Benchmark

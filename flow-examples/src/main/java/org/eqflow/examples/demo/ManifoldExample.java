@@ -130,7 +130,7 @@ final class ManifoldExample {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
                 double[] t = theta[i * m + j];
-                double weyl = vandermonde(t) / (6 * 4 * Math.PI * Math.PI);
+                double weyl = org.eqflow.core.manifold.WeylIntegral.vandermonde(t) / (6 * 4 * Math.PI * Math.PI);
                 // Where two eigenvalues meet the Weyl factor is 0 and the field's cot term has no value: density 0.
                 learned[i][j] = weyl < 1e-12 || !Double.isFinite(logq[i * m + j]) ? 0 : Math.exp(logq[i * m + j]) * weyl;
                 truth[i][j] = Math.exp(target.action(t) - logZ) * weyl;
@@ -138,17 +138,5 @@ final class ManifoldExample {
         }
         Plots.heatMap(ctx.out, "manifold-su3-target", "SU(3) " + target.name() + ": target density of (θ₁, θ₂)", axis, truth);
         Plots.heatMap(ctx.out, "manifold-su3-flow", "SU(3): the flow's density of (θ₁, θ₂)", axis, learned);
-    }
-
-    /** {@code |Δ(e^{iθ})|² = Π_{j<k} 4 sin²((θ_j − θ_k)/2)}. */
-    private static double vandermonde(double[] t) {
-        double v = 1;
-        for (int j = 0; j < t.length; j++) {
-            for (int k = j + 1; k < t.length; k++) {
-                double s = Math.sin((t[j] - t[k]) / 2);
-                v *= 4 * s * s;
-            }
-        }
-        return v;
     }
 }
