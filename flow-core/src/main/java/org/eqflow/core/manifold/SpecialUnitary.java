@@ -217,4 +217,71 @@ public final class SpecialUnitary {
             throw new IllegalArgumentException("SU(n) needs 1 <= n <= " + MAX_N + ", got " + n);
         }
     }
+
+    /**
+     * The numbers of a row of a file for SU(n) (the format of {@code eqflow sample}, {@code data}, {@code logprob}):
+     * SU(2) as a unit quaternion {@code a, b, c, d} with {@code U = [[a + ib, c + id], [−c + id, a − ib]]} (SU(2) ≅ S³),
+     * SU(n) for n ≥ 3 as the real and imaginary part of each entry, row-major ({@link ComplexMatrix#toRow}).
+     *
+     * @param n the group SU(n)
+     * @return the row's length: 4 for SU(2), 2n² otherwise
+     */
+    public static int rowLength(int n) {
+        return n == 2 ? 4 : 2 * n * n;
+    }
+
+    /**
+     * A matrix from its row ({@link #rowLength}).
+     *
+     * @param n   the group SU(n)
+     * @param row the numbers
+     * @return the matrix (not checked to be in SU(n): see {@link #check})
+     */
+    public static ComplexMatrix fromRow(int n, double[] row) {
+        if (row.length != rowLength(n)) {
+            throw new IllegalArgumentException("a row of SU(" + n + ") has " + rowLength(n) + " numbers, got " + row.length);
+        }
+        if (n != 2) {
+            return ComplexMatrix.fromRow(row);
+        }
+        double a = row[0];
+        double b = row[1];
+        double c = row[2];
+        double d = row[3];
+        return ComplexMatrix.fromRow(new double[] {a, b, c, d, -c, d, a, -b});
+    }
+
+    /**
+     * The row of a matrix ({@link #rowLength}); for SU(2) the quaternion of {@link #fromRow(int, double[])}.
+     *
+     * @param u a matrix of SU(n)
+     * @return its row
+     */
+    public static double[] toRow(ComplexMatrix u) {
+        double[] m = u.toRow();
+        if (u.n() != 2) {
+            return m;
+        }
+        // U = [[a + ib, c + id], [−c + id, a − ib]]: average the two places each number appears (exact for SU(2)).
+        return new double[] {(m[0] + m[6]) / 2, (m[1] - m[7]) / 2, (m[2] - m[4]) / 2, (m[3] + m[5]) / 2};
+    }
+
+    /**
+     * The header of a file of rows: {@code a,b,c,d} for SU(2), {@code re00,im00,re01,…} otherwise.
+     *
+     * @param n the group SU(n)
+     * @return the header line, without a line break
+     */
+    public static String rowHeader(int n) {
+        if (n == 2) {
+            return "a,b,c,d";
+        }
+        StringBuilder h = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                h.append(h.length() == 0 ? "" : ",").append("re").append(i).append(j).append(",im").append(i).append(j);
+            }
+        }
+        return h.toString();
+    }
 }

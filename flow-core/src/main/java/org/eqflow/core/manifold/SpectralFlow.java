@@ -492,24 +492,24 @@ public final class SpectralFlow implements TrainableModel {
 
     // ---------------------------------------------------------------- the density-model contract
 
-    /** Eigen-angles of rows of matrices ({@link ComplexMatrix#toRow} format). */
+    /** Eigen-angles of rows of matrices ({@link SpecialUnitary#toRow} format). */
     private double[][] anglesOf(INDArray rows) {
         int n = config.n();
-        if (rows.rank() != 2 || rows.columns() != 2L * n * n) {
-            throw new IllegalArgumentException("points of SU(" + n + ") are rows of " + 2 * n * n + " numbers (real and imaginary "
-                    + "parts, row-major), got shape " + java.util.Arrays.toString(rows.shape()));
+        if (rows.rank() != 2 || rows.columns() != SpecialUnitary.rowLength(n)) {
+            throw new IllegalArgumentException("points of SU(" + n + ") are rows of " + SpecialUnitary.rowLength(n) + " numbers ("
+                    + SpecialUnitary.rowHeader(n) + "), got shape " + java.util.Arrays.toString(rows.shape()));
         }
         double[][] x = rows.castTo(DataType.DOUBLE).toDoubleMatrix();
         double[][] theta = new double[x.length][];
         for (int i = 0; i < x.length; i++) {
-            theta[i] = SpecialUnitary.eigenAngles(ComplexMatrix.fromRow(x[i]));
+            theta[i] = SpecialUnitary.eigenAngles(SpecialUnitary.fromRow(n, x[i]));
         }
         return theta;
     }
 
     @Override
     public int dimension() {
-        return 2 * config.n() * config.n();
+        return SpecialUnitary.rowLength(config.n());
     }
 
     @Override
@@ -534,13 +534,13 @@ public final class SpectralFlow implements TrainableModel {
         return inverse(anglesOf(x)).logDensity();
     }
 
-    /** {@code count} samples as rows of {@link ComplexMatrix#toRow}, drawn from the seed. */
+    /** {@code count} samples as rows of {@link SpecialUnitary#toRow} (SU(2): unit quaternions), drawn from the seed. */
     @Override
     public INDArray sample(int count, long seed) {
         List<ComplexMatrix> u = sample(count, Noise.stream(seed, 0, Noise.Purpose.SAMPLING));
         double[][] rows = new double[count][];
         for (int i = 0; i < count; i++) {
-            rows[i] = u.get(i).toRow();
+            rows[i] = SpecialUnitary.toRow(u.get(i));
         }
         return count == 0 ? Nd4j.zeros(TYPE, 0, dimension()) : Nd4j.create(rows).castTo(TYPE);
     }
@@ -606,7 +606,7 @@ public final class SpectralFlow implements TrainableModel {
      * over the batch's first 64 rows with S the flow's Runge–Kutta steps — from the rows as base draws pushed forward
      * (with a target) or as data integrated backward (without).
      *
-     * @param batch matrices of SU(n), rows as {@link ComplexMatrix#toRow}
+     * @param batch matrices of SU(n), rows as {@link SpecialUnitary#toRow}
      * @return the estimate, nats per point
      */
     public double integrationError(INDArray batch) {

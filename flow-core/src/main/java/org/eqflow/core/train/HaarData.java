@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Haar-distributed matrices of SU(n) at every step: the batches of reverse-KL training of a
  * {@link org.eqflow.core.manifold.SpectralFlow} (the base draws its flow pushes forward). Batch {@code t} is drawn
- * from {@code (seed, t)}; rows in {@link org.eqflow.core.manifold.ComplexMatrix#toRow} format.
+ * from {@code (seed, t)}; rows in the format of {@link SpecialUnitary#toRow} (SU(2): unit quaternions).
  */
 public final class HaarData implements DataSource {
     private final int n;
@@ -27,7 +27,7 @@ public final class HaarData implements DataSource {
 
     @Override
     public int dimension() {
-        return 2 * n * n;
+        return SpecialUnitary.rowLength(n);
     }
 
     @Override
@@ -35,7 +35,7 @@ public final class HaarData implements DataSource {
         SplittableRandom rng = Noise.stream(seed, iteration, Noise.Purpose.DATA);
         double[] flat = new double[batchSize * dimension()];
         for (int i = 0; i < batchSize; i++) {
-            System.arraycopy(SpecialUnitary.haar(n, rng).toRow(), 0, flat, i * dimension(), dimension());
+            System.arraycopy(SpecialUnitary.toRow(SpecialUnitary.haar(n, rng)), 0, flat, i * dimension(), dimension());
         }
         return Nd4j.create(flat, new long[] {batchSize, dimension()}, DataType.DOUBLE);
     }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 final class DataCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "NAME", required = true, description = "ring:R,SIGMA, shell:D,R,SIGMA, rings, "
             + "circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA or doublewell:K; matrices of SU(n): su<n>:boyda1|2|3 "
-            + "or su<n>:BETA,C1,C2,... (rows re00,im00,re01,...; exact draws by rejection from Haar measure)")
+            + "or su<n>:BETA,C1,C2,... (rows a,b,c,d, the unit quaternion, for SU(2); re00,im00,re01,... for SU(n ≥ 3); exact draws by rejection from Haar measure)")
     String target;
 
     @Option(names = "-n", paramLabel = "N", required = true)
@@ -72,9 +72,9 @@ final class DataCommand implements Callable<Integer> {
         org.eqflow.core.manifold.SuTarget t = org.eqflow.core.manifold.SuTarget.parse(target);
         java.util.List<org.eqflow.core.manifold.ComplexMatrix> x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
         Output.write(out, spec.commandLine(), w -> {
-            StringBuilder b = new StringBuilder(SampleCommand.suHeader(t.n()));
+            StringBuilder b = new StringBuilder(org.eqflow.core.manifold.SpecialUnitary.rowHeader(t.n())).append('\n');
             for (org.eqflow.core.manifold.ComplexMatrix u : x) {
-                double[] row = u.toRow();
+                double[] row = org.eqflow.core.manifold.SpecialUnitary.toRow(u);
                 for (int j = 0; j < row.length; j++) {
                     b.append(j == 0 ? "" : ",").append(row[j]);
                 }

@@ -98,7 +98,7 @@ final class EvalCommand implements Callable<Integer> {
         if (in.data != null) {
             data = new ArrayList<>();
             for (double[] row : CsvPoints.readAll(in.data)) {
-                data.add(org.eqflow.core.manifold.ComplexMatrix.fromRow(row));
+                data.add(org.eqflow.core.manifold.SpecialUnitary.fromRow(flow.config().n(), row));
             }
         }
         boolean samplesGiven = spec.commandLine().getParseResult().hasMatchedOption("--samples");

@@ -12,7 +12,8 @@ import picocli.CommandLine;
 /** {@code eqflow sample}: draw points from a model. */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw N points from a model (one forward pass of the flow) into a CSV with the header x0,x1,...;",
-            "from a model on SU(n), matrices with the header re00,im00,re01,... (real and imaginary parts, row-major)"})
+            "from a model on SU(n), matrices: SU(2) as unit quaternions a,b,c,d (U = [[a+ib, c+id], [-c+id, a-ib]]),",
+            "SU(n ≥ 3) as re00,im00,re01,... (real and imaginary parts, row-major)"})
 final class SampleCommand implements Callable<Integer> {
     private static final int CHUNK = 65_536;
 
@@ -48,7 +49,8 @@ final class SampleCommand implements Callable<Integer> {
         DensityModel flow = engine.apply(allow.load(model), "sampling");
         int d = flow.dimension();
         Output.write(out, spec.commandLine(), w -> {
-            w.write(flow instanceof org.eqflow.core.manifold.SpectralFlow su ? suHeader(su.config().n()) : Output.pointsHeader(d));
+            w.write(flow instanceof org.eqflow.core.manifold.SpectralFlow su
+                    ? org.eqflow.core.manifold.SpecialUnitary.rowHeader(su.config().n()) + "\n" : Output.pointsHeader(d));
             long chunk = 0;
             for (long done = 0; done < n; done += CHUNK, chunk++) {
                 int m = (int) Math.min(CHUNK, n - done);
@@ -64,16 +66,5 @@ final class SampleCommand implements Callable<Integer> {
             }
         });
         return 0;
-    }
-
-    /** The header of matrices of SU(n): {@code re00,im00,re01,…}. */
-    static String suHeader(int n) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                b.append(b.length() == 0 ? "" : ",").append("re").append(i).append(j).append(",im").append(i).append(j);
-            }
-        }
-        return b.append('\n').toString();
     }
 }

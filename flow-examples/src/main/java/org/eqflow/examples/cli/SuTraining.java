@@ -28,7 +28,7 @@ import picocli.CommandLine;
 /**
  * {@code eqflow train} for densities on SU(n) ({@link SpectralFlow}): reverse KL to a built-in target
  * ({@code --target su3:boyda2}, batches of Haar draws) or maximum likelihood on matrices ({@code --data X.csv
- * --manifold su3}, rows as {@link ComplexMatrix#toRow}). The same trainer, log, schedule, time budget, checkpoints
+ * --manifold su3}, rows as {@link SpecialUnitary#toRow}: SU(2) as unit quaternions). The same trainer, log, schedule, time budget, checkpoints
  * and model file as the other families.
  */
 final class SuTraining {
@@ -80,9 +80,15 @@ final class SuTraining {
 
     /** Why a row is not a point of SU(n), with its columns, or null. */
     static String whyNotSu(double[] row, int n) {
-        if (row.length != 2 * n * n) {
-            return "1: the row has " + row.length + " values; a matrix of SU(" + n + ") is " + 2 * n * n
-                    + " (real and imaginary part of each entry, row-major)";
+        int length = SpecialUnitary.rowLength(n);
+        if (row.length != length) {
+            return "1: the row has " + row.length + " values; a matrix of SU(" + n + ") is " + length + " ("
+                    + (n == 2 ? "a unit quaternion a,b,c,d" : "real and imaginary part of each entry, row-major") + ")";
+        }
+        if (n == 2) {
+            double norm = Math.sqrt(row[0] * row[0] + row[1] * row[1] + row[2] * row[2] + row[3] * row[3]);
+            return Math.abs(norm - 1) <= TOLERANCE ? null : String.format(java.util.Locale.ROOT,
+                    "1-4: the quaternion has |q| = %.6g, not 1 (SU(2) is the unit quaternions)", norm);
         }
         return SpecialUnitary.check(ComplexMatrix.fromRow(row), TOLERANCE)
                 .map(w -> "1-" + row.length + ": the row is " + w + ", not a matrix of SU(" + n + ")").orElse(null);

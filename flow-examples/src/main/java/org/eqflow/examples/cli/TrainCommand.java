@@ -68,7 +68,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     @Option(names = "--manifold", paramLabel = "su2|su3|su4",
-            description = "the data are matrices of SU(n), rows of real and imaginary parts (Re U00,Im U00,Re U01,...); trains a "
+            description = "the data are matrices of SU(n): rows a,b,c,d (unit quaternions) for su2, real and imaginary parts "
+                    + "re00,im00,re01,... for su3 and su4; trains a "
                     + "conjugation-invariant flow by maximum likelihood. Log-densities are with respect to the normalised Haar measure")
     String manifold;
 

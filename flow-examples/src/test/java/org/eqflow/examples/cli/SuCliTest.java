@@ -50,7 +50,7 @@ class SuCliTest {
         Path samples = dir.resolve("samples.csv");
         CliTest.Run s = CliTest.run("sample", "--model", model.toString(), "-n", "50", "--seed", "4", "--out", samples.toString());
         assertEquals(0, s.code(), s.err());
-        assertEquals("re00,im00,re01,im01,re10,im10,re11,im11", Files.readAllLines(samples).get(0));
+        assertEquals("a,b,c,d", Files.readAllLines(samples).get(0), "SU(2) as unit quaternions");
         for (String line : Files.readAllLines(samples).subList(1, 51)) {
             double[] row = java.util.Arrays.stream(line.split(",")).mapToDouble(Double::parseDouble).toArray();
             assertEquals(null, SuTraining.whyNotSu(row, 2), line);
@@ -67,14 +67,21 @@ class SuCliTest {
     @Test
     void rowsOffTheGroupAreRefusedWithFileLineAndColumns() throws IOException {
         Path bad = dir.resolve("bad.csv");
-        Files.writeString(bad, "re00,im00,re01,im01,re10,im10,re11,im11\n1,0,0,0,0,0,1,0\n1,0,0.1,0,0,0,1,0\n");
+        Files.writeString(bad, "a,b,c,d\n1,0,0,0\n1,0,0.1,0\n");
         CliTest.Run lp = CliTest.run("logprob", "--model", model.toString(), "--data", bad.toString());
         assertNotEquals(0, lp.code());
-        assertTrue(lp.err().contains(bad + ":3:1-8: the row is not unitary"), lp.err());
-        Path notSpecial = dir.resolve("det.csv");
-        Files.writeString(notSpecial, "0,1,0,0,0,0,0,1\n");   // i·I: unitary, det = −1
-        CliTest.Run det = CliTest.run("eval", "--model", model.toString(), "--data", notSpecial.toString());
-        assertTrue(det.err().contains(":1:1-8: the row is det U = -1"), det.err());
+        assertTrue(lp.err().contains(bad + ":3:1-4: the quaternion has |q| = 1.00499, not 1"), lp.err());
+        Path wide = dir.resolve("wide.csv");
+        Files.writeString(wide, "1,0,0,0,0,0,1,0\n");
+        CliTest.Run w = CliTest.run("eval", "--model", model.toString(), "--data", wide.toString());
+        assertTrue(w.err().contains("points have dimension 8 but the model expects 4"), w.err());
+        // SU(3): i·I is unitary with det = −i
+        double[] iI = new double[18];
+        for (int k = 0; k < 3; k++) {
+            iI[2 * (3 * k + k) + 1] = 1;
+        }
+        assertTrue(SuTraining.whyNotSu(iI, 3).startsWith("1-18: the row is det U = "), SuTraining.whyNotSu(iI, 3));
+        assertTrue(SuTraining.whyNotSu(new double[] {1, 0, 0, 0}, 3).contains("a matrix of SU(3) is 18"));
     }
 
     /** Exact draws of a mild target (`eqflow data`), maximum likelihood on them, and the held-out gap to its entropy. */
