@@ -140,11 +140,11 @@ class SpectralFlowTest {
 
     /**
      * The fused engine equals the graph (float64): the field, both passes, and the reverse-KL loss with every
-     * weight gradient, on SU(2) and SU(3), far from the identity (the weights of the potential's output scaled).
+     * weight gradient, on SU(2), SU(3) and SU(4), far from the identity (the weights of the potential's output scaled).
      */
     @Test
     void fusedEngineEqualsTheGraph() {
-        for (int n = 2; n <= 3; n++) {
+        for (int n = 2; n <= WeylIntegral.MAX_N; n++) {
             SpectralFlow flow = SpectralFlow.create(new SpectralFlow.Config(n, 8, 3, 7, 3e-3, "su" + n + ":boyda2"));
             flow.parameters().get("phiW3").muli(5.0);
             double[][] theta0 = angles(16, n, new SplittableRandom(23 + n));
