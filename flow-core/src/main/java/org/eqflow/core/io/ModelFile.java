@@ -335,14 +335,9 @@ public final class ModelFile {
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
         }
-        Map<String, long[]> optimizerShapes = optimizerShapes(shapes);
-        long parameterBytes = ArrayCodec.encodedSize(shapes);
-        long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
-        expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
-        expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
-        checkTotal(path, sizes, parameterBytes + optimizerBytes);
-        Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
-        Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
+        Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of());
+        Map<String, ModelState.NamedArray> parameters = weights.parameters();
+        Map<String, ModelState.NamedArray> optimizer = weights.optimizer();
         SavedState saved;
         try {
             saved = JSON.readValue(verified(zip, path, "state.json", manifest), SavedState.class);
@@ -383,16 +378,9 @@ public final class ModelFile {
             throw new ModelFileException(path + ": the manifest says family '" + family + "' but config.json describes a "
                     + config.kind().name().toLowerCase(java.util.Locale.ROOT) + " flow (the file is corrupted or not from eqflow)");
         }
-        Map<String, long[]> optimizerShapes = optimizerShapes(shapes);
-        long parameterBytes = ArrayCodec.encodedSize(shapes);
-        long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
-        long spectralBytes = ArrayCodec.encodedSize(spectralShapes);
-        expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
-        expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
-        expectSize(path, "spectral.bin", sizes.get("spectral.bin"), spectralBytes);
-        checkTotal(path, sizes, parameterBytes + optimizerBytes + spectralBytes);
-        Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
-        Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
+        Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of("spectral.bin", ArrayCodec.encodedSize(spectralShapes)));
+        Map<String, ModelState.NamedArray> parameters = weights.parameters();
+        Map<String, ModelState.NamedArray> optimizer = weights.optimizer();
         Map<String, ModelState.NamedArray> spectral = arrays(zip, path, manifest, "spectral.bin", spectralShapes);
         FiniteSavedState saved = state(zip, path, manifest, FiniteSavedState.class);
         checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
@@ -412,18 +400,39 @@ public final class ModelFile {
         } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
             throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
         }
+        Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of());
+        Map<String, ModelState.NamedArray> parameters = weights.parameters();
+        Map<String, ModelState.NamedArray> optimizer = weights.optimizer();
+        SpectralSavedState saved = state(zip, path, manifest, SpectralSavedState.class);
+        checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
+        return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
+                saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
+    }
+
+    /** A model's weights and Adam moments as read from a file. */
+    private record Weights(Map<String, ModelState.NamedArray> parameters, Map<String, ModelState.NamedArray> optimizer) {
+    }
+
+    /**
+     * Checks the sizes of {@code parameters.bin} and {@code optimizer.bin} against the shapes the configuration
+     * defines, then those of the family's further array entries ({@code others}: name and expected bytes), then the
+     * file's total, before reading the weights.
+     */
+    private static Weights weights(ZipFile zip, Path path, JsonNode manifest, Map<String, Long> sizes, Map<String, long[]> shapes,
+                                   Map<String, Long> others) throws IOException {
         Map<String, long[]> optimizerShapes = optimizerShapes(shapes);
         long parameterBytes = ArrayCodec.encodedSize(shapes);
         long optimizerBytes = ArrayCodec.encodedSize(optimizerShapes);
         expectSize(path, "parameters.bin", sizes.get("parameters.bin"), parameterBytes);
         expectSize(path, "optimizer.bin", sizes.get("optimizer.bin"), optimizerBytes);
-        checkTotal(path, sizes, parameterBytes + optimizerBytes);
-        Map<String, ModelState.NamedArray> parameters = arrays(zip, path, manifest, "parameters.bin", shapes);
-        Map<String, ModelState.NamedArray> optimizer = arrays(zip, path, manifest, "optimizer.bin", optimizerShapes);
-        SpectralSavedState saved = state(zip, path, manifest, SpectralSavedState.class);
-        checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
-        return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
-                saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
+        long total = parameterBytes + optimizerBytes;
+        for (Map.Entry<String, Long> e : others.entrySet()) {
+            expectSize(path, e.getKey(), sizes.get(e.getKey()), e.getValue());
+            total += e.getValue();
+        }
+        checkTotal(path, sizes, total);
+        return new Weights(arrays(zip, path, manifest, "parameters.bin", shapes),
+                arrays(zip, path, manifest, "optimizer.bin", optimizerShapes));
     }
 
     /** The checksum-verified {@code state.json} as {@code type}. */
