@@ -146,8 +146,14 @@ public final class Plots {
         }
         chart.getStyler().setShowValue(false);
         chart.getStyler().setLegendVisible(true);
-        chart.getStyler().setMin(lo);
-        chart.getStyler().setMax(hi);
+        // XChart's gradient legend prints min and max as raw doubles: give it three significant digits.
+        chart.getStyler().setMin(lo == 0 || !Double.isFinite(lo) ? lo : new java.math.BigDecimal(lo)
+                .round(new java.math.MathContext(3, java.math.RoundingMode.FLOOR)).doubleValue());
+        chart.getStyler().setMax(hi == 0 || !Double.isFinite(hi) ? hi : new java.math.BigDecimal(hi)
+                .round(new java.math.MathContext(3, java.math.RoundingMode.CEILING)).doubleValue());
+        // No outline around each cell, and no anti-aliased seams between neighbouring cells.
+        chart.getStyler().setDrawBorder(false);
+        chart.getStyler().setAntiAlias(false);
         chart.getStyler().setRangeColors(new Color[] {new Color(20, 20, 80), new Color(40, 120, 200), new Color(120, 220, 140),
             new Color(250, 240, 80)});
         chart.getStyler().setPlotGridLinesVisible(false);
