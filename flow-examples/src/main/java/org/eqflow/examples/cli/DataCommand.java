@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 final class DataCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "NAME", required = true, description = "ring:R,SIGMA, shell:D,R,SIGMA, rings, "
             + "circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA or doublewell:K; matrices of SU(n): su<n>:boyda1|2|3 "
-            + "or su<n>:BETA,C1,C2,... (rows a,b,c,d, the unit quaternion, for SU(2); re00,im00,re01,... for SU(n ≥ 3); exact draws by rejection from Haar measure)")
+            + "or su<n>:BETA,C1,C2,... (rows a,b,c,d, the unit quaternion, for SU(2); re00,im00,re01,... for SU(n ≥ 3); exact draws by rejection from Haar measure); "
+            + "unit vectors x,y,z on the sphere: s2:vmf:KAPPA, s2:vmfx:KAPPA (about x: not invariant about z), s2:bands or s2:bands:W,C,S,...")
     String target;
 
     @Option(names = "-n", paramLabel = "N", required = true)
@@ -48,6 +49,9 @@ final class DataCommand implements Callable<Integer> {
         if (SuTraining.applies(target, null)) {
             return suData();
         }
+        if (target.strip().toLowerCase(Locale.ROOT).startsWith("s2:")) {
+            return sphereData();
+        }
         Target t = Targets.parse(target);
         double[][] x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
         Output.write(out, spec.commandLine(), w -> {
@@ -63,6 +67,24 @@ final class DataCommand implements Callable<Integer> {
         if (entropy) {
             Target.Entropy h = t.entropy();
             spec.commandLine().getErr().println(String.format(Locale.ROOT, "entropy of %s: %.4f nats (± %.1e)", t.spec(), h.nats(), h.errorBound()));
+            spec.commandLine().getErr().flush();
+        }
+        return 0;
+    }
+
+    private Integer sphereData() throws java.io.IOException {
+        org.eqflow.core.manifold.SphereTarget t = org.eqflow.core.manifold.SphereTarget.parse(target);
+        double[][] x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
+        Output.write(out, spec.commandLine(), w -> {
+            StringBuilder b = new StringBuilder("x,y,z\n");
+            for (double[] row : x) {
+                b.append(row[0]).append(',').append(row[1]).append(',').append(row[2]).append('\n');
+            }
+            w.write(b.toString());
+        });
+        if (entropy) {
+            spec.commandLine().getErr().println(String.format(Locale.ROOT, "entropy of %s: %.6f nats with respect to area (uniform: "
+                    + "log 4π = %.6f)", t.name(), t.entropy(), Math.log(4 * Math.PI)));
             spec.commandLine().getErr().flush();
         }
         return 0;

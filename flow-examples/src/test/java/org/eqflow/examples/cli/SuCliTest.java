@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Densities on SU(n) from the command line, as a user runs them: reverse KL, sampling, log-densities, maximum likelihood, bad input. */
+/**
+ * Densities on SU(n) from the command line, as a user runs them: reverse KL, sampling, log-densities, maximum
+ * likelihood, bad input; and the sphere's targets.
+ */
 class SuCliTest {
     @TempDir
     static Path dir;
@@ -104,6 +107,22 @@ class SuCliTest {
         assertTrue(json.get("gap").asDouble() < 0.15 && json.get("gap").asDouble() > -0.1, ev.out());
         assertEquals(json.get("nll").asDouble() - entropy, json.get("gap").asDouble(), 6 * json.get("gap_stderr").asDouble() + 0.05);
         assertTrue(entropy < -0.5, "the target is far from Haar: " + entropy);
+    }
+
+    /** The sphere's targets: {@code eqflow data --target s2:…} writes unit vectors x,y,z and the entropy. */
+    @Test
+    void sphereDataAreUnitVectors() throws IOException {
+        Path file = dir.resolve("s2.csv");
+        CliTest.Run r = CliTest.run("data", "--target", "s2:bands", "-n", "100", "--seed", "3", "--entropy", "--out", file.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("entropy of s2:bands: 1.8497"), r.err());
+        java.util.List<String> lines = Files.readAllLines(file);
+        assertEquals("x,y,z", lines.get(0));
+        assertEquals(101, lines.size());
+        for (String line : lines.subList(1, lines.size())) {
+            double[] v = java.util.Arrays.stream(line.split(",")).mapToDouble(Double::parseDouble).toArray();
+            assertEquals(1.0, v[0] * v[0] + v[1] * v[1] + v[2] * v[2], 1e-12, line);
+        }
     }
 
     @Test
