@@ -175,7 +175,7 @@ public final class Evaluator {
 
     /** The report over every point added so far. */
     public EvaluationReport report() {
-        if (iwae.n == 0) {
+        if (iwae.count() == 0) {
             throw new IllegalStateException("no points were evaluated");
         }
         Map<String, Double> constraint = new LinkedHashMap<>();
@@ -190,35 +190,13 @@ public final class Evaluator {
             }
         }
         Target.Entropy h = target.map(Target::entropy).orElse(null);
-        return new EvaluationReport((int) iwae.n, samples, elbo.mean(), elbo.stderr(), iwae.mean(), iwae.stderr(),
-                -iwae.mean(), iwae.stderr(), Math.sqrt(monteCarloVariance) / iwae.n,
+        return new EvaluationReport((int) iwae.count(), samples, elbo.mean(), elbo.stderr(), iwae.mean(), iwae.stderr(),
+                -iwae.mean(), iwae.stderr(), Math.sqrt(monteCarloVariance) / iwae.count(),
                 target.map(Target::spec).orElse(null), h == null ? null : h.nats(), h == null ? null : h.errorBound(),
                 h == null ? null : gap.mean(), h == null ? null : gap.stderr(),
                 invarianceCount > 0 ? invarianceSum / invarianceCount : null,
                 invarianceCount == 0 ? null : group.map(Group::spec).orElseGet(() -> hamiltonian == null ? null
                         : String.join(" ", hamiltonian.config().symmetries())),
                 exact, constraint, multipliers);
-    }
-
-    /** Running mean and variance (Welford). */
-    private static final class Moments {
-        private long n;
-        private double mean;
-        private double m2;
-
-        void add(double x) {
-            n++;
-            double d = x - mean;
-            mean += d / n;
-            m2 += d * (x - mean);
-        }
-
-        double mean() {
-            return mean;
-        }
-
-        double stderr() {
-            return n < 2 ? Double.NaN : Math.sqrt(m2 / (n - 1) / n);
-        }
     }
 }

@@ -60,6 +60,9 @@ final class SpectralKernel {
     private double[] gTan;
     private double[] gSec;
     private double[] rowH;
+    /** cos kθ_j and sin kθ_j of one sample and power k. */
+    private final double[] cosK;
+    private final double[] sinK;
 
     SpectralKernel(int n, int hidden) {
         this.n = n;
@@ -75,6 +78,8 @@ final class SpectralKernel {
         gw2 = new double[w2.length];
         gb2 = new double[hidden];
         gw3 = new double[hidden];
+        cosK = new double[n];
+        sinK = new double[n];
     }
 
     void zeroGradients() {
@@ -134,14 +139,16 @@ final class SpectralKernel {
                 double cs = 0;
                 double ss = 0;
                 for (int j = 0; j < n; j++) {
-                    cs += Math.cos(k * theta[b * n + j]);
-                    ss += Math.sin(k * theta[b * n + j]);
+                    cosK[j] = Math.cos(k * theta[b * n + j]);
+                    sinK[j] = Math.sin(k * theta[b * n + j]);
+                    cs += cosK[j];
+                    ss += sinK[j];
                 }
                 f[fo + 2 * k - 2] = cs;
                 f[fo + 2 * k - 1] = ss;
                 for (int j = 0; j < n; j++) {
-                    double c = Math.cos(k * theta[b * n + j]);
-                    double s = Math.sin(k * theta[b * n + j]);
+                    double c = cosK[j];
+                    double s = sinK[j];
                     int ro = (b * n + j) * features;
                     tan[ro + 2 * k - 2] = -k * (s - ss / n);
                     tan[ro + 2 * k - 1] = k * (c - cs / n);

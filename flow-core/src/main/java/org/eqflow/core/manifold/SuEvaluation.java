@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.eqflow.core.Noise;
+import org.eqflow.core.eval.Moments;
 
 /**
  * Evaluation of a flow on SU(n): importance sampling of a target (reverse KL, ESS and {@code log Ẑ} with standard
@@ -100,18 +101,19 @@ public final class SuEvaluation {
         Double nllSe = null;
         Double gap = null;
         Double gapSe = null;
+        Double logZExact = target == null ? null : target.logNormaliser();
         if (data != null && !data.isEmpty()) {
             double[] lq = flow.logDensity(data);
-            nll = -mean(lq);
-            nllSe = stderr(lq);
+            Moments logq = new Moments().addAll(lq);
+            nll = -logq.mean();
+            nllSe = lq.length < 2 ? 0 : logq.stderr();
             if (target != null) {
-                double[] diff = new double[lq.length];
-                double lz = target.logNormaliser();
+                Moments diff = new Moments();
                 for (int i = 0; i < lq.length; i++) {
-                    diff[i] = target.action(data.get(i)) - lz - lq[i];
+                    diff.add(target.action(data.get(i)) - logZExact - lq[i]);
                 }
-                gap = mean(diff);
-                gapSe = stderr(diff);
+                gap = diff.mean();
+                gapSe = lq.length < 2 ? 0 : diff.stderr();
             }
         }
         List<ComplexMatrix> at = new ArrayList<>();
@@ -133,27 +135,7 @@ public final class SuEvaluation {
             worst = Math.max(worst, Math.abs(a[i] - b[i]));
         }
         return new Report("su" + n, target == null ? null : target.name(), target == null ? null : samples, kl, klSe, ess, essSe, logZ,
-                logZSe, target == null ? null : target.logNormaliser(), target == null ? null : target.entropy(),
+                logZSe, logZExact, target == null ? null : target.entropy(),
                 data == null ? null : data.size(), nll, nllSe, gap, gapSe, worst, at.size());
-    }
-
-    private static double mean(double[] x) {
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        return s / x.length;
-    }
-
-    private static double stderr(double[] x) {
-        if (x.length < 2) {
-            return 0;
-        }
-        double m = mean(x);
-        double s = 0;
-        for (double v : x) {
-            s += (v - m) * (v - m);
-        }
-        return Math.sqrt(s / (x.length - 1) / x.length);
     }
 }

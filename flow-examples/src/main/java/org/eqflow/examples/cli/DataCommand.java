@@ -46,16 +46,33 @@ final class DataCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + " (the points are held in "
                     + "memory), got " + n);
         }
+        String header;
+        double[][] x;
+        java.util.function.Supplier<String> entropyLine;
         if (SuTraining.applies(target, null)) {
-            return suData();
+            org.eqflow.core.manifold.SuTarget t = org.eqflow.core.manifold.SuTarget.parse(target);
+            header = org.eqflow.core.manifold.SpecialUnitary.rowHeader(t.n()) + "\n";
+            x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA)).stream()
+                    .map(org.eqflow.core.manifold.SpecialUnitary::toRow).toArray(double[][]::new);
+            entropyLine = () -> String.format(Locale.ROOT, "entropy of %s: %.4f nats relative to the normalised Haar measure "
+                    + "(quadrature)", t.name(), t.entropy());
+        } else if (target.strip().toLowerCase(Locale.ROOT).startsWith("s2:")) {
+            org.eqflow.core.manifold.SphereTarget t = org.eqflow.core.manifold.SphereTarget.parse(target);
+            header = "x,y,z\n";
+            x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
+            entropyLine = () -> String.format(Locale.ROOT, "entropy of %s: %.6f nats with respect to area (uniform: log 4π = %.6f)",
+                    t.name(), t.entropy(), Math.log(4 * Math.PI));
+        } else {
+            Target t = Targets.parse(target);
+            header = Output.pointsHeader(t.dimension());
+            x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
+            entropyLine = () -> {
+                Target.Entropy h = t.entropy();
+                return String.format(Locale.ROOT, "entropy of %s: %.4f nats (± %.1e)", t.spec(), h.nats(), h.errorBound());
+            };
         }
-        if (target.strip().toLowerCase(Locale.ROOT).startsWith("s2:")) {
-            return sphereData();
-        }
-        Target t = Targets.parse(target);
-        double[][] x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
         Output.write(out, spec.commandLine(), w -> {
-            StringBuilder b = new StringBuilder(Output.pointsHeader(t.dimension()));
+            StringBuilder b = new StringBuilder(header);
             for (double[] row : x) {
                 for (int j = 0; j < row.length; j++) {
                     b.append(j == 0 ? "" : ",").append(row[j]);
@@ -65,48 +82,7 @@ final class DataCommand implements Callable<Integer> {
             w.write(b.toString());
         });
         if (entropy) {
-            Target.Entropy h = t.entropy();
-            spec.commandLine().getErr().println(String.format(Locale.ROOT, "entropy of %s: %.4f nats (± %.1e)", t.spec(), h.nats(), h.errorBound()));
-            spec.commandLine().getErr().flush();
-        }
-        return 0;
-    }
-
-    private Integer sphereData() throws java.io.IOException {
-        org.eqflow.core.manifold.SphereTarget t = org.eqflow.core.manifold.SphereTarget.parse(target);
-        double[][] x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
-        Output.write(out, spec.commandLine(), w -> {
-            StringBuilder b = new StringBuilder("x,y,z\n");
-            for (double[] row : x) {
-                b.append(row[0]).append(',').append(row[1]).append(',').append(row[2]).append('\n');
-            }
-            w.write(b.toString());
-        });
-        if (entropy) {
-            spec.commandLine().getErr().println(String.format(Locale.ROOT, "entropy of %s: %.6f nats with respect to area (uniform: "
-                    + "log 4π = %.6f)", t.name(), t.entropy(), Math.log(4 * Math.PI)));
-            spec.commandLine().getErr().flush();
-        }
-        return 0;
-    }
-
-    private Integer suData() throws java.io.IOException {
-        org.eqflow.core.manifold.SuTarget t = org.eqflow.core.manifold.SuTarget.parse(target);
-        java.util.List<org.eqflow.core.manifold.ComplexMatrix> x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
-        Output.write(out, spec.commandLine(), w -> {
-            StringBuilder b = new StringBuilder(org.eqflow.core.manifold.SpecialUnitary.rowHeader(t.n())).append('\n');
-            for (org.eqflow.core.manifold.ComplexMatrix u : x) {
-                double[] row = org.eqflow.core.manifold.SpecialUnitary.toRow(u);
-                for (int j = 0; j < row.length; j++) {
-                    b.append(j == 0 ? "" : ",").append(row[j]);
-                }
-                b.append('\n');
-            }
-            w.write(b.toString());
-        });
-        if (entropy) {
-            spec.commandLine().getErr().println(String.format(Locale.ROOT, "entropy of %s: %.4f nats relative to the normalised Haar "
-                    + "measure (quadrature)", t.name(), t.entropy()));
+            spec.commandLine().getErr().println(entropyLine.get());
             spec.commandLine().getErr().flush();
         }
         return 0;

@@ -33,15 +33,6 @@ import picocli.CommandLine;
  */
 final class SuTraining {
     private static final Logger LOG = LoggerFactory.getLogger(SuTraining.class);
-    /** Reverse KL's default length: enough for an ESS above 0.98 on the SU(3) targets (docs/results.md). */
-    static final long DEFAULT_REVERSE_KL_ITERATIONS = 1500;
-    /**
-     * Reverse KL's default time budget: the learning rate anneals over it (the {@code budget} schedule) and a run ends
-     * within 10 minutes of one core even when the integrator's check doubles the steps.
-     */
-    static final java.time.Duration DEFAULT_REVERSE_KL_BUDGET = java.time.Duration.ofMinutes(9);
-    /** Reverse KL's default batch of Haar draws. */
-    static final int DEFAULT_BATCH = 256;
     /** Importance samples of the final report of reverse-KL training. */
     static final int REPORT_SAMPLES = 20_000;
     /** How far a row may be from SU(n): {@code |U U† − I|} and {@code |det U − 1|}. */
@@ -125,7 +116,7 @@ final class SuTraining {
         }
         if (objective == Objective.REVERSE_KL && (cmd.validation != null || cmd.patience != null)) {
             throw new CommandLine.ParameterException(cl, "reverse-KL training has no data to validate on: drop --validation and --patience"
-                    + " (it runs --iterations updates, default " + DEFAULT_REVERSE_KL_ITERATIONS + ")");
+                    + " (it runs --iterations updates, default " + SpectralFlow.DEFAULT_REVERSE_KL_ITERATIONS + ")");
         }
         long seed = cmd.seed;
         Trainer.Checkpoint checkpoint = null;
@@ -141,7 +132,7 @@ final class SuTraining {
             }
             seed = saved.config().seed();
         }
-        int batch = cmd.batch != null ? cmd.batch : DEFAULT_BATCH;
+        int batch = cmd.batch != null ? cmd.batch : SpectralFlow.DEFAULT_BATCH;
         DataSource data;
         INDArray val = null;
         boolean fixedLength;
@@ -151,12 +142,10 @@ final class SuTraining {
             fixedLength = true;
             amount = batch + " Haar draws per update";
         } else {
-            validate(cmd.source.data, n);
-            double[][] points = CsvPoints.readAll(cmd.source.data);
+            double[][] points = CsvPoints.readAll(cmd.source.data, row -> whyNotSu(row, n));
             fixedLength = cmd.iterations != null && cmd.validation == null && cmd.patience == null;
             if (cmd.validation != null) {
-                validate(cmd.validation, n);
-                val = Nd4j.create(CsvPoints.readAll(cmd.validation));
+                val = Nd4j.create(CsvPoints.readAll(cmd.validation, row -> whyNotSu(row, n)));
             } else if (!fixedLength) {
                 FiniteData.Split split = FiniteData.holdOut(points, seed);
                 LOG.info("validation: {} of the {} training points held out (--validation VAL.csv to give your own)",
@@ -168,7 +157,7 @@ final class SuTraining {
             amount = points.length + " matrices";
         }
         long cap = cmd.iterations != null ? cmd.iterations
-                : objective == Objective.REVERSE_KL ? DEFAULT_REVERSE_KL_ITERATIONS : TrainingOptions.Builder.DEFAULT_ITERATIONS;
+                : objective == Objective.REVERSE_KL ? SpectralFlow.DEFAULT_REVERSE_KL_ITERATIONS : TrainingOptions.Builder.DEFAULT_ITERATIONS;
         TrainingOptions.Schedule schedule = cmd.schedule != null
                 ? Choices.parse("--lr-schedule", cmd.schedule, TrainingOptions.Schedule.class) : TrainingOptions.Builder.DEFAULT_SCHEDULE;
         if (schedule == TrainingOptions.Schedule.PLATEAU && val == null) {
@@ -180,7 +169,7 @@ final class SuTraining {
                 .patience(cmd.patience != null ? cmd.patience : fixedLength ? 0 : TrainingOptions.Builder.DEFAULT_PATIENCE)
                 .validationSamples(1).checkpointEvery(cmd.checkpointEvery).checkpointDir(ckptDir).out(cmd.out).seed(seed)
                 .schedule(schedule).timeBudget(cmd.timeBudget != null ? cmd.timeBudget
-                        : objective == Objective.REVERSE_KL ? DEFAULT_REVERSE_KL_BUDGET : TrainingOptions.Builder.DEFAULT_TIME_BUDGET)
+                        : objective == Objective.REVERSE_KL ? SpectralFlow.DEFAULT_REVERSE_KL_BUDGET : TrainingOptions.Builder.DEFAULT_TIME_BUDGET)
                 .augment(false).build();
         Trainer trainer;
         SpectralFlow flow;

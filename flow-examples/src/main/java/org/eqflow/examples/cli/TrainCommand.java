@@ -75,8 +75,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--objective", paramLabel = "likelihood|reverse-kl",
             description = "SU(n) flows: maximum likelihood on --data, or the reverse KL E_q[log q − S] to a --target's unnormalised "
-                    + "log-density S (default for an su<n>: target; " + SuTraining.DEFAULT_REVERSE_KL_ITERATIONS + " updates of "
-                    + SuTraining.DEFAULT_BATCH + " Haar draws unless --iterations, within a 9-minute --time-budget)")
+                    + "log-density S (default for an su<n>: target; " + SpectralFlow.DEFAULT_REVERSE_KL_ITERATIONS + " updates of "
+                    + SpectralFlow.DEFAULT_BATCH + " Haar draws unless --iterations, within a 9-minute --time-budget)")
     String objective;
 
     @Option(names = "--ode-steps", paramLabel = "K",

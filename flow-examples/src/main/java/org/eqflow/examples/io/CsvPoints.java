@@ -62,13 +62,26 @@ public final class CsvPoints {
 
     /** Validates, then loads every row (training data), refusing files beyond {@link #MAX_IN_MEMORY_VALUES}. */
     public static double[][] readAll(Path file) throws IOException {
+        return readAll(file, row -> null);
+    }
+
+    /**
+     * {@link #readAll(Path)}, checking every row as it is loaded (one pass for both); a row refused throws
+     * {@link CsvException} naming the file and line.
+     *
+     * @param file  the file
+     * @param check the check of each row
+     * @return the rows
+     * @throws IOException when the file cannot be read, is invalid, or a row is refused
+     */
+    public static double[][] readAll(Path file, RowCheck check) throws IOException {
         Info info = validate(file);
         if (info.rows() * info.dimension() > MAX_IN_MEMORY_VALUES) {
             throw new CsvException(file + ": " + info.rows() + " rows of " + info.dimension() + " values exceed the "
                     + MAX_IN_MEMORY_VALUES + " values that training loads into memory; subsample the file");
         }
         List<double[]> out = new ArrayList<>();
-        scan(file, (line, values) -> out.add(values));
+        scanChecked(file, check, out::add);
         return out.toArray(new double[0][]);
     }
 
@@ -90,12 +103,18 @@ public final class CsvPoints {
      * @throws IOException when the file cannot be read or a row is refused
      */
     public static void checkRows(Path file, RowCheck check) throws IOException {
+        scanChecked(file, check, row -> { });
+    }
+
+    /** One pass delivering the rows that pass {@code check}; the first that does not ends it with its file and line. */
+    private static void scanChecked(Path file, RowCheck check, Consumer<double[]> sink) throws IOException {
         try {
             scan(file, (line, values) -> {
                 String why = check.why(values);
                 if (why != null) {
                     throw new java.io.UncheckedIOException(new CsvException(file + ":" + line + ":" + why));
                 }
+                sink.accept(values);
             });
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
