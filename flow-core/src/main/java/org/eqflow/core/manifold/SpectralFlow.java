@@ -206,11 +206,11 @@ public final class SpectralFlow implements TrainableModel {
 
     /** The kernel with the current weights. */
     private SpectralKernel loadedKernel() {
-        copy("phiW1", kernel.w1);
-        copy("phiB1", kernel.b1);
-        copy("phiW2", kernel.w2);
-        copy("phiB2", kernel.b2);
-        copy("phiW3", kernel.w3);
+        copy("phiW1", kernel.mlp.w1);
+        copy("phiB1", kernel.mlp.b1);
+        copy("phiW2", kernel.mlp.w2);
+        copy("phiB2", kernel.mlp.b2);
+        copy("phiW3", kernel.mlp.w3);
         return kernel;
     }
 
@@ -481,11 +481,11 @@ public final class SpectralFlow implements TrainableModel {
         if (engine == Engine.FUSED) {
             SpectralKernel k = loadedKernel();
             double loss = k.lossAndGradients(flat(theta, config.n()), theta.length, config.steps(), target);
-            out.put("phiW1", k.gw1.clone());
-            out.put("phiB1", k.gb1.clone());
-            out.put("phiW2", k.gw2.clone());
-            out.put("phiB2", k.gb2.clone());
-            out.put("phiW3", k.gw3.clone());
+            out.put("phiW1", k.mlp.gw1.clone());
+            out.put("phiB1", k.mlp.gb1.clone());
+            out.put("phiW2", k.mlp.gw2.clone());
+            out.put("phiB2", k.mlp.gb2.clone());
+            out.put("phiW3", k.mlp.gw3.clone());
             return new Gradients(loss, out);
         }
         ensureGraphs();
