@@ -58,12 +58,11 @@ public final class SpectralFlow implements TrainableModel {
      */
     public static final java.time.Duration DEFAULT_REVERSE_KL_BUDGET = java.time.Duration.ofMinutes(9);
     /** Training updates between checks of the integrator's accuracy ({@link #integrationError}). */
-    public static final int CHECK_EVERY = 50;
+    public static final int CHECK_EVERY = StepRefinement.CHECK_EVERY;
     /** The largest step-doubling estimate of the error in {@code log q} that training accepts, nats per point. */
-    public static final double STEP_TOLERANCE = 0.01;
+    public static final double STEP_TOLERANCE = StepRefinement.TOLERANCE;
     /** The most Runge–Kutta steps the accuracy check raises a flow to. */
-    public static final int MAX_STEPS = 64;
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SpectralFlow.class);
+    public static final int MAX_STEPS = StepRefinement.MAX_STEPS;
 
     private Config config;
     private final SuTarget target;
@@ -206,20 +205,8 @@ public final class SpectralFlow implements TrainableModel {
 
     /** The kernel with the current weights. */
     private SpectralKernel loadedKernel() {
-        copy("phiW1", kernel.mlp.w1);
-        copy("phiB1", kernel.mlp.b1);
-        copy("phiW2", kernel.mlp.w2);
-        copy("phiB2", kernel.mlp.b2);
-        copy("phiW3", kernel.mlp.w3);
+        FlowWeights.load(weights, kernel.mlp);
         return kernel;
-    }
-
-    private void copy(String name, double[] into) {
-        double[] v = weights.get(name).dup('c').data().asDouble();
-        if (v.length != into.length) {
-            throw new IllegalStateException("weight " + name + " has " + v.length + " values, the kernel expects " + into.length);
-        }
-        System.arraycopy(v, 0, into, 0, v.length);
     }
 
     private static double[] flat(double[][] rows, int n) {
@@ -286,17 +273,8 @@ public final class SpectralFlow implements TrainableModel {
 
     /** @return a snapshot of the weights, the optimiser and the counters */
     public Saved state() {
-        Map<String, NamedArray> p = new LinkedHashMap<>();
-        Map<String, NamedArray> o = new LinkedHashMap<>();
-        for (String name : names) {
-            p.put(name, named(weights.get(name)));
-            o.put(name, named(optimizer.moments().get(name)));
-        }
-        return new Saved(config, p, o, optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips());
-    }
-
-    private static NamedArray named(INDArray a) {
-        return new NamedArray(a.shape(), a.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+        List<Map<String, NamedArray>> po = FlowWeights.snapshot(names, weights, optimizer);
+        return new Saved(config, po.get(0), po.get(1), optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips());
     }
 
     /**
@@ -307,30 +285,9 @@ public final class SpectralFlow implements TrainableModel {
      */
     public static SpectralFlow restore(Saved saved) {
         SpectralFlow flow = new SpectralFlow(saved.config());
-        if (saved.parameters().size() != flow.names.size()) {
-            throw new IllegalArgumentException("the saved state has " + saved.parameters().size() + " parameters but the "
-                    + "configuration defines " + flow.names.size());
-        }
-        for (String name : flow.names) {
-            NamedArray p = saved.parameters().get(name);
-            NamedArray m = saved.optimizer().get(name);
-            if (p == null || m == null) {
-                throw new IllegalArgumentException("the saved state has no " + (p == null ? "weights" : "optimizer state")
-                        + " for parameter " + name);
-            }
-            into(flow.weights.get(name), p, name);
-            into(flow.optimizer.moments().get(name), m, "the optimizer state of " + name);
-        }
+        FlowWeights.restore(flow.names, flow.weights, flow.optimizer, saved.parameters(), saved.optimizer());
         flow.optimizer.restore(saved.iteration(), saved.learningRate(), saved.consecutiveSkips());
         return flow;
-    }
-
-    private static void into(INDArray target, NamedArray source, String what) {
-        if (!java.util.Arrays.equals(target.shape(), source.shape())) {
-            throw new IllegalArgumentException(what + " has shape " + java.util.Arrays.toString(source.shape()) + ", expected "
-                    + java.util.Arrays.toString(target.shape()));
-        }
-        target.assign(Nd4j.create(source.data(), target.shape(), DataType.DOUBLE).castTo(target.dataType()));
     }
 
     /**
@@ -341,15 +298,7 @@ public final class SpectralFlow implements TrainableModel {
      * @return shapes by name
      */
     public static Map<String, long[]> parameterShapes(Config config) {
-        int f = 2 * config.n() + 1;
-        int h = config.hidden();
-        Map<String, long[]> m = new LinkedHashMap<>();
-        m.put("phiW1", new long[] {f, h});
-        m.put("phiB1", new long[] {1, h});
-        m.put("phiW2", new long[] {h, h});
-        m.put("phiB2", new long[] {1, h});
-        m.put("phiW3", new long[] {h, 1});
-        return m;
+        return FlowWeights.shapes(2 * config.n() + 1, config.hidden());
     }
 
     /**
@@ -481,12 +430,7 @@ public final class SpectralFlow implements TrainableModel {
         if (engine == Engine.FUSED) {
             SpectralKernel k = loadedKernel();
             double loss = k.lossAndGradients(flat(theta, config.n()), theta.length, config.steps(), target);
-            out.put("phiW1", k.mlp.gw1.clone());
-            out.put("phiB1", k.mlp.gb1.clone());
-            out.put("phiW2", k.mlp.gw2.clone());
-            out.put("phiB2", k.mlp.gb2.clone());
-            out.put("phiW3", k.mlp.gw3.clone());
-            return new Gradients(loss, out);
+            return new Gradients(loss, FlowWeights.gradients(k.mlp));
         }
         ensureGraphs();
         SameDiff sd = target != null ? forward : inverse;
@@ -620,40 +564,23 @@ public final class SpectralFlow implements TrainableModel {
      * @return the estimate, nats per point
      */
     public double integrationError(INDArray batch) {
+        return integrationError(batch, config.steps());
+    }
+
+    private double integrationError(INDArray batch, int steps) {
         int rows = (int) Math.min(64, batch.rows());
         double[][] theta = anglesOf(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows),
                 org.nd4j.linalg.indexing.NDArrayIndex.all()));
-        boolean forwardInTime = target != null;
-        SpectralKernel k = loadedKernel();
-        double[] coarse = new double[rows];
-        double[] fine = new double[rows];
-        k.integrate(flat(theta, config.n()), rows, config.steps(), forwardInTime, coarse, null);
-        k.integrate(flat(theta, config.n()), rows, 2 * config.steps(), forwardInTime, fine, null);
-        double sum = 0;
-        for (int i = 0; i < rows; i++) {
-            double d = Math.abs(coarse[i] - fine[i]);
-            sum += Double.isFinite(d) ? d : Double.MAX_VALUE / rows;
-        }
-        return sum / rows;
+        return StepRefinement.stepDoublingError(loadedKernel(), flat(theta, config.n()), rows, steps, target != null);
     }
 
-    private boolean warnedAtMax;
+    private final StepRefinement refinement = new StepRefinement();
 
     /** Doubles the steps while the integrator's error at the batch exceeds the tolerance. */
     private void refineSteps(INDArray batch) {
-        double error = integrationError(batch);
-        while (error > STEP_TOLERANCE && 2 * config.steps() <= MAX_STEPS) {
-            int steps = 2 * config.steps();
+        int steps = refinement.refine(config.steps(), s -> integrationError(batch, s), optimizer.iteration());
+        if (steps != config.steps()) {
             config = new Config(config.n(), config.hidden(), steps, config.seed(), config.learningRate(), config.target());
-            LOG.info(String.format(java.util.Locale.ROOT, "iteration %d: log q moved by %.3g nats per point between %d and %d "
-                    + "Runge–Kutta steps (tolerance %s): the flow now takes %d steps", optimizer.iteration(), error, steps / 2, steps,
-                    STEP_TOLERANCE, steps));
-            error = integrationError(batch);
-        }
-        if (error > STEP_TOLERANCE && !warnedAtMax) {
-            warnedAtMax = true;
-            LOG.warn(String.format(java.util.Locale.ROOT, "iteration %d: log q is uncertain by %.3g nats per point even at %d "
-                    + "Runge–Kutta steps; lower the learning rate", optimizer.iteration(), error, config.steps()));
         }
     }
 
