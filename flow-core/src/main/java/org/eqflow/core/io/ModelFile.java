@@ -31,6 +31,7 @@ import org.eqflow.core.finite.CouplingFlow;
 import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.finite.ResidualFlow;
 import org.eqflow.core.manifold.SpectralFlow;
+import org.eqflow.core.manifold.SphereFlow;
 import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.symmetry.Symmetries;
 
@@ -75,7 +76,7 @@ public final class ModelFile {
     record FiniteSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
     }
 
-    /** The saved training state of an SU(n) flow beside its weights. */
+    /** The saved training state of a manifold flow (SU(n) or S²) beside its weights. */
     record SpectralSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
     }
 
@@ -120,6 +121,13 @@ public final class ModelFile {
             entries.put("spectral.bin", ArrayCodec.encode(state.spectral()));
         } else if (model instanceof SpectralFlow flow) {
             SpectralFlow.Saved state = flow.state();
+            entries.put("config.json", JSON.writeValueAsBytes(state.config()));
+            entries.put("state.json", JSON.writeValueAsBytes(new SpectralSavedState(state.iteration(), state.learningRate(),
+                    state.consecutiveSkips(), Provenance.current())));
+            entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
+            entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
+        } else if (model instanceof SphereFlow flow) {
+            SphereFlow.Saved state = flow.state();
             entries.put("config.json", JSON.writeValueAsBytes(state.config()));
             entries.put("state.json", JSON.writeValueAsBytes(new SpectralSavedState(state.iteration(), state.learningRate(),
                     state.consecutiveSkips(), Provenance.current())));
@@ -203,6 +211,7 @@ public final class ModelFile {
         try {
             model = checked.finite() != null ? FiniteFlow.restore(checked.finite())
                     : checked.spectral() != null ? SpectralFlow.restore(checked.spectral())
+                    : checked.sphere() != null ? SphereFlow.restore(checked.sphere())
                     : EquivariantHamiltonianFlow.restore(checked.state());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
@@ -220,14 +229,18 @@ public final class ModelFile {
         Checked checked = readChecked(path, options);
         if (checked.state() == null) {
             String family = checked.finite() != null ? checked.finite().config().kind().name().toLowerCase(java.util.Locale.ROOT)
-                    : SpectralFlow.FAMILY;
+                    : checked.spectral() != null ? SpectralFlow.FAMILY : SphereFlow.FAMILY;
             throw new ModelFileException(path + " holds a " + family + " flow, not a Hamiltonian one: load it with ModelFile.loadModel");
         }
         return checked.state();
     }
 
-    /** What a file holds: the state of a Hamiltonian flow, a finite flow or an SU(n) flow, and the extra entries. */
-    private record Checked(ModelState state, FiniteFlow.Saved finite, SpectralFlow.Saved spectral, Map<String, byte[]> extras) {
+    /** What a file holds: the state of a Hamiltonian flow, a finite flow, an SU(n) flow or a flow on S², and the extra entries. */
+    private record Checked(ModelState state, FiniteFlow.Saved finite, SpectralFlow.Saved spectral, SphereFlow.Saved sphere,
+                           Map<String, byte[]> extras) {
+        Checked(ModelState state, FiniteFlow.Saved finite, SpectralFlow.Saved spectral, Map<String, byte[]> extras) {
+            this(state, finite, spectral, null, extras);
+        }
     }
 
     /**
@@ -304,9 +317,10 @@ public final class ModelFile {
         String family = manifest.path("family").asText(HAMILTONIAN);
         boolean finite = family.equals(ResidualFlow.FAMILY) || family.equals(CouplingFlow.FAMILY);
         boolean spectral = family.equals(SpectralFlow.FAMILY);
-        if (!family.equals(HAMILTONIAN) && !finite && !spectral) {
+        boolean sphere = family.equals(SphereFlow.FAMILY);
+        if (!family.equals(HAMILTONIAN) && !finite && !spectral && !sphere) {
             throw new ModelFileException(path + " holds a model of family '" + family + "', which this eqflow does not know "
-                    + "(it reads hamiltonian, residual, coupling and spectral)");
+                    + "(it reads hamiltonian, residual, coupling, spectral and sphere)");
         }
         for (String name : finite ? FINITE_ENTRIES : OWN_ENTRIES) {
             if (!sizes.containsKey(name)) {
@@ -325,6 +339,9 @@ public final class ModelFile {
         }
         if (spectral) {
             return readSpectral(path, zip, manifest, sizes, configTree);
+        }
+        if (sphere) {
+            return readSphere(path, zip, manifest, sizes, configTree);
         }
         checkClasses(path, configTree, options);
         FlowConfig config;
@@ -406,6 +423,24 @@ public final class ModelFile {
         SpectralSavedState saved = state(zip, path, manifest, SpectralSavedState.class);
         checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
         return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
+                saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
+    }
+
+    /** The sphere family's part of {@link #readChecked}: the same order of checks, its own configuration. */
+    private static Checked readSphere(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree)
+            throws IOException {
+        SphereFlow.Config config;
+        Map<String, long[]> shapes;
+        try {
+            config = JSON.treeToValue(configTree, SphereFlow.Config.class);
+            shapes = SphereFlow.parameterShapes(config);
+        } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
+            throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
+        }
+        Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of());
+        SpectralSavedState saved = state(zip, path, manifest, SpectralSavedState.class);
+        checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
+        return new Checked(null, null, null, new SphereFlow.Saved(config, weights.parameters(), weights.optimizer(), saved.iteration(),
                 saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
     }
 

@@ -49,14 +49,14 @@ final class DataCommand implements Callable<Integer> {
         String header;
         double[][] x;
         java.util.function.Supplier<String> entropyLine;
-        if (SuTraining.applies(target, null)) {
+        if (ManifoldTraining.isSu(target)) {
             org.eqflow.core.manifold.SuTarget t = org.eqflow.core.manifold.SuTarget.parse(target);
             header = org.eqflow.core.manifold.SpecialUnitary.rowHeader(t.n()) + "\n";
             x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA)).stream()
                     .map(org.eqflow.core.manifold.SpecialUnitary::toRow).toArray(double[][]::new);
             entropyLine = () -> String.format(Locale.ROOT, "entropy of %s: %.4f nats relative to the normalised Haar measure "
                     + "(quadrature)", t.name(), t.entropy());
-        } else if (target.strip().toLowerCase(Locale.ROOT).startsWith("s2:")) {
+        } else if (ManifoldTraining.isSphere(target)) {
             org.eqflow.core.manifold.SphereTarget t = org.eqflow.core.manifold.SphereTarget.parse(target);
             header = "x,y,z\n";
             x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));

@@ -40,6 +40,11 @@ final class EngineOptions {
             if (!"training".equals(what)) {
                 LOG.info("{} path: {}", what, flow.engineDescription());
             }
+        } else if (model instanceof org.eqflow.core.manifold.SphereFlow flow) {
+            flow.useEngine(Choices.parse("--path", path, Engine.class));
+            if (!"training".equals(what)) {
+                LOG.info("{} path: {}", what, flow.engineDescription());
+            }
         }
         return model;
     }

@@ -40,14 +40,14 @@ final class EstimateOptions {
         return load(cl, false);
     }
 
-    /** {@link #load(picocli.CommandLine)}, where {@code dataOptional} lets an SU(n) model go without {@code --data}. */
+    /** {@link #load(picocli.CommandLine)}, where {@code dataOptional} lets a manifold flow go without {@code --data}. */
     TrainableModel load(picocli.CommandLine cl, boolean dataOptional) throws IOException {
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new picocli.CommandLine.ParameterException(cl, "--samples must be in 1.." + MAX_SAMPLES + ", got " + samples);
         }
         TrainableModel flow = allow.load(model);
         if (data == null) {
-            if (!(dataOptional && flow instanceof org.eqflow.core.manifold.SpectralFlow)) {
+            if (!(dataOptional && (flow instanceof org.eqflow.core.manifold.SpectralFlow || flow instanceof org.eqflow.core.manifold.SphereFlow))) {
                 throw new picocli.CommandLine.ParameterException(cl, "Missing required option: '--data=X.csv'");
             }
             return engine.apply(flow, "evaluation");
@@ -57,9 +57,7 @@ final class EstimateOptions {
             throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "
                     + flow.dimension());
         }
-        if (flow instanceof org.eqflow.core.manifold.SpectralFlow su) {
-            SuTraining.validate(data, su.config().n());
-        }
+        ManifoldTraining.validate(data, flow);
         return engine.apply(flow, "evaluation");
     }
 }

@@ -40,11 +40,11 @@ final class EvalCommand implements Callable<Integer> {
     String group;
 
     @Option(names = "--target", paramLabel = "NAME", description = "the true distribution, for the entropy and the gap; for "
-            + "an SU(n) model an su<n>: target, for importance sampling (reverse KL, ESS, log Z; then --data is optional and "
+            + "a flow on S² an s2: target (entropy, nll_minus_entropy and the paired gap); for an SU(n) model an su<n>: target, for importance sampling (reverse KL, ESS, log Z; then --data is optional and "
             + "--samples is the number of draws, default 20000)")
     String target;
 
-    @Option(names = "--ode-steps", paramLabel = "K", description = "SU(n) models: integrate the flow with K Runge–Kutta steps "
+    @Option(names = "--ode-steps", paramLabel = "K", description = "flows on S² and SU(n): integrate the flow with K Runge–Kutta steps "
             + "instead of the model's own (the same potential, another discretisation: how much log q depends on it)")
     Integer odeSteps;
 
@@ -60,8 +60,14 @@ final class EvalCommand implements Callable<Integer> {
             }
             return evaluateSu(odeSteps == null ? su : su.withSteps(odeSteps));
         }
+        if (flow instanceof org.eqflow.core.manifold.SphereFlow s2) {
+            if (odeSteps != null && (odeSteps < 1 || odeSteps > 1024)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ode-steps must be in 1..1024, got " + odeSteps);
+            }
+            return evaluateSphere(odeSteps == null ? s2 : s2.withSteps(odeSteps));
+        }
         if (odeSteps != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--ode-steps applies to SU(n) models; this is a "
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ode-steps applies to flows on S² and SU(n); this is a "
                     + flow.family() + " flow");
         }
         int d = flow.dimension();
@@ -104,6 +110,18 @@ final class EvalCommand implements Callable<Integer> {
         boolean samplesGiven = spec.commandLine().getParseResult().hasMatchedOption("--samples");
         Output.json(spec.commandLine(), org.eqflow.core.manifold.SuEvaluation.evaluate(flow, t, data,
                 samplesGiven ? in.samples : SU_SAMPLES, in.seed));
+        return 0;
+    }
+
+    /** A flow on S²: log-likelihood of data, its gap to an s2: target's entropy, invariance under rotations about z. */
+    private Integer evaluateSphere(org.eqflow.core.manifold.SphereFlow flow) throws java.io.IOException {
+        if (group != null || !symmetries.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the report of a flow on S² measures the invariance under "
+                    + "rotations about z: drop --symmetry/--group");
+        }
+        org.eqflow.core.manifold.SphereTarget t = target == null ? null : org.eqflow.core.manifold.SphereTarget.parse(target);
+        java.util.List<double[]> data = in.data == null ? null : java.util.Arrays.asList(CsvPoints.readAll(in.data));
+        Output.json(spec.commandLine(), org.eqflow.core.manifold.SphereEvaluation.evaluate(flow, t, data, in.seed));
         return 0;
     }
 

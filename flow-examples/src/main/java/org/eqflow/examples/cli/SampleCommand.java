@@ -50,7 +50,8 @@ final class SampleCommand implements Callable<Integer> {
         int d = flow.dimension();
         Output.write(out, spec.commandLine(), w -> {
             w.write(flow instanceof org.eqflow.core.manifold.SpectralFlow su
-                    ? org.eqflow.core.manifold.SpecialUnitary.rowHeader(su.config().n()) + "\n" : Output.pointsHeader(d));
+                    ? org.eqflow.core.manifold.SpecialUnitary.rowHeader(su.config().n()) + "\n"
+                    : flow instanceof org.eqflow.core.manifold.SphereFlow ? "x,y,z\n" : Output.pointsHeader(d));
             long chunk = 0;
             for (long done = 0; done < n; done += CHUNK, chunk++) {
                 int m = (int) Math.min(CHUNK, n - done);

@@ -67,10 +67,11 @@ final class TrainCommand implements Callable<Integer> {
         String target;
     }
 
-    @Option(names = "--manifold", paramLabel = "su2|su3|su4",
-            description = "the data are matrices of SU(n): rows a,b,c,d (unit quaternions) for su2, real and imaginary parts "
-                    + "re00,im00,re01,... for su3 and su4; trains a "
-                    + "conjugation-invariant flow by maximum likelihood. Log-densities are with respect to the normalised Haar measure")
+    @Option(names = "--manifold", paramLabel = "s2|su2|su3|su4",
+            description = "the data are points of a manifold, trained by maximum likelihood: s2, unit vectors x,y,z (with "
+                    + "--symmetry axis:z for a density invariant under rotations about z, or none; log-densities with respect to area); "
+                    + "su<n>, matrices of SU(n): rows a,b,c,d (unit quaternions) for su2, real and imaginary parts re00,im00,re01,... "
+                    + "for su3 and su4, a conjugation-invariant flow (log-densities with respect to the normalised Haar measure)")
     String manifold;
 
     @Option(names = "--objective", paramLabel = "likelihood|reverse-kl",
@@ -80,7 +81,8 @@ final class TrainCommand implements Callable<Integer> {
     String objective;
 
     @Option(names = "--ode-steps", paramLabel = "K",
-            description = "SU(n) flows: Runge–Kutta steps of the flow from t = 0 to 1 (default " + SpectralFlow.DEFAULT_STEPS + ")")
+            description = "flows on S² and SU(n): Runge–Kutta steps of the flow from t = 0 to 1 (default " + SpectralFlow.DEFAULT_STEPS
+                    + "; training doubles them while the step-doubling error of log q exceeds 0.01 nats)")
     Integer odeSteps;
 
     @Option(names = "--train-size", paramLabel = "N", description = "with --target: draw N training points once (finite data)")
@@ -194,13 +196,13 @@ final class TrainCommand implements Callable<Integer> {
             throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
         }
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
-        if (SuTraining.applies(source.target, manifold)) {
-            return new SuTraining(this).run();
+        if (ManifoldTraining.applies(source.target, manifold)) {
+            return new ManifoldTraining(this).run();
         }
         for (String own : List.of("--objective", "--ode-steps")) {
             if (given.hasMatchedOption(own)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), own + " configures a flow on SU(n): give --target su<n>:... "
-                        + "or --manifold su<n>");
+                throw new CommandLine.ParameterException(spec.commandLine(), own + " configures a flow on a manifold: give --target su<n>:... "
+                        + "or --manifold s2|su<n>");
             }
         }
         FiniteOptions.Family family = finite.family();
@@ -213,8 +215,8 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             // The seed orders the data and draws all noise: an exact resume needs the checkpoint's own.
             checkpoint = Trainer.loadCheckpoint(resume, allow.options());
-            if (checkpoint.model() instanceof SpectralFlow) {
-                throw new IllegalArgumentException(resume + " holds a checkpoint of a flow on SU(n): resume it with the --target or "
+            if (checkpoint.model() instanceof SpectralFlow || checkpoint.model() instanceof org.eqflow.core.manifold.SphereFlow) {
+                throw new IllegalArgumentException(resume + " holds a checkpoint of a flow on a manifold: resume it with the --target or "
                         + "--manifold it was trained with");
             }
             long saved = checkpoint.model() instanceof FiniteFlow r ? r.config().seed()

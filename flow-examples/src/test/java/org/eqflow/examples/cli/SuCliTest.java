@@ -56,7 +56,7 @@ class SuCliTest {
         assertEquals("a,b,c,d", Files.readAllLines(samples).get(0), "SU(2) as unit quaternions");
         for (String line : Files.readAllLines(samples).subList(1, 51)) {
             double[] row = java.util.Arrays.stream(line.split(",")).mapToDouble(Double::parseDouble).toArray();
-            assertEquals(null, SuTraining.whyNotSu(row, 2), line);
+            assertEquals(null, ManifoldTraining.whyNotSu(row, 2), line);
         }
         CliTest.Run lp = CliTest.run("logprob", "--model", model.toString(), "--data", samples.toString());
         assertEquals(0, lp.code(), lp.err());
@@ -83,8 +83,8 @@ class SuCliTest {
         for (int k = 0; k < 3; k++) {
             iI[2 * (3 * k + k) + 1] = 1;
         }
-        assertTrue(SuTraining.whyNotSu(iI, 3).startsWith("1-18: the row is det U = "), SuTraining.whyNotSu(iI, 3));
-        assertTrue(SuTraining.whyNotSu(new double[] {1, 0, 0, 0}, 3).contains("a matrix of SU(3) is 18"));
+        assertTrue(ManifoldTraining.whyNotSu(iI, 3).startsWith("1-18: the row is det U = "), ManifoldTraining.whyNotSu(iI, 3));
+        assertTrue(ManifoldTraining.whyNotSu(new double[] {1, 0, 0, 0}, 3).contains("a matrix of SU(3) is 18"));
     }
 
     /** Exact draws of a mild target (`eqflow data`), maximum likelihood on them, and the held-out gap to its entropy. */
