@@ -24,7 +24,7 @@ public final class Demo {
             case "beyond" -> 4 + 2 * (size == DemoSize.FULL ? 4 : size == DemoSize.TINY ? 1 : 3);
             case "anomaly" -> 2;
             case "finite" -> (FiniteExample.withDihedral(size) ? 4 : 3) + 2 * FiniteExample.sizes(size).length;
-            case "manifold" -> ManifoldExample.TARGETS.size();
+            case "manifold" -> ManifoldExample.TARGETS.size() + 1;
             default -> throw new IllegalArgumentException("unknown example '" + example + "': use so2, multimodal, beyond, anomaly, "
                     + "finite, manifold or all");
         };

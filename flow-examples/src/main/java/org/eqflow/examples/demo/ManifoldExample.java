@@ -7,13 +7,19 @@ import java.util.Locale;
 import java.util.Map;
 import org.eqflow.core.Noise;
 import org.eqflow.core.manifold.SpectralFlow;
+import org.eqflow.core.manifold.SphereFlow;
+import org.eqflow.core.manifold.SphereSymmetry;
+import org.eqflow.core.manifold.SphereTarget;
 import org.eqflow.core.manifold.SuTarget;
+import org.eqflow.core.train.FiniteData;
 import org.eqflow.core.train.HaarData;
 
 /**
- * Densities on SU(n) (docs/manifolds.md): the conjugation-invariant flow trained by reverse KL towards
- * {@code su2:boyda1} and {@code su3:boyda2}. Plots the learned and the target density of the eigen-angles (SU(3):
+ * Densities on manifolds (docs/manifolds.md). SU(n): the conjugation-invariant flow trained by reverse KL towards
+ * {@code su2:boyda1} and {@code su3:boyda2}; plots the learned and the target density of the eigen-angles (SU(3):
  * the plane of θ₁, θ₂, as in the seed's Figure 1; SU(2): the angle θ), and the ESS and KL(q‖p) during training.
+ * S²: the flow invariant under rotations about z trained by maximum likelihood on draws of {@code s2:bands}; plots
+ * the learned and the target density on a latitude–longitude map.
  */
 final class ManifoldExample {
     static final List<String> TARGETS = List.of("su2:boyda1", "su3:boyda2");
@@ -65,6 +71,7 @@ final class ManifoldExample {
             }
             ctx.step("manifold: " + spec);
         }
+        md.append(sphere(ctx));
         Plots.lines(ctx.out, "manifold-ess", "ESS of the importance weights p̃/q during training", "update", "ESS per sample",
                 essCurves);
         Plots.lines(ctx.out, "manifold-kl", "KL(q‖p) during training", "update", "nats", klCurves);
@@ -73,6 +80,70 @@ final class ManifoldExample {
                 .append("The SU(3) maps are densities of (θ₁, θ₂) on [−π, π]² (θ₃ = −θ₁ − θ₂), Weyl factor included; SU(2)'s is ")
                 .append("the density of the angle θ of the eigenvalues e^{±iθ} on [0, π].\n\n");
         return md.toString();
+    }
+
+    /** Maximum-likelihood updates on S² at each size. */
+    static int sphereIterations(DemoSize size) {
+        return size == DemoSize.TINY ? 4 : size == DemoSize.QUICK ? 150 : size == DemoSize.FULL ? 3000 : 600;
+    }
+
+    /** The sphere: training on draws of the bands, the held-out gap to the entropy, the latitude–longitude maps. */
+    private static String sphere(DemoContext ctx) throws IOException {
+        SphereTarget target = SphereTarget.parse("s2:bands");
+        boolean tiny = ctx.size == DemoSize.TINY;
+        int n = tiny ? 200 : 10_000;
+        FiniteData data = new FiniteData(target.sample(n, Noise.stream(ctx.seed, 0, Noise.Purpose.DATA)), ctx.seed);
+        double[][] test = target.sample(tiny ? 200 : 10_000, Noise.stream(ctx.seed, 1, Noise.Purpose.DATA));
+        SphereFlow flow = SphereFlow.create(new SphereFlow.Config(SphereSymmetry.AXIS_Z, tiny ? 8 : SphereFlow.DEFAULT_HIDDEN,
+                tiny ? 4 : SphereFlow.DEFAULT_STEPS, ctx.seed, SphereFlow.DEFAULT_LEARNING_RATE));
+        int iterations = sphereIterations(ctx.size);
+        for (int i = 0; i < iterations; i++) {
+            flow.setLearningRateScale(0.5 * (1 + Math.cos(Math.PI * i / iterations)));
+            flow.trainStep(data.batch(i, tiny ? 64 : SphereFlow.DEFAULT_BATCH));
+        }
+        double nll = -java.util.Arrays.stream(flow.inverse(test).logDensity()).average().orElse(Double.NaN);
+        plotSphere(ctx, flow, target);
+        ctx.step("manifold: " + target.name());
+        return String.format(Locale.ROOT, "### The sphere S²: invariant under rotations about z%n%n"
+                        + "Maximum likelihood on %d draws of %s (two bands in the height z); log-densities with respect to area.%n%n"
+                        + "| target | updates | held-out NLL | entropy | NLL − entropy |%n|---|---|---|---|---|%n"
+                        + "| %s | %d | %.4f | %.4f | %.4f |%n%n"
+                        + "![S² target](manifold-s2-target.png) ![learned](manifold-s2-flow.png)%n%n",
+                n, target.name(), target.name(), iterations, nll, target.entropy(), nll - target.entropy());
+    }
+
+    /** Densities with respect to area on a latitude–longitude grid: {@code (cos λ cos φ, cos λ sin φ, sin λ)}. */
+    private static void plotSphere(DemoContext ctx, SphereFlow flow, SphereTarget target) throws IOException {
+        int m = Math.max(8, ctx.size.grid() + 14);
+        double[] longitude = new double[2 * m];
+        double[] latitude = new double[m];
+        for (int i = 0; i < 2 * m; i++) {
+            longitude[i] = -Math.PI + 2 * Math.PI * (i + 0.5) / (2 * m);
+        }
+        for (int j = 0; j < m; j++) {
+            latitude[j] = -Math.PI / 2 + Math.PI * (j + 0.5) / m;
+        }
+        double[][] x = new double[2 * m * m][];
+        for (int i = 0; i < 2 * m; i++) {
+            for (int j = 0; j < m; j++) {
+                double c = Math.cos(latitude[j]);
+                x[i * m + j] = new double[] {c * Math.cos(longitude[i]), c * Math.sin(longitude[i]), Math.sin(latitude[j])};
+            }
+        }
+        double[] logq = flow.inverse(x).logDensity();
+        double logZ = target.logNormaliser();
+        double[][] learned = new double[2 * m][m];
+        double[][] truth = new double[2 * m][m];
+        for (int i = 0; i < 2 * m; i++) {
+            for (int j = 0; j < m; j++) {
+                learned[i][j] = Math.exp(logq[i * m + j]);
+                truth[i][j] = Math.exp(target.logUnnormalised(x[i * m + j]) - logZ);
+            }
+        }
+        Plots.heatMap(ctx.out, "manifold-s2-target", "S² " + target.name() + ": target density (per unit area)", "longitude", longitude,
+                "latitude", latitude, truth);
+        Plots.heatMap(ctx.out, "manifold-s2-flow", "S²: the flow's density (invariant about z)", "longitude", longitude, "latitude",
+                latitude, learned);
     }
 
     private static SpectralFlow.Importance importance(SpectralFlow flow, int draws, DemoContext ctx) {

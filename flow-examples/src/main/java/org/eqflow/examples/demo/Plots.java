@@ -122,26 +122,35 @@ public final class Plots {
 
     /** A heat map of values on a square grid: value[i][j] at (axis[i], axis[j]), i along x. */
     static void heatMap(Path dir, String name, String title, double[] axis, double[][] value) throws IOException {
-        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title(title).build();
-        List<String> labels = new ArrayList<>();
-        int every = Math.max(1, axis.length / 6);
-        for (int i = 0; i < axis.length; i++) {
-            // Category labels must be unique: blanks of distinct lengths between the printed ticks.
-            labels.add(i % every == 0 ? String.format(Locale.ROOT, "%.1f", axis[i]) : " ".repeat(i + 1));
+        heatMap(dir, name, title, null, axis, null, axis, value);
+    }
+
+    /** A heat map of values on a grid: value[i][j] at (x[i], y[j]), with axis titles (or null). */
+    static void heatMap(Path dir, String name, String title, String xTitle, double[] x, String yTitle, double[] y, double[][] value)
+            throws IOException {
+        HeatMapChartBuilder builder = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title(title);
+        if (xTitle != null) {
+            builder.xAxisTitle(xTitle);
         }
+        if (yTitle != null) {
+            builder.yAxisTitle(yTitle);
+        }
+        HeatMapChart chart = builder.build();
+        List<String> xLabels = tickLabels(x);
+        List<String> yLabels = tickLabels(y);
         List<Number[]> cells = new ArrayList<>();
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         StringBuilder csv = new StringBuilder("x,y,value\n");
-        for (int i = 0; i < axis.length; i++) {
-            for (int j = 0; j < axis.length; j++) {
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < y.length; j++) {
                 double v = value[i][j];
                 cells.add(new Number[] {i, j, v});
                 if (Double.isFinite(v)) {
                     lo = Math.min(lo, v);
                     hi = Math.max(hi, v);
                 }
-                csv.append(axis[i]).append(',').append(axis[j]).append(',').append(v).append('\n');
+                csv.append(x[i]).append(',').append(y[j]).append(',').append(v).append('\n');
             }
         }
         chart.getStyler().setShowValue(false);
@@ -157,9 +166,20 @@ public final class Plots {
         chart.getStyler().setRangeColors(new Color[] {new Color(20, 20, 80), new Color(40, 120, 200), new Color(120, 220, 140),
             new Color(250, 240, 80)});
         chart.getStyler().setPlotGridLinesVisible(false);
-        chart.addSeries(title, labels, labels, cells);
+        chart.addSeries(title, xLabels, yLabels, cells);
         save(chart, dir, name);
         writeCsv(dir, name, csv);
+    }
+
+    /** Category labels of a heat map's axis: about six printed ticks, unique blanks between them. */
+    private static List<String> tickLabels(double[] axis) {
+        List<String> labels = new ArrayList<>();
+        int every = Math.max(1, axis.length / 6);
+        for (int i = 0; i < axis.length; i++) {
+            // "%.1f" of a small negative number is "-0.0": print it as 0.0
+            labels.add(i % every == 0 ? String.format(Locale.ROOT, "%.1f", axis[i]).replace("-0.0", "0.0") : " ".repeat(i + 1));
+        }
+        return labels;
     }
 
     static Map<String, double[][]> series() {

@@ -34,7 +34,8 @@ class DemoTest {
         for (String plot : new String[] {"so2-infinite-curves", "so2-finite-curves", "so2-target-density", "so2-learned-density",
             "so2-kinetic", "so2-potential", "multimodal-potential", "multimodal-single-step", "multimodal-flow",
             "beyond-data-efficiency", "anomaly-scatter", "finite-density-0", "finite-density-2", "finite-data-efficiency",
-            "manifold-su3-target", "manifold-su3-flow", "manifold-su2", "manifold-ess", "manifold-kl"}) {
+            "manifold-su3-target", "manifold-su3-flow", "manifold-su2", "manifold-ess", "manifold-kl",
+            "manifold-s2-target", "manifold-s2-flow"}) {
             Path png = dir.resolve(plot + ".png");
             assertTrue(ImageIO.read(png.toFile()).getWidth() > 100, plot + ".png is an image");
             assertTrue(Files.readAllLines(dir.resolve(plot + ".csv")).size() > 1, plot + ".csv has data");
