@@ -83,9 +83,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--finite-batch", split = ",", defaultValue = "128", description = "finite flows: batch sizes (default ${DEFAULT-VALUE})")
     List<Integer> finiteBatches;
 
-    @Option(names = "--su", split = ",", paramLabel = "su<n>",
-            description = "benchmark the SU(n) flow at its defaults instead (reverse-KL training step, sampling, exact "
-                    + "log-densities; batch sizes from --finite-batch), e.g. su2,su3; writes su.csv and su.md")
+    @Option(names = {"--manifold", "--su"}, split = ",", paramLabel = "M",
+            description = "benchmark the manifold flows at their defaults instead (training step, sampling, exact "
+                    + "log-densities; batch sizes from --finite-batch): su2, su3, su4 (reverse KL), s2 (invariant about z), "
+                    + "s2:none (maximum likelihood), e.g. su2,su3,s2; writes manifold.csv and manifold.md")
     List<String> su;
 
     @CommandLine.Spec
@@ -97,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         Path memoryFile = out.resolve("peak-memory.csv.part");
         Files.deleteIfExists(memoryFile);
         if (finite != null && !finite.isEmpty() && su != null && !su.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give --finite or --su, not both");
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --finite or --manifold, not both");
         }
         if (finite != null && !finite.isEmpty()) {
             for (String m : finite) {
@@ -106,8 +107,8 @@ final class BenchCommand implements Callable<Integer> {
             return familyBench(memoryFile, FiniteFlowBenchmark.class, finite, "finite");
         }
         if (su != null && !su.isEmpty()) {
-            su.forEach(org.eqflow.examples.bench.SuFlowBenchmark::group);
-            return familyBench(memoryFile, org.eqflow.examples.bench.SuFlowBenchmark.class, su, "su");
+            su.forEach(org.eqflow.examples.bench.ManifoldFlowBenchmark::group);
+            return familyBench(memoryFile, org.eqflow.examples.bench.ManifoldFlowBenchmark.class, su, "manifold");
         }
         Map<String, Double> gemm = new LinkedHashMap<>();
         for (String p : precisions) {

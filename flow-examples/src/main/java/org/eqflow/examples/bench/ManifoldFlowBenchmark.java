@@ -4,9 +4,13 @@ import java.util.concurrent.TimeUnit;
 import org.eqflow.core.Engine;
 import org.eqflow.core.Threads;
 import org.eqflow.core.manifold.SpectralFlow;
+import org.eqflow.core.manifold.SphereFlow;
+import org.eqflow.core.manifold.SphereSymmetry;
 import org.eqflow.core.model.Objective;
+import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.train.HaarData;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -20,16 +24,18 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * JMH benchmarks of the SU(n) flow at the library's defaults (hidden 32, 8 Runge–Kutta steps), one thread: the
- * work of a reverse-KL training step on {@code batch} Haar draws towards {@code su<n>:boyda2} (the flow and its
- * reverse mode), sampling {@code batch} matrices, and exact log-densities of {@code batch} matrices (eigen-angles and the
- * backward flow). Run through {@code eqflow bench --su}.
+ * JMH benchmarks of the manifold flows at the library's defaults (hidden 32, 8 Runge–Kutta steps), one thread. On
+ * SU(n): the work of a reverse-KL training step on {@code batch} Haar draws towards {@code su<n>:boyda2} (the flow
+ * and its reverse mode), sampling {@code batch} matrices, and exact log-densities of {@code batch} matrices
+ * (eigen-angles and the backward flow). On S² ({@code s2} invariant about z, {@code s2:none} unconstrained): the
+ * work of a maximum-likelihood step on {@code batch} uniform points, sampling, and exact log-densities. Run through
+ * {@code eqflow bench --manifold}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-public class SuFlowBenchmark {
-    /** The group, {@code su2}, {@code su3} or {@code su4}. */
+public class ManifoldFlowBenchmark {
+    /** The manifold: {@code su2}, {@code su3}, {@code su4}, {@code s2} or {@code s2:none}. */
     @Param({"su3"})
     public String model;
 
@@ -40,17 +46,22 @@ public class SuFlowBenchmark {
     @Param({"auto"})
     public String path;
 
-    private SpectralFlow flow;
+    private TrainableModel flow;
     private INDArray haar;
     private INDArray points;
 
     /**
-     * @param model {@code su<n>}
-     * @return n
+     * Checks a model name.
+     *
+     * @param model {@code su<n>}, {@code s2} or {@code s2:none}
+     * @return n of SU(n), or 0 for S²
      */
     public static int group(String model) {
+        if (model.equals("s2") || model.equals("s2:none")) {
+            return 0;
+        }
         if (!model.matches("su[2-4]")) {
-            throw new IllegalArgumentException("--su: '" + model + "' is not su2, su3 or su4");
+            throw new IllegalArgumentException("--manifold: '" + model + "' is not su2, su3, su4, s2 or s2:none");
         }
         return model.charAt(2) - '0';
     }
@@ -59,8 +70,18 @@ public class SuFlowBenchmark {
     public void setUp() {
         Threads.useSingleThread();
         int n = group(model);
-        flow = SpectralFlow.create(SpectralFlow.Config.defaults(n, 3, "su" + n + ":boyda2"));
-        flow.useEngine(Engine.valueOf(path.toUpperCase(java.util.Locale.ROOT)));
+        Engine engine = Engine.valueOf(path.toUpperCase(java.util.Locale.ROOT));
+        if (n == 0) {
+            SphereFlow s2 = SphereFlow.create(SphereFlow.Config.defaults(model.equals("s2") ? SphereSymmetry.AXIS_Z : SphereSymmetry.NONE, 3));
+            s2.useEngine(engine);
+            flow = s2;
+            haar = Nd4j.create(SphereFlow.uniform(batch, new java.util.SplittableRandom(1)));
+            points = Nd4j.create(SphereFlow.uniform(batch, new java.util.SplittableRandom(2)));
+            return;
+        }
+        SpectralFlow su = SpectralFlow.create(SpectralFlow.Config.defaults(n, 3, "su" + n + ":boyda2"));
+        su.useEngine(engine);
+        flow = su;
         haar = new HaarData(n, 1).batch(0, batch);
         points = new HaarData(n, 2).batch(0, batch);
     }
@@ -72,7 +93,7 @@ public class SuFlowBenchmark {
     }
 
     /**
-     * A training update's work: the reverse-KL loss and every weight gradient at fixed weights (Adam's update of the
+     * A training update's work: the loss (SU(n): reverse KL; S²: the likelihood of the points) and every weight gradient at fixed weights (Adam's update of the
      * ~1,300 weights is negligible; not moving them keeps the flow at its default step count, which the integrator
      * check could otherwise raise on a flow trained for thousands of updates on one batch).
      */
