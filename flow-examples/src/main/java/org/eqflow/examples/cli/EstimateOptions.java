@@ -47,7 +47,8 @@ final class EstimateOptions {
         }
         TrainableModel flow = allow.load(model);
         if (data == null) {
-            if (!(dataOptional && (flow instanceof org.eqflow.core.manifold.SpectralFlow || flow instanceof org.eqflow.core.manifold.SphereFlow))) {
+            boolean manifold = flow instanceof org.eqflow.core.manifold.SpectralFlow || flow instanceof org.eqflow.core.manifold.SphereFlow;
+            if (!(dataOptional && manifold)) {
                 throw new picocli.CommandLine.ParameterException(cl, "Missing required option: '--data=X.csv'");
             }
             return engine.apply(flow, "evaluation");

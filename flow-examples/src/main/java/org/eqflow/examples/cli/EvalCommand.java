@@ -40,7 +40,8 @@ final class EvalCommand implements Callable<Integer> {
     String group;
 
     @Option(names = "--target", paramLabel = "NAME", description = "the true distribution, for the entropy and the gap; for "
-            + "a flow on S² an s2: target (entropy, nll_minus_entropy and the paired gap); for an SU(n) model an su<n>: target, for importance sampling (reverse KL, ESS, log Z; then --data is optional and "
+            + "a flow on S² an s2: target (entropy, nll_minus_entropy and the paired gap); for an SU(n) model an su<n>: "
+            + "target, for importance sampling (reverse KL, ESS, log Z; then --data is optional and "
             + "--samples is the number of draws, default 20000)")
     String target;
 

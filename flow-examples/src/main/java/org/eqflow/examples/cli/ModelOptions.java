@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
     @Option(names = "--symmetry", paramLabel = "SPEC",
             description = "none, so<k> (all coordinates), so<k>:i1,...,ik (listed 0-based coordinates), "
-                    + "linear:NAME:a11,a12;a21,a22 or class:CLASS[:ARGS] (docs/generators.md); repeatable")
+                    + "linear:NAME:a11,a12;a21,a22 or class:CLASS[:ARGS] (docs/generators.md); repeatable. "
+                    + "With --manifold s2: axis:z (rotations about the z axis) or none")
     List<String> symmetries = new ArrayList<>();
 
     @Option(names = "--constraint", paramLabel = "soft|hard|none",

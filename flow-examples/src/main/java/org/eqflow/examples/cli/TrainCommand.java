@@ -82,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--ode-steps", paramLabel = "K",
             description = "flows on S² and SU(n): Runge–Kutta steps of the flow from t = 0 to 1 (default " + SpectralFlow.DEFAULT_STEPS
-                    + "; training doubles them while the step-doubling error of log q exceeds 0.01 nats)")
+                    + "; training doubles them while the step-doubling error of log q exceeds " + SpectralFlow.STEP_TOLERANCE + " nats)")
     Integer odeSteps;
 
     @Option(names = "--train-size", paramLabel = "N", description = "with --target: draw N training points once (finite data)")
