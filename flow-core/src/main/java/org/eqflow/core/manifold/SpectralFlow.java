@@ -1,22 +1,14 @@
 package org.eqflow.core.manifold;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.eqflow.core.Engine;
 import org.eqflow.core.ModelState.NamedArray;
 import org.eqflow.core.Noise;
 import org.eqflow.core.eval.Moments;
-import org.eqflow.core.graph.GraphParameters;
-import org.eqflow.core.graph.ParameterSource;
-import org.eqflow.core.graph.Quiet;
 import org.eqflow.core.model.Objective;
-import org.eqflow.core.model.TrainStep;
-import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.objective.Iwae;
-import org.eqflow.core.optim.Optimizer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -37,11 +29,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The fused engine ({@link SpectralKernel}, the default) computes the same passes and gradients by hand-derived
  * kernels in plain Java, equal to the graph to round-off and some hundred times faster. Float64.
  */
-public final class SpectralFlow implements TrainableModel {
+public final class SpectralFlow extends ManifoldFlow {
     /** The family's name in model files and logs. */
     public static final String FAMILY = "spectral";
-    /** The graphs' floating-point type. */
-    static final DataType TYPE = DataType.DOUBLE;
     /** Default width of the potential's hidden layers. */
     public static final int DEFAULT_HIDDEN = 32;
     /** Default Runge–Kutta steps. */
@@ -68,14 +58,9 @@ public final class SpectralFlow implements TrainableModel {
     private final SuTarget target;
     private SameDiff forward;
     private SameDiff inverse;
-    /** The weights by name, owned here; each graph's variables are these arrays. */
-    private final Map<String, INDArray> weights = new LinkedHashMap<>();
     /** The step count the graphs were built with. */
     private int graphSteps;
-    private final List<String> names;
-    private final Optimizer optimizer;
     private final SpectralKernel kernel;
-    private Engine engine = Engine.FUSED;
 
     /**
      * The flow's configuration (what a model file's {@code config.json} holds).
@@ -142,17 +127,10 @@ public final class SpectralFlow implements TrainableModel {
     }
 
     private SpectralFlow(Config config) {
+        super(params -> new SpectralPotential(params, config.n(), config.hidden()), config.seed(), config.learningRate());
         this.config = config;
         this.target = config.target() == null ? null : SuTarget.parse(config.target());
-        SameDiff init = SameDiff.create();
-        GraphParameters params = new GraphParameters(init, TYPE, config.seed());
-        new SpectralPotential(params, config.n(), config.hidden());
-        this.names = List.copyOf(params.names());
-        for (String name : names) {
-            weights.put(name, init.getVariable(name).getArr());
-        }
         buildGraphs();
-        this.optimizer = new Optimizer(parameters(), config.learningRate(), 0.0);
         this.kernel = new SpectralKernel(config.n(), config.hidden());
     }
 
@@ -188,24 +166,9 @@ public final class SpectralFlow implements TrainableModel {
         }
     }
 
-    /**
-     * Chooses the engine of every later pass and training step: {@link Engine#GRAPH} runs the SameDiff graphs,
-     * {@link Engine#FUSED} and {@link Engine#AUTO} the fused kernels (the default).
-     *
-     * @param engine the engine
-     */
-    public void useEngine(Engine engine) {
-        this.engine = engine == Engine.AUTO ? Engine.FUSED : engine;
-    }
-
-    /** @return the engine in use, {@link Engine#FUSED} or {@link Engine#GRAPH} */
-    public Engine engine() {
-        return engine;
-    }
-
     /** The kernel with the current weights. */
     private SpectralKernel loadedKernel() {
-        FlowWeights.load(weights, kernel.mlp);
+        load(kernel.mlp);
         return kernel;
     }
 
@@ -238,15 +201,7 @@ public final class SpectralFlow implements TrainableModel {
 
     /** The potential in a graph {@code sd}, its variables named as the flow's weights (call {@link #shareWeights} after building). */
     private SpectralPotential sharedPotential(SameDiff sd) {
-        ParameterSource shared = (name, shape, init) -> sd.var(name, weights.get(name));
-        return new SpectralPotential(shared, config.n(), config.hidden());
-    }
-
-    /** Makes {@code sd}'s weights the flow's arrays (no copies: training moves every graph's). */
-    private void shareWeights(SameDiff sd) {
-        for (String name : names) {
-            sd.associateArrayWithVariable(weights.get(name), name);
-        }
+        return new SpectralPotential(sharedParameters(sd), config.n(), config.hidden());
     }
 
     /**
@@ -273,8 +228,8 @@ public final class SpectralFlow implements TrainableModel {
 
     /** @return a snapshot of the weights, the optimiser and the counters */
     public Saved state() {
-        List<Map<String, NamedArray>> po = FlowWeights.snapshot(names, weights, optimizer);
-        return new Saved(config, po.get(0), po.get(1), optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips());
+        List<Map<String, NamedArray>> po = snapshot();
+        return new Saved(config, po.get(0), po.get(1), iteration(), learningRate(), consecutiveSkips());
     }
 
     /**
@@ -285,8 +240,7 @@ public final class SpectralFlow implements TrainableModel {
      */
     public static SpectralFlow restore(Saved saved) {
         SpectralFlow flow = new SpectralFlow(saved.config());
-        FlowWeights.restore(flow.names, flow.weights, flow.optimizer, saved.parameters(), saved.optimizer());
-        flow.optimizer.restore(saved.iteration(), saved.learningRate(), saved.consecutiveSkips());
+        flow.restoreState(saved.parameters(), saved.optimizer(), saved.iteration(), saved.learningRate(), saved.consecutiveSkips());
         return flow;
     }
 
@@ -344,7 +298,7 @@ public final class SpectralFlow implements TrainableModel {
      * @return the angles at t = 1 and their {@code log q}
      */
     public Pass forward(double[][] theta0) {
-        if (engine == Engine.FUSED) {
+        if (fused()) {
             return fusedPass(theta0, true);
         }
         ensureGraphs();
@@ -359,7 +313,7 @@ public final class SpectralFlow implements TrainableModel {
      * @return {@code log q}, with respect to the normalised Haar measure
      */
     public Pass inverse(double[][] theta) {
-        if (engine == Engine.FUSED) {
+        if (fused()) {
             return fusedPass(theta, false);
         }
         ensureGraphs();
@@ -426,22 +380,15 @@ public final class SpectralFlow implements TrainableModel {
      * {@code theta} the base angles; without, {@code −mean log q(theta)} of data angles.
      */
     Gradients gradients(double[][] theta) {
-        Map<String, double[]> out = new LinkedHashMap<>();
-        if (engine == Engine.FUSED) {
+        if (fused()) {
             SpectralKernel k = loadedKernel();
             double loss = k.lossAndGradients(flat(theta, config.n()), theta.length, config.steps(), target);
             return new Gradients(loss, FlowWeights.gradients(k.mlp));
         }
         ensureGraphs();
-        SameDiff sd = target != null ? forward : inverse;
-        String loss = target != null ? "loss" : "nll";
-        Quiet.createGradFunction(sd);
         Map<String, INDArray> feeds = Map.of(target != null ? "theta0" : "theta", Nd4j.create(theta).castTo(TYPE));
-        var og = sd.calculateGradientsAndOutputs(feeds, List.of(loss), names);
-        for (String name : names) {
-            out.put(name, og.getGradients().get(name).dup('c').data().asDouble());
-        }
-        return new Gradients(og.getOutputs().get(loss).getDouble(0), out);
+        Objective o = graphObjective(target != null ? forward : inverse, feeds, target != null ? "loss" : "nll");
+        return new Gradients(o.loss(), o.gradients());
     }
 
     // ---------------------------------------------------------------- the density-model contract
@@ -464,22 +411,6 @@ public final class SpectralFlow implements TrainableModel {
     @Override
     public int dimension() {
         return SpecialUnitary.rowLength(config.n());
-    }
-
-    @Override
-    public DataType dataType() {
-        return TYPE;
-    }
-
-    /** Exact: the backward flow's {@code log q} (standard error 0), with respect to the normalised Haar measure. */
-    @Override
-    public Iwae.Estimate[] logDensity(INDArray x, int samples, long seed) {
-        double[] lp = inverse(anglesOf(x)).logDensity();
-        Iwae.Estimate[] out = new Iwae.Estimate[lp.length];
-        for (int i = 0; i < lp.length; i++) {
-            out[i] = new Iwae.Estimate(lp[i], 0.0);
-        }
-        return out;
     }
 
     /** The exact log-density (the flow's density is exact). */
@@ -510,78 +441,32 @@ public final class SpectralFlow implements TrainableModel {
     }
 
     @Override
-    public Map<String, INDArray> parameters() {
-        return java.util.Collections.unmodifiableMap(weights);
-    }
-
-    @Override
-    public void accept(Objective objective) {
-    }
-
-    @Override
-    public String engineDescription() {
-        return engine == Engine.FUSED ? "fused" : "graph";
-    }
-
-    @Override
-    public long iteration() {
-        return optimizer.iteration();
-    }
-
-    /**
-     * One Adam update; every {@value #CHECK_EVERY} updates, the integrator's accuracy is checked at the batch and the
-     * Runge–Kutta steps doubled (at most to {@value #MAX_STEPS}) while the step-doubling estimate of the error in
-     * {@code log q} exceeds {@value #STEP_TOLERANCE} nats. Without it, reverse KL can learn a field so stiff that the
-     * fixed-step {@code log q} is wrong by more than the KL it reports (docs/manifolds.md).
-     */
-    @Override
-    public TrainStep trainStep(INDArray batch) {
-        Optimizer.Update u = optimizer.step(this, batch);
-        if (optimizer.iteration() % CHECK_EVERY == 0) {
-            refineSteps(batch);
-        }
-        Objective o = u.objective();
-        return new TrainStep(u.iteration(), o.loss(), o.dataTerm(), new double[0], new double[0], u.gradientNorm(), u.skipped(),
-                u.learningRate());
-    }
-
-    @Override
-    public void setLearningRateScale(double scale) {
-        optimizer.setLearningRateScale(scale);
-    }
-
-    @Override
     public String family() {
         return FAMILY;
     }
 
-    /**
-     * The step-doubling estimate of the integrator's error in {@code log q}: the mean {@code |log q_S − log q_2S|}
-     * over the batch's first 64 rows with S the flow's Runge–Kutta steps — from the rows as base draws pushed forward
-     * (with a target) or as data integrated backward (without).
-     *
-     * @param batch matrices of SU(n), rows as {@link SpecialUnitary#toRow}
-     * @return the estimate, nats per point
-     */
-    public double integrationError(INDArray batch) {
-        return integrationError(batch, config.steps());
-    }
-
-    private double integrationError(INDArray batch, int steps) {
+    /** From the rows as base draws pushed forward (with a target) or as data integrated backward (without). */
+    @Override
+    double integrationError(INDArray batch, int steps) {
         int rows = (int) Math.min(64, batch.rows());
         double[][] theta = anglesOf(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows),
                 org.nd4j.linalg.indexing.NDArrayIndex.all()));
         return StepRefinement.stepDoublingError(loadedKernel(), flat(theta, config.n()), rows, steps, target != null);
     }
 
-    private final StepRefinement refinement = new StepRefinement();
+    @Override
+    public long seed() {
+        return config.seed();
+    }
 
-    /** Doubles the steps while the integrator's error at the batch exceeds the tolerance. */
-    private void refineSteps(INDArray batch) {
-        int steps = refinement.refine(config.steps(), s -> integrationError(batch, s), optimizer.iteration());
-        if (steps != config.steps()) {
-            config = new Config(config.n(), config.hidden(), steps, config.seed(), config.learningRate(), config.target());
-        }
+    @Override
+    int steps() {
+        return config.steps();
+    }
+
+    @Override
+    void setSteps(int steps) {
+        config = new Config(config.n(), config.hidden(), steps, config.seed(), config.learningRate(), config.target());
     }
 
     /**
@@ -595,7 +480,7 @@ public final class SpectralFlow implements TrainableModel {
         Saved s = state();
         Config c = new Config(config.n(), config.hidden(), steps, config.seed(), config.learningRate(), config.target());
         SpectralFlow flow = restore(new Saved(c, s.parameters(), s.optimizer(), s.iteration(), s.learningRate(), s.consecutiveSkips()));
-        flow.useEngine(engine);
+        flow.useEngine(engine());
         return flow;
     }
 

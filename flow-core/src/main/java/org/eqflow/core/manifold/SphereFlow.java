@@ -1,20 +1,11 @@
 package org.eqflow.core.manifold;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.eqflow.core.Engine;
 import org.eqflow.core.ModelState.NamedArray;
 import org.eqflow.core.Noise;
-import org.eqflow.core.graph.GraphParameters;
-import org.eqflow.core.graph.ParameterSource;
-import org.eqflow.core.graph.Quiet;
 import org.eqflow.core.model.Objective;
-import org.eqflow.core.model.TrainStep;
-import org.eqflow.core.model.TrainableModel;
-import org.eqflow.core.objective.Iwae;
-import org.eqflow.core.optim.Optimizer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,11 +25,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * model and gives the weight gradients through the integrator; the fused engine ({@link SphereKernel}, the default)
  * computes the same by hand-derived kernels in plain Java, equal to the graph to round-off. Float64.
  */
-public final class SphereFlow implements TrainableModel {
+public final class SphereFlow extends ManifoldFlow {
     /** The family's name in model files and logs. */
     public static final String FAMILY = "sphere";
-    /** The graphs' floating-point type. */
-    static final DataType TYPE = DataType.DOUBLE;
     /** Default width of the potential's hidden layers. */
     public static final int DEFAULT_HIDDEN = 32;
     /** Default Runge–Kutta steps (doubled in training while the integrator's error exceeds 0.01 nats). */
@@ -55,13 +44,8 @@ public final class SphereFlow implements TrainableModel {
     private Config config;
     private SameDiff forward;
     private SameDiff inverse;
-    private final Map<String, INDArray> weights = new LinkedHashMap<>();
     private int graphSteps;
-    private final List<String> names;
-    private final Optimizer optimizer;
     private final SphereKernel kernel;
-    private final StepRefinement refinement = new StepRefinement();
-    private Engine engine = Engine.FUSED;
 
     /**
      * The flow's configuration (what a model file's {@code config.json} holds).
@@ -122,15 +106,8 @@ public final class SphereFlow implements TrainableModel {
     }
 
     private SphereFlow(Config config) {
+        super(params -> new SpherePotential(params, config.symmetry(), config.hidden()), config.seed(), config.learningRate());
         this.config = config;
-        SameDiff init = SameDiff.create();
-        GraphParameters params = new GraphParameters(init, TYPE, config.seed());
-        new SpherePotential(params, config.symmetry(), config.hidden());
-        this.names = List.copyOf(params.names());
-        for (String name : names) {
-            weights.put(name, init.getVariable(name).getArr());
-        }
-        this.optimizer = new Optimizer(parameters(), config.learningRate(), 0.0);
         this.kernel = new SphereKernel(config.symmetry(), config.hidden());
     }
 
@@ -144,8 +121,8 @@ public final class SphereFlow implements TrainableModel {
 
     /** @return a snapshot of the weights, the optimiser and the counters */
     public Saved state() {
-        List<Map<String, NamedArray>> po = FlowWeights.snapshot(names, weights, optimizer);
-        return new Saved(config, po.get(0), po.get(1), optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips());
+        List<Map<String, NamedArray>> po = snapshot();
+        return new Saved(config, po.get(0), po.get(1), iteration(), learningRate(), consecutiveSkips());
     }
 
     /**
@@ -156,8 +133,7 @@ public final class SphereFlow implements TrainableModel {
      */
     public static SphereFlow restore(Saved saved) {
         SphereFlow flow = new SphereFlow(saved.config());
-        FlowWeights.restore(flow.names, flow.weights, flow.optimizer, saved.parameters(), saved.optimizer());
-        flow.optimizer.restore(saved.iteration(), saved.learningRate(), saved.consecutiveSkips());
+        flow.restoreState(saved.parameters(), saved.optimizer(), saved.iteration(), saved.learningRate(), saved.consecutiveSkips());
         return flow;
     }
 
@@ -182,23 +158,8 @@ public final class SphereFlow implements TrainableModel {
         Saved s = state();
         SphereFlow flow = restore(new Saved(config.withSteps(steps), s.parameters(), s.optimizer(), s.iteration(), s.learningRate(),
                 s.consecutiveSkips()));
-        flow.useEngine(engine);
+        flow.useEngine(engine());
         return flow;
-    }
-
-    /**
-     * Chooses the engine: {@link Engine#GRAPH} runs the SameDiff graphs, {@link Engine#FUSED} and
-     * {@link Engine#AUTO} the fused kernels (the default).
-     *
-     * @param engine the engine
-     */
-    public void useEngine(Engine engine) {
-        this.engine = engine == Engine.AUTO ? Engine.FUSED : engine;
-    }
-
-    /** @return the engine in use, {@link Engine#FUSED} or {@link Engine#GRAPH} */
-    public Engine engine() {
-        return engine;
     }
 
     /** @return the configuration (its steps as raised by training) */
@@ -230,14 +191,7 @@ public final class SphereFlow implements TrainableModel {
     }
 
     private SpherePotential sharedPotential(SameDiff sd) {
-        ParameterSource shared = (name, shape, init) -> sd.var(name, weights.get(name));
-        return new SpherePotential(shared, config.symmetry(), config.hidden());
-    }
-
-    private void shareWeights(SameDiff sd) {
-        for (String name : names) {
-            sd.associateArrayWithVariable(weights.get(name), name);
-        }
+        return new SpherePotential(sharedParameters(sd), config.symmetry(), config.hidden());
     }
 
     /**
@@ -267,7 +221,7 @@ public final class SphereFlow implements TrainableModel {
     // ---------------------------------------------------------------- passes
 
     private SphereKernel loadedKernel() {
-        FlowWeights.load(weights, kernel.mlp);
+        load(kernel.mlp);
         return kernel;
     }
 
@@ -291,7 +245,7 @@ public final class SphereFlow implements TrainableModel {
      */
     public Pass forward(double[][] x0) {
         checkPoints(x0);
-        if (engine == Engine.FUSED) {
+        if (fused()) {
             return fusedPass(x0, true);
         }
         ensureGraphs();
@@ -307,7 +261,7 @@ public final class SphereFlow implements TrainableModel {
      */
     public Pass inverse(double[][] x) {
         checkPoints(x);
-        if (engine == Engine.FUSED) {
+        if (fused()) {
             return fusedPass(x, false);
         }
         ensureGraphs();
@@ -380,22 +334,6 @@ public final class SphereFlow implements TrainableModel {
         return 3;
     }
 
-    @Override
-    public DataType dataType() {
-        return TYPE;
-    }
-
-    /** Exact: the backward flow's {@code log q} (standard error 0), with respect to area. */
-    @Override
-    public Iwae.Estimate[] logDensity(INDArray x, int samples, long seed) {
-        double[] lp = inverse(points(x)).logDensity();
-        Iwae.Estimate[] out = new Iwae.Estimate[lp.length];
-        for (int i = 0; i < lp.length; i++) {
-            out[i] = new Iwae.Estimate(lp[i], 0.0);
-        }
-        return out;
-    }
-
     /** The exact log-density (the flow's density is exact). */
     @Override
     public double[] elbo(INDArray x, long seed) {
@@ -416,78 +354,36 @@ public final class SphereFlow implements TrainableModel {
     public Objective objective(INDArray batch, long iteration) {
         double[][] x = points(batch);
         checkPoints(x);
-        double loss;
-        Map<String, double[]> grads = new LinkedHashMap<>();
-        if (engine == Engine.FUSED) {
+        if (fused()) {
             SphereKernel k = loadedKernel();
-            loss = k.nllAndGradients(flat(x), x.length, config.steps()) + LOG_AREA;
-            grads = FlowWeights.gradients(k.mlp);
-        } else {
-            ensureGraphs();
-            Quiet.createGradFunction(inverse);
-            var og = inverse.calculateGradientsAndOutputs(Map.of("x", Nd4j.create(x).castTo(TYPE)), List.of("nll"), names);
-            for (String name : names) {
-                grads.put(name, og.getGradients().get(name).dup('c').data().asDouble());
-            }
-            loss = og.getOutputs().get("nll").getDouble(0);
+            double loss = k.nllAndGradients(flat(x), x.length, config.steps()) + LOG_AREA;
+            return new Objective(loss, loss, new double[0], FlowWeights.gradients(k.mlp));
         }
-        return new Objective(loss, loss, new double[0], grads);
+        ensureGraphs();
+        return graphObjective(inverse, Map.of("x", Nd4j.create(x).castTo(TYPE)), "nll");
     }
 
+    /** The batch's first 64 points integrated backward. */
     @Override
-    public Map<String, INDArray> parameters() {
-        return java.util.Collections.unmodifiableMap(weights);
-    }
-
-    @Override
-    public void accept(Objective objective) {
-    }
-
-    @Override
-    public String engineDescription() {
-        return engine == Engine.FUSED ? "fused" : "graph";
-    }
-
-    @Override
-    public long iteration() {
-        return optimizer.iteration();
-    }
-
-    /** One Adam update, and every 50 the integrator's check (the manifold flows' step refinement, docs/manifolds.md). */
-    @Override
-    public TrainStep trainStep(INDArray batch) {
-        Optimizer.Update u = optimizer.step(this, batch);
-        if (optimizer.iteration() % StepRefinement.CHECK_EVERY == 0) {
-            int steps = refinement.refine(config.steps(), s -> integrationError(batch, s), optimizer.iteration());
-            if (steps != config.steps()) {
-                config = config.withSteps(steps);
-            }
-        }
-        Objective o = u.objective();
-        return new TrainStep(u.iteration(), o.loss(), o.dataTerm(), new double[0], new double[0], u.gradientNorm(), u.skipped(),
-                u.learningRate());
-    }
-
-    /**
-     * The step-doubling estimate of the integrator's error in {@code log q}: the mean {@code |log q_S − log q_2S|}
-     * over the batch's first 64 points integrated backward, S the flow's steps.
-     *
-     * @param batch points of S², rows x,y,z
-     * @return the estimate, nats per point
-     */
-    public double integrationError(INDArray batch) {
-        return integrationError(batch, config.steps());
-    }
-
-    private double integrationError(INDArray batch, int steps) {
+    double integrationError(INDArray batch, int steps) {
         int rows = (int) Math.min(64, batch.rows());
         double[][] x = points(batch.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all()));
         return StepRefinement.stepDoublingError(loadedKernel(), flat(x), rows, steps, false);
     }
 
     @Override
-    public void setLearningRateScale(double scale) {
-        optimizer.setLearningRateScale(scale);
+    public long seed() {
+        return config.seed();
+    }
+
+    @Override
+    int steps() {
+        return config.steps();
+    }
+
+    @Override
+    void setSteps(int steps) {
+        config = config.withSteps(steps);
     }
 
     @Override

@@ -35,12 +35,7 @@ final class EngineOptions {
             if (!"training".equals(what)) {
                 LOG.info("{} path: {}", what, flow.engineDescription());
             }
-        } else if (model instanceof org.eqflow.core.manifold.SpectralFlow flow) {
-            flow.useEngine(Choices.parse("--path", path, Engine.class));
-            if (!"training".equals(what)) {
-                LOG.info("{} path: {}", what, flow.engineDescription());
-            }
-        } else if (model instanceof org.eqflow.core.manifold.SphereFlow flow) {
+        } else if (model instanceof org.eqflow.core.manifold.ManifoldFlow flow) {
             flow.useEngine(Choices.parse("--path", path, Engine.class));
             if (!"training".equals(what)) {
                 LOG.info("{} path: {}", what, flow.engineDescription());

@@ -47,8 +47,7 @@ final class EstimateOptions {
         }
         TrainableModel flow = allow.load(model);
         if (data == null) {
-            boolean manifold = flow instanceof org.eqflow.core.manifold.SpectralFlow || flow instanceof org.eqflow.core.manifold.SphereFlow;
-            if (!(dataOptional && manifold)) {
+            if (!(dataOptional && flow instanceof org.eqflow.core.manifold.ManifoldFlow)) {
                 throw new picocli.CommandLine.ParameterException(cl, "Missing required option: '--data=X.csv'");
             }
             return engine.apply(flow, "evaluation");

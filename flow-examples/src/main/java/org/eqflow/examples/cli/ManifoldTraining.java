@@ -9,6 +9,7 @@ import org.eqflow.core.Choices;
 import org.eqflow.core.Noise;
 import org.eqflow.core.manifold.ComplexMatrix;
 import org.eqflow.core.manifold.SpecialUnitary;
+import org.eqflow.core.manifold.ManifoldFlow;
 import org.eqflow.core.manifold.SpectralFlow;
 import org.eqflow.core.manifold.SphereFlow;
 import org.eqflow.core.manifold.SphereSymmetry;
@@ -150,7 +151,7 @@ final class ManifoldTraining {
     }
 
     /** The checkpoint of {@code --resume} (null without), which must hold a flow of the given class. */
-    private Trainer.Checkpoint checkpoint(Class<? extends TrainableModel> family, String where) throws IOException {
+    private Trainer.Checkpoint checkpoint(Class<? extends ManifoldFlow> family, String where) throws IOException {
         if (cmd.resume == null) {
             return null;
         }
@@ -159,7 +160,7 @@ final class ManifoldTraining {
             throw new IllegalArgumentException(cmd.resume + " holds a checkpoint of a " + checkpoint.model().family()
                     + " flow; resume it without the " + where + " flags");
         }
-        long saved = checkpoint.model() instanceof SpectralFlow su ? su.config().seed() : ((SphereFlow) checkpoint.model()).config().seed();
+        long saved = ((ManifoldFlow) checkpoint.model()).seed();
         if (cl.getParseResult().hasMatchedOption("--seed") && cmd.seed != saved) {
             throw new IllegalArgumentException("--seed " + cmd.seed + " differs from the checkpoint's seed " + saved
                     + ": a resume continues the same run; drop --seed");
@@ -204,7 +205,7 @@ final class ManifoldTraining {
             throw new CommandLine.ParameterException(cl, "a flow on S² takes one --symmetry: axis:z or none");
         }
         Trainer.Checkpoint checkpoint = checkpoint(SphereFlow.class, "S²");
-        long seed = checkpoint == null ? cmd.seed : ((SphereFlow) checkpoint.model()).config().seed();
+        long seed = checkpoint == null ? cmd.seed : ((ManifoldFlow) checkpoint.model()).seed();
         Likelihood lik = likelihoodData(ManifoldTraining::whyNotOnSphere, seed);
         int batch = cmd.batch != null ? cmd.batch : SphereFlow.DEFAULT_BATCH;
         long cap = cmd.iterations != null ? cmd.iterations : TrainingOptions.Builder.DEFAULT_ITERATIONS;
@@ -280,7 +281,7 @@ final class ManifoldTraining {
                     + " (it runs --iterations updates, default " + SpectralFlow.DEFAULT_REVERSE_KL_ITERATIONS + ")");
         }
         Trainer.Checkpoint checkpoint = checkpoint(SpectralFlow.class, "SU(n)");
-        long seed = checkpoint == null ? cmd.seed : ((SpectralFlow) checkpoint.model()).config().seed();
+        long seed = checkpoint == null ? cmd.seed : ((ManifoldFlow) checkpoint.model()).seed();
         int batch = cmd.batch != null ? cmd.batch : SpectralFlow.DEFAULT_BATCH;
         DataSource data;
         INDArray val = null;

@@ -215,7 +215,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             // The seed orders the data and draws all noise: an exact resume needs the checkpoint's own.
             checkpoint = Trainer.loadCheckpoint(resume, allow.options());
-            if (checkpoint.model() instanceof SpectralFlow || checkpoint.model() instanceof org.eqflow.core.manifold.SphereFlow) {
+            if (checkpoint.model() instanceof org.eqflow.core.manifold.ManifoldFlow) {
                 throw new IllegalArgumentException(resume + " holds a checkpoint of a flow on a manifold: resume it with the --target or "
                         + "--manifold it was trained with");
             }
