@@ -1,6 +1,5 @@
 package org.eqflow.core.manifold;
 
-import org.eqflow.core.graph.ParameterInit;
 import org.eqflow.core.graph.ParameterSource;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -29,12 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class SpectralPotential {
     private final int n;
-    private final int hidden;
-    private final SDVariable w1;
-    private final SDVariable b1;
-    private final SDVariable w2;
-    private final SDVariable b2;
-    private final SDVariable w3;
+    private final DirectionalNetwork network;
 
     /** The vector field {@code v [B, n]} and its divergence {@code div [B, 1]} at one time. */
     record Field(SDVariable velocity, SDVariable divergence, SDVariable potential) {
@@ -42,14 +36,8 @@ final class SpectralPotential {
 
     SpectralPotential(ParameterSource params, int n, int hidden) {
         this.n = n;
-        this.hidden = hidden;
-        int features = 2 * n + 1;
-        this.w1 = params.parameter("phiW1", new long[] {features, hidden}, ParameterInit.lecun());
-        this.b1 = params.parameter("phiB1", new long[] {1, hidden}, ParameterInit.bias(features));
-        this.w2 = params.parameter("phiW2", new long[] {hidden, hidden}, ParameterInit.lecun());
-        this.b2 = params.parameter("phiB2", new long[] {1, hidden}, ParameterInit.bias(hidden));
-        // A small output layer: the flow starts close to the identity (the untrained model is Haar measure).
-        this.w3 = params.parameter("phiW3", new long[] {hidden, 1}, ParameterInit.lecun(0.1));
+        // the untrained flow is close to the identity: its density close to Haar measure
+        this.network = new DirectionalNetwork(params, 2 * n + 1, hidden);
     }
 
     /** The field at angles {@code theta [B, n]} and time {@code t}. */
@@ -86,25 +74,10 @@ final class SpectralPotential {
         SDVariable xDot = sd.concat(1, tangent);
         SDVariable xDdot = sd.concat(1, second);
 
-        SDVariable a1 = sd.math.tanh(x.mmul(w1).add(b1));
-        SDVariable d1 = a1.mul(a1).rsub(1.0);           // tanh'
-        SDVariable dd1 = a1.mul(d1).mul(-2.0);          // tanh''
-        SDVariable z1Dot = xDot.mmul(w1);
-        SDVariable z1Ddot = xDdot.mmul(w1);
-        SDVariable a1Dot = repeat(sd, d1).mul(z1Dot);
-        SDVariable a1Ddot = repeat(sd, dd1).mul(z1Dot.mul(z1Dot)).add(repeat(sd, d1).mul(z1Ddot));
-
-        SDVariable a2 = sd.math.tanh(a1.mmul(w2).add(b2));
-        SDVariable d2 = a2.mul(a2).rsub(1.0);
-        SDVariable dd2 = a2.mul(d2).mul(-2.0);
-        SDVariable z2Dot = a1Dot.mmul(w2);
-        SDVariable z2Ddot = a1Ddot.mmul(w2);
-        SDVariable a2Dot = repeat(sd, d2).mul(z2Dot);
-        SDVariable a2Ddot = repeat(sd, dd2).mul(z2Dot.mul(z2Dot)).add(repeat(sd, d2).mul(z2Ddot));
-
-        SDVariable potential = a2.mmul(w3);                                   // [B, 1]
-        SDVariable velocity = sd.reshape(a2Dot.mmul(w3), -1, n);              // v_j = (P ∇Φ)_j
-        SDVariable tracePH = sd.reshape(a2Ddot.mmul(w3), -1, n).mmul(ones);   // Σ_j (P e_j)ᵀ ∇²Φ (P e_j)
+        DirectionalNetwork.Derivatives d = network.apply(sd, x, xDot, xDdot, n);
+        SDVariable potential = d.potential();
+        SDVariable velocity = d.first();                                      // v_j = (P ∇Φ)_j
+        SDVariable tracePH = d.second().mmul(ones);                           // Σ_j (P e_j)ᵀ ∇²Φ (P e_j)
 
         // The Weyl measure's part: Σ_{j<k} cot((θ_j − θ_k)/2) (v_j − v_k), pairs by a ±1 selection matrix.
         int pairs = n * (n - 1) / 2;
@@ -127,11 +100,6 @@ final class SpectralPotential {
     /** {@code [B, n]} → {@code [B·n, 1]}, row (b, j). */
     private SDVariable column(SDVariable x) {
         return x.getSameDiff().reshape(x, -1, 1);
-    }
-
-    /** {@code [B, h]} → {@code [B·n, h]}, each row repeated for the n directions. */
-    private SDVariable repeat(SameDiff sd, SDVariable x) {
-        return sd.reshape(sd.tile(sd.reshape(x, -1, 1, hidden), 1, n, 1), -1, hidden);
     }
 
     private static double[] filled(int rows, int cols, double v) {

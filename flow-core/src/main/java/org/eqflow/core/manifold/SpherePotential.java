@@ -1,6 +1,5 @@
 package org.eqflow.core.manifold;
 
-import org.eqflow.core.graph.ParameterInit;
 import org.eqflow.core.graph.ParameterSource;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -25,12 +24,7 @@ final class SpherePotential {
     private final int[] coords;
     private final int d;
     private final int m;
-    private final int hidden;
-    private final SDVariable w1;
-    private final SDVariable b1;
-    private final SDVariable w2;
-    private final SDVariable b2;
-    private final SDVariable w3;
+    private final DirectionalNetwork network;
 
     /** The velocity {@code [B, 3]}, the divergence {@code [B, 1]} and the potential {@code [B, 1]} at one time. */
     record Field(SDVariable velocity, SDVariable divergence, SDVariable potential) {
@@ -40,14 +34,8 @@ final class SpherePotential {
         this.coords = symmetry.coordinates();
         this.d = coords.length;
         this.m = d + 1;
-        this.hidden = hidden;
-        int features = d + 1;
-        this.w1 = params.parameter("phiW1", new long[] {features, hidden}, ParameterInit.lecun());
-        this.b1 = params.parameter("phiB1", new long[] {1, hidden}, ParameterInit.bias(features));
-        this.w2 = params.parameter("phiW2", new long[] {hidden, hidden}, ParameterInit.lecun());
-        this.b2 = params.parameter("phiB2", new long[] {1, hidden}, ParameterInit.bias(hidden));
-        // A small output layer: the flow starts close to the identity (the untrained model is uniform on S²).
-        this.w3 = params.parameter("phiW3", new long[] {hidden, 1}, ParameterInit.lecun(0.1));
+        // the untrained flow is close to the identity: its density close to uniform
+        this.network = new DirectionalNetwork(params, d + 1, hidden);
     }
 
     /** The field at points {@code x [B, 3]} of S² and time t. */
@@ -72,24 +60,10 @@ final class SpherePotential {
         rows[d] = sd.concat(1, xc, zero);
         SDVariable tan = sd.reshape(sd.concat(1, rows), -1, features);         // [B·m, F], rows (b, j)
 
-        SDVariable a1 = sd.math.tanh(f.mmul(w1).add(b1));
-        SDVariable d1 = a1.mul(a1).rsub(1.0);
-        SDVariable dd1 = a1.mul(d1).mul(-2.0);
-        SDVariable z1Dot = tan.mmul(w1);
-        SDVariable a1Dot = repeat(sd, d1).mul(z1Dot);
-        SDVariable a1Ddot = repeat(sd, dd1).mul(z1Dot.mul(z1Dot));            // the features are linear in x
-
-        SDVariable a2 = sd.math.tanh(a1.mmul(w2).add(b2));
-        SDVariable d2 = a2.mul(a2).rsub(1.0);
-        SDVariable dd2 = a2.mul(d2).mul(-2.0);
-        SDVariable z2Dot = a1Dot.mmul(w2);
-        SDVariable z2Ddot = a1Ddot.mmul(w2);
-        SDVariable a2Dot = repeat(sd, d2).mul(z2Dot);
-        SDVariable a2Ddot = repeat(sd, dd2).mul(z2Dot.mul(z2Dot)).add(repeat(sd, d2).mul(z2Ddot));
-
-        SDVariable potential = a2.mmul(w3);
-        SDVariable first = sd.reshape(a2Dot.mmul(w3), -1, m);                 // ∂_jΦ (j < d), x·∇Φ
-        SDVariable second = sd.reshape(a2Ddot.mmul(w3), -1, m);               // ∂_j²Φ (j < d), xᵀ∇²Φ x
+        DirectionalNetwork.Derivatives net = network.apply(sd, f, tan, null, m);   // the features are linear in x
+        SDVariable potential = net.potential();
+        SDVariable first = net.first();                                       // ∂_jΦ (j < d), x·∇Φ
+        SDVariable second = net.second();                                     // ∂_j²Φ (j < d), xᵀ∇²Φ x
         double[] last = new double[m];
         last[d] = 1;
         double[] signs = new double[m];
@@ -99,11 +73,6 @@ final class SpherePotential {
         SDVariable velocity = first.mmul(constant(sd, toAmbient, m, 3, dt)).sub(x.mul(xg));
         SDVariable divergence = second.mmul(constant(sd, signs, m, 1, dt)).sub(xg.mul(2.0));
         return new Field(velocity, divergence, potential);
-    }
-
-    /** {@code [B, h]} → {@code [B·m, h]}, each row repeated for the m directions. */
-    private SDVariable repeat(SameDiff sd, SDVariable x) {
-        return sd.reshape(sd.tile(sd.reshape(x, -1, 1, hidden), 1, m, 1), -1, hidden);
     }
 
     private static SDVariable constant(SameDiff sd, double[] v, int rows, int cols, DataType dt) {
