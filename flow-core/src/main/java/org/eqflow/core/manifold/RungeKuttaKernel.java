@@ -14,9 +14,12 @@ abstract class RungeKuttaKernel {
     private static final double[] STAGE_WEIGHT = {1, 2, 2, 1};
     /** Numbers per sample. */
     final int width;
+    /** The potential network; its owner keeps the weights current. */
+    final DirectionalMlp mlp;
 
-    RungeKuttaKernel(int width) {
+    RungeKuttaKernel(int width, DirectionalMlp mlp) {
         this.width = width;
+        this.mlp = mlp;
     }
 
     /**
@@ -31,8 +34,6 @@ abstract class RungeKuttaKernel {
      */
     abstract void backward(double[] x, int batch, double[] v, double[] gv, double[] gdiv, double[] gx);
 
-    /** Sets the weight gradients to zero. */
-    abstract void zeroGradients();
 
     /** Maps the end of each step back onto the manifold (in place); none by default. */
     void retract(double[] x, int batch) {
@@ -88,7 +89,7 @@ abstract class RungeKuttaKernel {
      */
     final void reverse(int batch, int steps, boolean forwardInTime, double[][] stages, double[] gx, double[] gLogq) {
         int rows = batch * width;
-        zeroGradients();
+        mlp.zeroGradients();
         double h = (forwardInTime ? 1.0 : -1.0) / steps;
         double[][] gk = new double[4][rows];
         double[] gd = new double[batch];

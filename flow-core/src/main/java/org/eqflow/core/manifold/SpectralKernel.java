@@ -15,8 +15,6 @@ import java.util.Arrays;
  */
 final class SpectralKernel extends RungeKuttaKernel {
     final int n;
-    /** The potential network; the caller keeps its weights current ({@link SpectralFlow} copies before each use). */
-    final DirectionalMlp mlp;
     private int capacity = -1;
     private double[] gvTotal;
     private double[] gSecond;
@@ -25,16 +23,10 @@ final class SpectralKernel extends RungeKuttaKernel {
     private final double[] sinK;
 
     SpectralKernel(int n, int hidden) {
-        super(n);
+        super(n, new DirectionalMlp(2 * n + 1, hidden, n));
         this.n = n;
-        this.mlp = new DirectionalMlp(2 * n + 1, hidden, n);
         cosK = new double[n];
         sinK = new double[n];
-    }
-
-    @Override
-    void zeroGradients() {
-        mlp.zeroGradients();
     }
 
     private void ensure(int batch) {

@@ -18,23 +18,15 @@ final class SphereKernel extends RungeKuttaKernel {
     private final int[] coords;
     private final int d;
     private final int m;
-    /** The potential network; the caller keeps its weights current. */
-    final DirectionalMlp mlp;
     private int capacity = -1;
     private double[] gFirst;
     private double[] gSecond;
 
     SphereKernel(SphereSymmetry symmetry, int hidden) {
-        super(3);
+        super(3, new DirectionalMlp(symmetry.coordinates().length + 1, hidden, symmetry.coordinates().length + 1));
         this.coords = symmetry.coordinates();
         this.d = coords.length;
         this.m = d + 1;
-        this.mlp = new DirectionalMlp(d + 1, hidden, m);
-    }
-
-    @Override
-    void zeroGradients() {
-        mlp.zeroGradients();
     }
 
     private void ensure(int batch) {

@@ -28,6 +28,21 @@ final class ModelZips {
         return e;
     }
 
+    /** Writes, as {@code dir/name}, a resealed copy of {@code entries} with one field of {@code config.json} replaced. */
+    static java.nio.file.Path fileWithConfig(java.nio.file.Path dir, String name, Map<String, byte[]> entries, String field, Object value)
+            throws IOException {
+        java.nio.file.Path f = dir.resolve(name);
+        java.nio.file.Files.write(f, reseal(withConfig(entries, field, value)));
+        return f;
+    }
+
+    /** The one-line message with which loading {@code f} is refused (it must start with the file's name). */
+    static String refused(java.nio.file.Path f) {
+        ModelFileException e = org.junit.jupiter.api.Assertions.assertThrows(ModelFileException.class, () -> ModelFile.loadModel(f));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(f.toString()) && !e.getMessage().contains("\n"), e.getMessage());
+        return e.getMessage();
+    }
+
     /** The entries of a zip, in order. */
     static Map<String, byte[]> entries(byte[] zip) throws IOException {
         Map<String, byte[]> out = new LinkedHashMap<>();
