@@ -17,7 +17,9 @@ import picocli.CommandLine;
 @Command(name = "logprob", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Estimate log p(x) in nats for every row of a CSV file (IWAE with M importance samples),",
             "in input order, one per line, no header. The file is validated completely before anything is computed,",
-            "then processed in chunks (bounded memory); --out is written to a temporary file renamed at the end."})
+            "then processed in chunks (bounded memory); --out is written to a temporary file renamed at the end.",
+            "Flows on manifolds give the exact log-density (the backward flow): on SU(n) with respect to the normalised",
+            "Haar measure, on S² (rows x,y,z) with respect to area."})
 final class LogprobCommand implements Callable<Integer> {
     private static final int CHUNK = 1024;
 

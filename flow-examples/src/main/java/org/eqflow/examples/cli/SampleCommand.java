@@ -13,7 +13,7 @@ import picocli.CommandLine;
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw N points from a model (one forward pass of the flow) into a CSV with the header x0,x1,...;",
             "from a model on SU(n), matrices: SU(2) as unit quaternions a,b,c,d (U = [[a+ib, c+id], [-c+id, a-ib]]),",
-            "SU(n ≥ 3) as re00,im00,re01,... (real and imaginary parts, row-major)"})
+            "SU(n ≥ 3) as re00,im00,re01,... (real and imaginary parts, row-major); from a model on S², unit vectors x,y,z"})
 final class SampleCommand implements Callable<Integer> {
     private static final int CHUNK = 65_536;
 
