@@ -7,7 +7,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * Held-out evaluation of a model, in nats per point (data units). Standard errors are over points.
  * {@code gap} is the paired mean of {@code log p_true(x) − log p̂(x)}: it is at least the KL divergence to
- * the truth, so on held-out data it is never negative beyond {@code gap_stderr}.
+ * the truth, so on held-out data it is never negative beyond {@code gap_stderr}. {@code equivariance_error} (Hamiltonian
+ * flows with a linear symmetry) is the largest {@code |T(g·s) − g·T(s)|} of the flow's map over the invariance
+ * error's points with unit-normal momenta and its random group elements, in the model's standardised units
+ * ({@link FlowEquivariance}): round-off for the hard constraint.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationReport(
@@ -27,6 +30,7 @@ public record EvaluationReport(
         @JsonProperty("gap_stderr") Double gapStderr,
         @JsonProperty("invariance_error") Double invarianceError,
         @JsonProperty("invariance_group") String invarianceGroup,
+        @JsonProperty("equivariance_error") Double equivarianceError,
         @JsonProperty("exact") boolean exact,
         @JsonProperty("constraint") Map<String, Double> constraint,
         @JsonProperty("multipliers") Map<String, Double> multipliers) {

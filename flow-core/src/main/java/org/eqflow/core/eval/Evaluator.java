@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.Noise;
 import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.group.Group;
 import org.eqflow.core.model.DensityModel;
@@ -44,6 +45,8 @@ public final class Evaluator {
     private final Moments iwae = new Moments();
     private final Moments gap = new Moments();
     private double monteCarloVariance;
+    private double equivariance;
+    private boolean equivarianceMeasured;
     private double invarianceSum;
     private int invarianceCount;
     private long chunks;
@@ -143,6 +146,17 @@ public final class Evaluator {
                 err = groupSpread(subset, group.get().probe(ROTATIONS), chunkSeed);
             } else {
                 err = TransportedIwae.invarianceError(hamiltonian, symmetry.get(), subset, ROTATIONS, Math.min(samples, 64), chunkSeed);
+                INDArray q = hamiltonian.toModelSpace(subset);
+                java.util.SplittableRandom rng = Noise.stream(chunkSeed, 1, Noise.Purpose.EVALUATION);
+                double[][] p = new double[take][(int) q.columns()];
+                for (double[] row : p) {
+                    for (int j = 0; j < row.length; j++) {
+                        row[j] = rng.nextGaussian();
+                    }
+                }
+                equivariance = Math.max(equivariance, FlowEquivariance.error(hamiltonian, q, Nd4j.create(p).castTo(q.dataType()),
+                        TransportedIwae.randomElements(symmetry.get(), ROTATIONS, chunkSeed)));
+                equivarianceMeasured = true;
             }
             invarianceSum += err * take;
             invarianceCount += take;
@@ -197,6 +211,6 @@ public final class Evaluator {
                 invarianceCount > 0 ? invarianceSum / invarianceCount : null,
                 invarianceCount == 0 ? null : group.map(Group::spec).orElseGet(() -> hamiltonian == null ? null
                         : String.join(" ", hamiltonian.config().symmetries())),
-                exact, constraint, multipliers);
+                equivarianceMeasured ? equivariance : null, exact, constraint, multipliers);
     }
 }

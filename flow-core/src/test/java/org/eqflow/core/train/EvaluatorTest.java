@@ -38,10 +38,11 @@ class EvaluatorTest {
         assertNotNull(r.invarianceError());
         assertTrue(r.invarianceError() < 1e-4, "the hard constraint is exactly invariant, up to float32: " + r.invarianceError());
         assertTrue(r.constraint().get("so2(0,1)") < 1e-8);
+        assertTrue(r.equivarianceError() < 1e-4, "the hard constraint's map is equivariant, up to float32: " + r.equivarianceError());
 
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(r));
         for (String field : new String[] {"n", "elbo", "iwae", "nll", "nll_stderr", "entropy", "gap", "gap_stderr",
-            "invariance_error", "constraint", "multipliers"}) {
+            "invariance_error", "equivariance_error", "constraint", "multipliers"}) {
             assertTrue(json.has(field), "JSON report lacks " + field);
         }
     }
