@@ -23,7 +23,8 @@ import picocli.CommandLine;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluate a model on test points: ELBO, IWAE, NLL with standard errors; with --target the entropy",
             "and the paired gap mean(log p_true - log p_model); the invariance error under the symmetry (the model's",
-            "unless --symmetry is given); the constraint violations and multipliers. Prints one JSON object."})
+            "unless --symmetry is given) and, for a Hamiltonian flow, the equivariance error of its map, max |T(g·s) - g·T(s)|",
+            "(standardised units); the constraint violations and multipliers. Prints one JSON object."})
 final class EvalCommand implements Callable<Integer> {
     private static final int CHUNK = 1024;
 
