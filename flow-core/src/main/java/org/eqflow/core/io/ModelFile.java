@@ -77,7 +77,7 @@ public final class ModelFile {
     }
 
     /** The saved training state of a manifold flow (SU(n) or S²) beside its weights. */
-    record SpectralSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
+    record ManifoldSavedState(long iteration, double learningRate, int consecutiveSkips, Provenance provenance) {
     }
 
     /** The saved training state beside the weights. */
@@ -122,14 +122,14 @@ public final class ModelFile {
         } else if (model instanceof SpectralFlow flow) {
             SpectralFlow.Saved state = flow.state();
             entries.put("config.json", JSON.writeValueAsBytes(state.config()));
-            entries.put("state.json", JSON.writeValueAsBytes(new SpectralSavedState(state.iteration(), state.learningRate(),
+            entries.put("state.json", JSON.writeValueAsBytes(new ManifoldSavedState(state.iteration(), state.learningRate(),
                     state.consecutiveSkips(), Provenance.current())));
             entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
             entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
         } else if (model instanceof SphereFlow flow) {
             SphereFlow.Saved state = flow.state();
             entries.put("config.json", JSON.writeValueAsBytes(state.config()));
-            entries.put("state.json", JSON.writeValueAsBytes(new SpectralSavedState(state.iteration(), state.learningRate(),
+            entries.put("state.json", JSON.writeValueAsBytes(new ManifoldSavedState(state.iteration(), state.learningRate(),
                     state.consecutiveSkips(), Provenance.current())));
             entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
             entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
@@ -420,7 +420,7 @@ public final class ModelFile {
         Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of());
         Map<String, ModelState.NamedArray> parameters = weights.parameters();
         Map<String, ModelState.NamedArray> optimizer = weights.optimizer();
-        SpectralSavedState saved = state(zip, path, manifest, SpectralSavedState.class);
+        ManifoldSavedState saved = state(zip, path, manifest, ManifoldSavedState.class);
         checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
         return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
                 saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
@@ -438,7 +438,7 @@ public final class ModelFile {
             throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
         }
         Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of());
-        SpectralSavedState saved = state(zip, path, manifest, SpectralSavedState.class);
+        ManifoldSavedState saved = state(zip, path, manifest, ManifoldSavedState.class);
         checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
         return new Checked(null, null, null, new SphereFlow.Saved(config, weights.parameters(), weights.optimizer(), saved.iteration(),
                 saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
