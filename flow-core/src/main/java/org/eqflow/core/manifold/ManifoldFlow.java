@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.eqflow.core.Engine;
 import org.eqflow.core.ModelState.NamedArray;
 import org.eqflow.core.graph.GraphParameters;
@@ -15,6 +16,7 @@ import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.model.TrainableModel;
 import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.optim.Optimizer;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -113,6 +115,33 @@ public abstract sealed class ManifoldFlow implements TrainableModel permits Spec
         for (String name : names) {
             sd.associateArrayWithVariable(weights.get(name), name);
         }
+    }
+
+    /** A field as graph ops: {@code {velocity, divergence [B, 1]}} at states x and time t. */
+    interface GraphField {
+        SDVariable[] at(SDVariable x, double t);
+    }
+
+    /**
+     * The classical Runge–Kutta method as graph ops (the graphs' twin of {@link RungeKuttaKernel#integrate}), from
+     * t = 0 to 1 ({@code forwardInTime}) or 1 to 0, {@code retract} applied to each step's end: returns the end states
+     * and {@code −∫_0^1 div dt} along the path, {@code [B]}.
+     */
+    static SDVariable[] rungeKutta(SameDiff sd, GraphField field, SDVariable x, int steps, boolean forwardInTime,
+                                   UnaryOperator<SDVariable> retract) {
+        double h = (forwardInTime ? 1.0 : -1.0) / steps;
+        SDVariable integral = null;
+        for (int step = 0; step < steps; step++) {
+            double t = forwardInTime ? step / (double) steps : 1.0 - step / (double) steps;
+            SDVariable[] f1 = field.at(x, t);
+            SDVariable[] f2 = field.at(x.add(f1[0].mul(h / 2)), t + h / 2);
+            SDVariable[] f3 = field.at(x.add(f2[0].mul(h / 2)), t + h / 2);
+            SDVariable[] f4 = field.at(x.add(f3[0].mul(h)), t + h);
+            x = retract.apply(x.add(f1[0].add(f2[0].mul(2.0)).add(f3[0].mul(2.0)).add(f4[0]).mul(h / 6)));
+            SDVariable increment = f1[1].add(f2[1].mul(2.0)).add(f3[1].mul(2.0)).add(f4[1]).mul(Math.abs(h) / 6);
+            integral = integral == null ? increment : integral.add(increment);
+        }
+        return new SDVariable[] {x, sd.reshape(integral.neg(), -1)};
     }
 
     /** A graph's loss and the gradient of every weight, c-order. */

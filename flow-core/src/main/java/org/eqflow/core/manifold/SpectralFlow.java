@@ -261,21 +261,10 @@ public final class SpectralFlow extends ManifoldFlow {
      * with {@code log q_0 = 0} (Haar); backward from θ_1, the same {@code −∫_0^1 div dt} along the trajectory.
      */
     private SDVariable[] integrate(SameDiff sd, SpectralPotential potential, SDVariable theta, boolean forwardInTime) {
-        int k = config.steps();
-        double h = (forwardInTime ? 1.0 : -1.0) / k;
-        SDVariable integral = null;   // ∫ div dt, forward in time
-        for (int step = 0; step < k; step++) {
-            double t = forwardInTime ? step / (double) k : 1.0 - step / (double) k;
-            SpectralPotential.Field f1 = potential.field(sd, theta, t);
-            SpectralPotential.Field f2 = potential.field(sd, theta.add(f1.velocity().mul(h / 2)), t + h / 2);
-            SpectralPotential.Field f3 = potential.field(sd, theta.add(f2.velocity().mul(h / 2)), t + h / 2);
-            SpectralPotential.Field f4 = potential.field(sd, theta.add(f3.velocity().mul(h)), t + h);
-            theta = theta.add(f1.velocity().add(f2.velocity().mul(2.0)).add(f3.velocity().mul(2.0)).add(f4.velocity()).mul(h / 6));
-            SDVariable increment = f1.divergence().add(f2.divergence().mul(2.0)).add(f3.divergence().mul(2.0))
-                    .add(f4.divergence()).mul(Math.abs(h) / 6);
-            integral = integral == null ? increment : integral.add(increment);
-        }
-        return new SDVariable[] {theta, sd.reshape(integral.neg(), -1)};
+        return rungeKutta(sd, (x, t) -> {
+            SpectralPotential.Field f = potential.field(sd, x, t);
+            return new SDVariable[] {f.velocity(), f.divergence()};
+        }, theta, config.steps(), forwardInTime, x -> x);
     }
 
     /** {@code S(θ) = (β/n) Σ_k c_k Σ_j cos(k θ_j)} as graph ops, {@code [B]}. */

@@ -199,23 +199,12 @@ public final class SphereFlow extends ManifoldFlow {
      * and {@code log q} at the forward flow's far end, {@code −log 4π − ∫_0^1 div dt}.
      */
     private SDVariable[] integrate(SameDiff sd, SpherePotential potential, SDVariable x, boolean forwardInTime) {
-        int k = config.steps();
-        double h = (forwardInTime ? 1.0 : -1.0) / k;
         SDVariable ones = sd.constant(Nd4j.ones(TYPE, 3, 1));
-        SDVariable integral = null;
-        for (int step = 0; step < k; step++) {
-            double t = forwardInTime ? step / (double) k : 1.0 - step / (double) k;
-            SpherePotential.Field f1 = potential.field(sd, x, t);
-            SpherePotential.Field f2 = potential.field(sd, x.add(f1.velocity().mul(h / 2)), t + h / 2);
-            SpherePotential.Field f3 = potential.field(sd, x.add(f2.velocity().mul(h / 2)), t + h / 2);
-            SpherePotential.Field f4 = potential.field(sd, x.add(f3.velocity().mul(h)), t + h);
-            SDVariable p = x.add(f1.velocity().add(f2.velocity().mul(2.0)).add(f3.velocity().mul(2.0)).add(f4.velocity()).mul(h / 6));
-            x = p.div(sd.math.sqrt(p.mul(p).mmul(ones)));
-            SDVariable increment = f1.divergence().add(f2.divergence().mul(2.0)).add(f3.divergence().mul(2.0))
-                    .add(f4.divergence()).mul(Math.abs(h) / 6);
-            integral = integral == null ? increment : integral.add(increment);
-        }
-        return new SDVariable[] {x, sd.reshape(integral.neg().sub(LOG_AREA), -1)};
+        SDVariable[] end = rungeKutta(sd, (y, t) -> {
+            SpherePotential.Field f = potential.field(sd, y, t);
+            return new SDVariable[] {f.velocity(), f.divergence()};
+        }, x, config.steps(), forwardInTime, p -> p.div(sd.math.sqrt(p.mul(p).mmul(ones))));
+        return new SDVariable[] {end[0], end[1].sub(LOG_AREA)};
     }
 
     // ---------------------------------------------------------------- passes
