@@ -30,6 +30,7 @@ import org.eqflow.core.finite.FiniteFlowConfig;
 import org.eqflow.core.finite.CouplingFlow;
 import org.eqflow.core.finite.FiniteFlow;
 import org.eqflow.core.finite.ResidualFlow;
+import org.eqflow.core.manifold.ManifoldFlow;
 import org.eqflow.core.manifold.SpectralFlow;
 import org.eqflow.core.manifold.SphereFlow;
 import org.eqflow.core.model.TrainableModel;
@@ -119,15 +120,8 @@ public final class ModelFile {
             entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
             entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
             entries.put("spectral.bin", ArrayCodec.encode(state.spectral()));
-        } else if (model instanceof SpectralFlow flow) {
-            SpectralFlow.Saved state = flow.state();
-            entries.put("config.json", JSON.writeValueAsBytes(state.config()));
-            entries.put("state.json", JSON.writeValueAsBytes(new ManifoldSavedState(state.iteration(), state.learningRate(),
-                    state.consecutiveSkips(), Provenance.current())));
-            entries.put("parameters.bin", ArrayCodec.encode(state.parameters()));
-            entries.put("optimizer.bin", ArrayCodec.encode(state.optimizer()));
-        } else if (model instanceof SphereFlow flow) {
-            SphereFlow.Saved state = flow.state();
+        } else if (model instanceof ManifoldFlow flow) {
+            ManifoldFlow.SavedState state = flow.state();
             entries.put("config.json", JSON.writeValueAsBytes(state.config()));
             entries.put("state.json", JSON.writeValueAsBytes(new ManifoldSavedState(state.iteration(), state.learningRate(),
                     state.consecutiveSkips(), Provenance.current())));
@@ -210,8 +204,8 @@ public final class ModelFile {
         TrainableModel model;
         try {
             model = checked.finite() != null ? FiniteFlow.restore(checked.finite())
-                    : checked.spectral() != null ? SpectralFlow.restore(checked.spectral())
-                    : checked.sphere() != null ? SphereFlow.restore(checked.sphere())
+                    : checked.manifold() instanceof SpectralFlow.Saved su ? SpectralFlow.restore(su)
+                    : checked.manifold() instanceof SphereFlow.Saved s2 ? SphereFlow.restore(s2)
                     : EquivariantHamiltonianFlow.restore(checked.state());
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path + ": " + e.getMessage(), e);
@@ -229,18 +223,14 @@ public final class ModelFile {
         Checked checked = readChecked(path, options);
         if (checked.state() == null) {
             String family = checked.finite() != null ? checked.finite().config().kind().name().toLowerCase(java.util.Locale.ROOT)
-                    : checked.spectral() != null ? SpectralFlow.FAMILY : SphereFlow.FAMILY;
+                    : checked.manifold() instanceof SpectralFlow.Saved ? SpectralFlow.FAMILY : SphereFlow.FAMILY;
             throw new ModelFileException(path + " holds a " + family + " flow, not a Hamiltonian one: load it with ModelFile.loadModel");
         }
         return checked.state();
     }
 
     /** What a file holds: the state of a Hamiltonian flow, a finite flow, an SU(n) flow or a flow on S², and the extra entries. */
-    private record Checked(ModelState state, FiniteFlow.Saved finite, SpectralFlow.Saved spectral, SphereFlow.Saved sphere,
-                           Map<String, byte[]> extras) {
-        Checked(ModelState state, FiniteFlow.Saved finite, SpectralFlow.Saved spectral, Map<String, byte[]> extras) {
-            this(state, finite, spectral, null, extras);
-        }
+    private record Checked(ModelState state, FiniteFlow.Saved finite, ManifoldFlow.SavedState manifold, Map<String, byte[]> extras) {
     }
 
     /**
@@ -338,10 +328,12 @@ public final class ModelFile {
             return readFinite(path, zip, manifest, sizes, configTree, family);
         }
         if (spectral) {
-            return readSpectral(path, zip, manifest, sizes, configTree);
+            return readManifold(path, zip, manifest, sizes, configTree, SpectralFlow.Config.class, SpectralFlow::parameterShapes,
+                    SpectralFlow.Saved::new);
         }
         if (sphere) {
-            return readSphere(path, zip, manifest, sizes, configTree);
+            return readManifold(path, zip, manifest, sizes, configTree, SphereFlow.Config.class, SphereFlow::parameterShapes,
+                    SphereFlow.Saved::new);
         }
         checkClasses(path, configTree, options);
         FlowConfig config;
@@ -406,42 +398,29 @@ public final class ModelFile {
                 saved.learningRate(), saved.consecutiveSkips()), null, extras);
     }
 
-    /** The SU(n) family's part of {@link #readChecked}: the same order of checks, its own configuration and arrays. */
-    private static Checked readSpectral(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree)
-            throws IOException {
-        SpectralFlow.Config config;
-        Map<String, long[]> shapes;
-        try {
-            config = JSON.treeToValue(configTree, SpectralFlow.Config.class);
-            shapes = SpectralFlow.parameterShapes(config);
-        } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
-            throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
-        }
-        Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of());
-        Map<String, ModelState.NamedArray> parameters = weights.parameters();
-        Map<String, ModelState.NamedArray> optimizer = weights.optimizer();
-        ManifoldSavedState saved = state(zip, path, manifest, ManifoldSavedState.class);
-        checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
-        return new Checked(null, null, new SpectralFlow.Saved(config, parameters, optimizer, saved.iteration(),
-                saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
+    /** A manifold flow's saved state from its parts. */
+    private interface ManifoldState<C> {
+        ManifoldFlow.SavedState of(C config, Map<String, ModelState.NamedArray> parameters, Map<String, ModelState.NamedArray> optimizer,
+                                   long iteration, double learningRate, int consecutiveSkips);
     }
 
-    /** The sphere family's part of {@link #readChecked}: the same order of checks, its own configuration. */
-    private static Checked readSphere(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree)
-            throws IOException {
-        SphereFlow.Config config;
+    /** The manifold families' part of {@link #readChecked}: the same order of checks, their own configuration. */
+    private static <C> Checked readManifold(Path path, ZipFile zip, JsonNode manifest, Map<String, Long> sizes, JsonNode configTree,
+                                            Class<C> type, java.util.function.Function<C, Map<String, long[]>> shapesOf,
+                                            ManifoldState<C> state) throws IOException {
+        C config;
         Map<String, long[]> shapes;
         try {
-            config = JSON.treeToValue(configTree, SphereFlow.Config.class);
-            shapes = SphereFlow.parameterShapes(config);
+            config = JSON.treeToValue(configTree, type);
+            shapes = shapesOf.apply(config);
         } catch (IOException | IllegalArgumentException | IllegalStateException | NullPointerException e) {
             throw new ModelFileException(path + ": configuration is invalid: " + rootMessage(e), e);
         }
         Weights weights = weights(zip, path, manifest, sizes, shapes, Map.of());
         ManifoldSavedState saved = state(zip, path, manifest, ManifoldSavedState.class);
         checkCounters(path, saved.iteration(), saved.consecutiveSkips(), saved.learningRate());
-        return new Checked(null, null, null, new SphereFlow.Saved(config, weights.parameters(), weights.optimizer(), saved.iteration(),
-                saved.learningRate(), saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
+        return new Checked(null, null, state.of(config, weights.parameters(), weights.optimizer(), saved.iteration(), saved.learningRate(),
+                saved.consecutiveSkips()), extras(zip, path, manifest, sizes, OWN_ENTRIES));
     }
 
     /** A model's weights and Adam moments as read from a file. */

@@ -54,6 +54,33 @@ public abstract sealed class ManifoldFlow implements TrainableModel permits Spec
         this.optimizer = new Optimizer(parameters(), learningRate, 0.0);
     }
 
+    /**
+     * A manifold flow's saved state, everything needed to continue it exactly (a model file's content):
+     * {@link SpectralFlow.Saved} or {@link SphereFlow.Saved}.
+     */
+    public sealed interface SavedState permits SpectralFlow.Saved, SphereFlow.Saved {
+        /** @return the flow's configuration record ({@code config.json}) */
+        Record config();
+
+        /** @return weights by name */
+        Map<String, NamedArray> parameters();
+
+        /** @return Adam moments by parameter name */
+        Map<String, NamedArray> optimizer();
+
+        /** @return updates made */
+        long iteration();
+
+        /** @return the base learning rate */
+        double learningRate();
+
+        /** @return non-finite updates in a row */
+        int consecutiveSkips();
+    }
+
+    /** @return a snapshot of the weights, the optimiser and the counters */
+    public abstract SavedState state();
+
     /** @return the seed of the initial weights and of the training draws (its configuration's) */
     public abstract long seed();
 

@@ -223,10 +223,11 @@ public final class SpectralFlow extends ManifoldFlow {
      * @param consecutiveSkips non-finite updates in a row
      */
     public record Saved(Config config, Map<String, NamedArray> parameters, Map<String, NamedArray> optimizer, long iteration,
-                        double learningRate, int consecutiveSkips) {
+                        double learningRate, int consecutiveSkips) implements ManifoldFlow.SavedState {
     }
 
     /** @return a snapshot of the weights, the optimiser and the counters */
+    @Override
     public Saved state() {
         List<Map<String, NamedArray>> po = snapshot();
         return new Saved(config, po.get(0), po.get(1), iteration(), learningRate(), consecutiveSkips());

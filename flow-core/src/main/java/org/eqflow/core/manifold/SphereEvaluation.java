@@ -68,8 +68,9 @@ public final class SphereEvaluation {
         Double gap = null;
         Double gapSe = null;
         boolean haveData = data != null && !data.isEmpty();
+        double[] lq = null;
         if (haveData) {
-            double[] lq = flow.inverse(data.toArray(double[][]::new)).logDensity();
+            lq = flow.inverse(data.toArray(double[][]::new)).logDensity();
             Moments logq = new Moments().addAll(lq);
             nll = -logq.mean();
             nllSe = lq.length < 2 ? 0 : logq.stderr();
@@ -93,10 +94,11 @@ public final class SphereEvaluation {
             double[] x = at[i];
             moved[i] = new double[] {Math.cos(a) * x[0] - Math.sin(a) * x[1], Math.sin(a) * x[0] + Math.cos(a) * x[1], x[2]};
         }
-        double[] a = flow.inverse(at).logDensity();
+        // the data's log-densities are at hand; samples need their own
+        double[] a = haveData ? lq : flow.inverse(at).logDensity();
         double[] b = flow.inverse(moved).logDensity();
         double worst = 0;
-        for (int i = 0; i < a.length; i++) {
+        for (int i = 0; i < at.length; i++) {
             worst = Math.max(worst, Math.abs(a[i] - b[i]));
         }
         return new Report("s2", flow.config().symmetry().spec(), target == null ? null : target.name(), entropy,

@@ -102,7 +102,7 @@ public final class SphereFlow extends ManifoldFlow {
      * @param consecutiveSkips non-finite updates in a row
      */
     public record Saved(Config config, Map<String, NamedArray> parameters, Map<String, NamedArray> optimizer, long iteration,
-                        double learningRate, int consecutiveSkips) {
+                        double learningRate, int consecutiveSkips) implements ManifoldFlow.SavedState {
     }
 
     private SphereFlow(Config config) {
@@ -120,6 +120,7 @@ public final class SphereFlow extends ManifoldFlow {
     }
 
     /** @return a snapshot of the weights, the optimiser and the counters */
+    @Override
     public Saved state() {
         List<Map<String, NamedArray>> po = snapshot();
         return new Saved(config, po.get(0), po.get(1), iteration(), learningRate(), consecutiveSkips());

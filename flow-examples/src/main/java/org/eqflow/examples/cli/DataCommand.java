@@ -61,7 +61,7 @@ final class DataCommand implements Callable<Integer> {
             header = "x,y,z\n";
             x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
             entropyLine = () -> String.format(Locale.ROOT, "entropy of %s: %.6f nats with respect to area (uniform: log 4π = %.6f)",
-                    t.name(), t.entropy(), Math.log(4 * Math.PI));
+                    t.name(), t.entropy(), org.eqflow.core.manifold.SphereFlow.LOG_AREA);
         } else {
             Target t = Targets.parse(target);
             header = Output.pointsHeader(t.dimension());
