@@ -301,7 +301,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
                 c.separateHamiltonians(), c.kinetic() == FlowConfig.Kinetic.QUADRATIC, c.constraint() == FlowConfig.Constraint.HARD,
                 c.constraint() == FlowConfig.Constraint.SOFT, c.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW,
                 c.penaltySites() == FlowConfig.PenaltySites.DATA_AND_BASE,
-                c.kappa(), c.precision() == FlowConfig.Precision.FLOAT64);
+                c.kappa(), c.precision() == FlowConfig.Precision.FLOAT64, c.trainingSamples());
     }
 
     private static boolean onHost() {
@@ -333,12 +333,17 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      * The Lagrangian, its parts and its gradients at points {@code q} of the model's space {@code [B, d]},
      * with the noise given rather than drawn: the encoder's {@code noise [B, d]}, the penalty's base states
      * {@code penaltyQ, penaltyP [B', d]} (null without a symmetry) and the multipliers {@code lambda} (one
-     * per generator; ignored unless the constraint is soft). On the engine in use (see {@link #useEngine}).
+     * per generator; ignored unless the constraint is soft). With K {@link FlowConfig#trainingSamples} the rows
+     * come in groups of K copies of one point (each with its own noise). On the engine in use (see {@link #useEngine}).
      * This is what an adapter that supplies its own noise calls (the DL4J density layer, from its labels);
      * {@link #trainStep} draws the same quantities from {@code (seed, iteration)}.
      */
     public Objective objective(INDArray q, INDArray noise, INDArray penaltyQ, INDArray penaltyP, double[] lambda) {
         checkDimension(q);
+        if (q.rows() % config.trainingSamples() != 0) {
+            throw new IllegalArgumentException("with " + config.trainingSamples() + " training samples per point the rows come in groups of "
+                    + config.trainingSamples() + " draws of one point, but there are " + q.rows() + " rows");
+        }
         Map<String, INDArray> feeds = new HashMap<>();
         feeds.put("q", q.castTo(dataType));
         feeds.put("noise", noise.castTo(dataType));
@@ -391,7 +396,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private Map<String, INDArray> trainingFeeds(INDArray batch, long t) {
-        INDArray q = toModelSpace(batch);
+        INDArray q = repeatRows(toModelSpace(batch), config.trainingSamples());
         long b = q.rows();
         Map<String, INDArray> feeds = new HashMap<>();
         feeds.put("q", q);
@@ -405,6 +410,11 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
             }
         }
         return feeds;
+    }
+
+    /** Each row of {@code q} {@code k} times in a row: rows {@code gk … gk + k − 1} are row {@code g} (the training bound's groups). */
+    static INDArray repeatRows(INDArray q, int k) {
+        return k == 1 ? q : Nd4j.tile(q, 1, k).reshape('c', q.rows() * k, q.columns());
     }
 
     // ---------------------------------------------------------------- evaluation

@@ -38,6 +38,10 @@ import org.eqflow.core.symmetry.SymmetrySpec;
  * @param seed                 seed of the initial weights and of all training noise
  * @param centre               symmetry centre subtracted from the data before scaling (length {@code d})
  * @param scale                isotropic scale {@code s}: the model sees {@code (x − centre)/s}
+ * @param trainingSamples      importance samples {@code K} per data point in the training objective: 1 trains the
+ *                             ELBO (the paper), {@code K > 1} the importance-weighted bound
+ *                             {@code E log (1/K) Σ_k w_k}, which is tighter and pushes the model's marginal, not the
+ *                             encoder's fit, towards the data (docs/maths.md, "The training objective")
  */
 public record FlowConfig(
         int dimension,
@@ -62,7 +66,8 @@ public record FlowConfig(
         Precision precision,
         long seed,
         List<Double> centre,
-        double scale) {
+        double scale,
+        int trainingSamples) {
 
     /** The kinetic energy family. */
     public enum Kinetic { MLP, QUADRATIC }
@@ -92,7 +97,13 @@ public record FlowConfig(
     /** The longest symmetry spec (characters). */
     public static final int MAX_SPEC_LENGTH = 1 << 16;
 
+    /** The most importance samples per point of the training objective. */
+    public static final int MAX_TRAINING_SAMPLES = 256;
+
     public FlowConfig {
+        trainingSamples = trainingSamples == 0 ? 1 : trainingSamples;  // files written before the field existed: the ELBO
+        require(trainingSamples >= 1 && trainingSamples <= MAX_TRAINING_SAMPLES, "training samples must be in 1.."
+                + MAX_TRAINING_SAMPLES + ", got " + trainingSamples);
         require(symmetries != null && symmetries.size() <= MAX_SYMMETRIES, "at most " + MAX_SYMMETRIES + " symmetry specs");
         for (String s : symmetries) {
             require(s != null && s.length() <= MAX_SPEC_LENGTH, "a symmetry spec must be text of at most "
@@ -216,6 +227,7 @@ public record FlowConfig(
         b.seed = seed;
         b.centre = new ArrayList<>(centre);
         b.scale = scale;
+        b.trainingSamples = trainingSamples;
         return b;
     }
 
@@ -267,6 +279,8 @@ public record FlowConfig(
         public static final double DEFAULT_MULTIPLIER_RATE = 0.02;
         /** Default multiplier EMA factor α. */
         public static final double DEFAULT_MULTIPLIER_EMA = 0.99;
+        /** Default importance samples per point of the training objective (docs/results.md, "How the defaults were chosen"). */
+        public static final int DEFAULT_TRAINING_SAMPLES = 1;
 
         private final int dimension;
         private int hidden = DEFAULT_HIDDEN;
@@ -281,6 +295,8 @@ public record FlowConfig(
         private Constraint constraint;
         private double kappa = DEFAULT_KAPPA;
         private boolean kappaGiven;
+        /** κ, the penalty sites or a setting of the multipliers was given: the soft constraint is meant. */
+        private boolean softSettingGiven;
         private PenaltySites penaltySites = DEFAULT_PENALTY_SITES;
         private double multiplierRate = DEFAULT_MULTIPLIER_RATE;
         private double multiplierEma = DEFAULT_MULTIPLIER_EMA;
@@ -292,6 +308,7 @@ public record FlowConfig(
         private long seed = 0;
         private List<Double> centre = List.of();
         private double scale = 1.0;
+        private int trainingSamples = DEFAULT_TRAINING_SAMPLES;
 
         private Builder(int dimension) {
             this.dimension = dimension;
@@ -317,20 +334,38 @@ public record FlowConfig(
         public Builder symmetry(String spec) { symmetries.add(spec); return this; }
         /** Replaces the symmetry specs. */
         public Builder symmetries(List<String> v) { symmetries = new ArrayList<>(v); return this; }
-        /** How the symmetry is imposed (default soft with a symmetry, none without). */
+        /**
+         * The constraint used when none is given: none without a symmetry; hard when every symmetry is a
+         * rotation group so(k) (which has an exact, radial form), the potential is the built-in MLP and no
+         * setting of the soft constraint (κ, the penalty sites, the multipliers) was given; soft otherwise. Hard is the default where it exists
+         * because it measured best: exactly invariant and closer to the truth at equal time (docs/results.md,
+         * "Quality bar" and "Invariant mixtures").
+         */
+        public Constraint defaultConstraint() {
+            List<SymmetrySpec> specs = SymmetrySpec.parseAll(symmetries, dimension);
+            boolean hasSymmetry = specs.stream().anyMatch(s -> !(s instanceof SymmetrySpec.None));
+            if (!hasSymmetry) {
+                return Constraint.NONE;
+            }
+            boolean radial = specs.stream().allMatch(s -> s instanceof SymmetrySpec.None || s instanceof SymmetrySpec.Rotations);
+            boolean builtInPotential = EnergySpec.parse(potential) instanceof EnergySpec.Mlp;
+            return radial && builtInPotential && !softSettingGiven ? Constraint.HARD : Constraint.SOFT;
+        }
+
+        /** How the symmetry is imposed (default: {@link #defaultConstraint}). */
         public Builder constraint(Constraint v) { constraint = v; return this; }
         /** κ of the soft constraint (default {@value #DEFAULT_KAPPA}); giving it with another constraint is refused. */
-        public Builder kappa(double v) { kappa = v; kappaGiven = true; return this; }
+        public Builder kappa(double v) { kappa = v; kappaGiven = true; softSettingGiven = true; return this; }
         /** Where the soft constraint evaluates its brackets (default {@link PenaltySites#DATA_AND_BASE}). */
-        public Builder penaltySites(PenaltySites v) { penaltySites = v; return this; }
+        public Builder penaltySites(PenaltySites v) { penaltySites = v; softSettingGiven = true; return this; }
         /** Rate η of the multiplier rule (default {@value #DEFAULT_MULTIPLIER_RATE}). */
-        public Builder multiplierRate(double v) { multiplierRate = v; return this; }
+        public Builder multiplierRate(double v) { multiplierRate = v; softSettingGiven = true; return this; }
         /** Moving-average factor α of the multiplier rule (default {@value #DEFAULT_MULTIPLIER_EMA}). */
-        public Builder multiplierEma(double v) { multiplierEma = v; return this; }
+        public Builder multiplierEma(double v) { multiplierEma = v; softSettingGiven = true; return this; }
         /** λ of every generator at the start (default {@value #DEFAULT_INITIAL_MULTIPLIER}). */
-        public Builder initialMultiplier(double v) { initialMultiplier = v; return this; }
+        public Builder initialMultiplier(double v) { initialMultiplier = v; softSettingGiven = true; return this; }
         /** λ stays in {@code [1/max, max]} (default 1e4). */
-        public Builder maxMultiplier(double v) { maxMultiplier = v; return this; }
+        public Builder maxMultiplier(double v) { maxMultiplier = v; softSettingGiven = true; return this; }
         /** Adam's learning rate (default {@value #DEFAULT_LEARNING_RATE}). */
         public Builder learningRate(double v) { learningRate = v; return this; }
         /** Gradient-norm clipping threshold, 0 for none (default {@value #DEFAULT_CLIP_NORM}). */
@@ -343,23 +378,31 @@ public record FlowConfig(
         public Builder seed(long v) { seed = v; return this; }
         /** The symmetry's centre, subtracted from the data before scaling (default: the origin). */
         public Builder centre(List<Double> v) { centre = new ArrayList<>(v); return this; }
+        /**
+         * Importance samples K per data point in the training objective (default {@value #DEFAULT_TRAINING_SAMPLES}):
+         * 1 is the ELBO, K &gt; 1 the importance-weighted bound.
+         */
+        public Builder trainingSamples(int v) {
+            require(v >= 1 && v <= MAX_TRAINING_SAMPLES, "training samples must be in 1.." + MAX_TRAINING_SAMPLES + ", got " + v);
+            trainingSamples = v;
+            return this;
+        }
         /** Isotropic scale s: the model sees {@code (x − centre)/s} (default 1). */
         public Builder scale(double v) { scale = v; return this; }
 
         /**
-         * Validates and builds. The constraint defaults to soft when a symmetry is given, else none; κ given
-         * with a constraint other than soft is refused.
+         * Validates and builds. The constraint, when not given, is {@link #defaultConstraint the measured
+         * default}; κ given with a constraint other than soft is refused.
          */
         public FlowConfig build() {
-            boolean hasSymmetry = symmetries.stream().anyMatch(s -> !s.trim().toLowerCase(Locale.ROOT).equals("none"));
-            Constraint c = constraint != null ? constraint : hasSymmetry ? Constraint.SOFT : Constraint.NONE;
+            Constraint c = constraint != null ? constraint : defaultConstraint();
             if (kappaGiven && c != Constraint.SOFT) {
                 throw new IllegalArgumentException("kappa applies to the soft constraint only, but the constraint is "
                         + c.name().toLowerCase(Locale.ROOT) + ": leave kappa out or use the soft constraint");
             }
             return new FlowConfig(dimension, hidden, leapfrogSteps, stepSize, learnableStepSize, separateHamiltonians,
                     kinetic, potential, base, symmetries, c, kappa, penaltySites, multiplierRate, multiplierEma,
-                    initialMultiplier, maxMultiplier, learningRate, clipNorm, precision, seed, centre, scale);
+                    initialMultiplier, maxMultiplier, learningRate, clipNorm, precision, seed, centre, scale, trainingSamples);
         }
     }
 }

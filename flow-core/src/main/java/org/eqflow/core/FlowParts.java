@@ -78,7 +78,8 @@ public record FlowParts(
      * {@code loss = −mean log w + Σ_k λ_k (C_k − κ)} — without the sum when {@code lambda} is null.
      *
      * @param logWeights {@code log w} per row
-     * @param negElbo    {@code −mean log w}
+     * @param negElbo    the negated training bound: {@code −mean log w} (the ELBO), or with K training samples the
+     *                   negated importance-weighted bound over groups of K rows
      * @param constraints {@code C_k} at the penalty sites (null without penalty sites)
      * @param baseConstraints {@code C_k} at the base sites alone (the same variable as {@code constraints}
      *                   unless the sites include the data's)
@@ -95,7 +96,7 @@ public record FlowParts(
                                  SDVariable lambda) {
         org.eqflow.core.objective.Elbo.Weights weights = org.eqflow.core.objective.Elbo.logWeightsAndPath(sd, encoder, flow, base, q, noise);
         SDVariable logW = weights.logWeights();
-        SDVariable negElbo = logW.mean().neg();
+        SDVariable negElbo = org.eqflow.core.objective.Iwae.bound(sd, logW, config.trainingSamples()).neg();
         SDVariable atBase = penaltyStates == null || symmetry.isEmpty() ? null : constraints(sd, penaltyStates);
         SDVariable c = atBase;
         if (c != null && config.penaltySites() == FlowConfig.PenaltySites.DATA_AND_BASE) {

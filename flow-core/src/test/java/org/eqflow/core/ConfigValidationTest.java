@@ -54,8 +54,26 @@ class ConfigValidationTest {
         assertEquals(1e-3, c.kappa());
         assertEquals(1e-2, c.initialMultiplier());
         assertEquals(FlowConfig.PenaltySites.DATA_AND_BASE, c.penaltySites());
-        assertEquals(FlowConfig.Constraint.SOFT, c.constraint());
+        assertEquals(FlowConfig.Builder.DEFAULT_TRAINING_SAMPLES, c.trainingSamples());
+        assertEquals(FlowConfig.Constraint.HARD, c.constraint(), "so(k) has an exact form: hard by default");
         assertEquals(FlowConfig.Constraint.NONE, FlowConfig.builder(2).build().constraint());
         assertEquals(c, c.toBuilder().build());
+    }
+
+    /** Soft where no exact form exists, or when a setting of the soft constraint says it is meant. */
+    @Test
+    void theSoftConstraintIsTheDefaultWhereHardHasNoFormOrSoftIsAskedFor() {
+        assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(2).symmetry("linear:shear:0,1;0,0").build().constraint());
+        assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(2).symmetry("so2").kappa(1e-2).build().constraint());
+        assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(2).symmetry("so2").initialMultiplier(1).build().constraint());
+        assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(2).symmetry("so2")
+                .penaltySites(FlowConfig.PenaltySites.BASE).build().constraint());
+        assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "linear:shear:2,3;0,0"))
+                .build().constraint());
+        assertEquals(FlowConfig.Constraint.HARD, FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "so2:2,3"))
+                .build().constraint());
+        assertThrows(IllegalArgumentException.class, () -> FlowConfig.builder(2).symmetry("so2").trainingSamples(0).build());
+        assertThrows(IllegalArgumentException.class, () -> FlowConfig.builder(2).symmetry("so2")
+                .trainingSamples(FlowConfig.MAX_TRAINING_SAMPLES + 1).build());
     }
 }

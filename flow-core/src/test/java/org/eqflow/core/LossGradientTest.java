@@ -23,7 +23,10 @@ class LossGradientTest {
      * inputs are all zero would sit on its kink and finite differences would see half a derivative.
      */
     private static EquivariantHamiltonianFlow model(int hidden, FlowConfig.Constraint constraint) {
-        EquivariantHamiltonianFlow m = create(hidden, constraint);
+        return perturbed(create(hidden, constraint, 1));
+    }
+
+    private static EquivariantHamiltonianFlow perturbed(EquivariantHamiltonianFlow m) {
         long seed = 40;
         for (String name : m.parameterNames()) {
             INDArray p = m.graph().getVariable(name).getArr();
@@ -34,15 +37,32 @@ class LossGradientTest {
         return m;
     }
 
-    private static EquivariantHamiltonianFlow create(int hidden, FlowConfig.Constraint constraint) {
+    private static EquivariantHamiltonianFlow create(int hidden, FlowConfig.Constraint constraint, int trainingSamples) {
         return EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(hidden).symmetry("so2").constraint(constraint)
-                .separateHamiltonians(true).learnableStepSize(true).stepSize(0.4).float64().seed(21).build());
+                .separateHamiltonians(true).learnableStepSize(true).stepSize(0.4).trainingSamples(trainingSamples)
+                .float64().seed(21).build());
     }
 
     @Test
     void everyElementAtSmallHiddenSize() {
         int checked = checkEveryElement(model(8, FlowConfig.Constraint.SOFT), TestSupport.gaussian(4, 16, 2, 1.5), 5);
         assertTrue(checked > 600, "checked " + checked + " elements");
+    }
+
+    /** The importance-weighted bound (K = 3 draws per point), on the fused engine and on the graph. */
+    @Test
+    void importanceWeightedBoundEveryElement() {
+        EquivariantHamiltonianFlow m = perturbed(create(6, FlowConfig.Constraint.SOFT, 3));
+        INDArray x = TestSupport.gaussian(8, 10, 2, 1.5);
+        assertTrue(checkEveryElement(m, x, 4) > 300);
+        m.useFusedPath(false);
+        Map<String, INDArray> grads = m.gradients(x, 4);
+        for (String name : m.parameterNames()) {  // the graph: every seventh element (the parity tests hold it to the fused engine)
+            INDArray param = m.graph().getVariable(name).getArr();
+            for (long i = 0; i < param.length(); i += 7) {
+                check(m, x, 4, name, param, i, grads.get(name).getDouble(i));
+            }
+        }
     }
 
     @Test

@@ -123,15 +123,32 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         FlowConfig.Builder b = FlowConfig.builder(dimension).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
                 .learnableStepSize(learnableStepSize).separateHamiltonians(separateHamiltonians)
                 .kinetic(Choices.parse("the density layer's kinetic", kinetic, FlowConfig.Kinetic.class)).base(base).symmetries(symmetries)
-                .penaltySites(Choices.parse("the density layer's penalty sites", penaltySites, FlowConfig.PenaltySites.class))
-                .multiplierRate(multiplierRate).multiplierEma(multiplierEma).initialMultiplier(initialMultiplier)
-                .maxMultiplier(maxMultiplier).seed(seed).centre(centre).scale(scale)
+                .seed(seed).centre(centre).scale(scale)
+                .trainingSamples(1)  // a layer's score is per example: the ELBO (docs/dl4j.md)
                 .precision(dataType == DataType.DOUBLE ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
         if (constraint != null) {
             b.constraint(Choices.parse("the density layer's constraint", constraint, FlowConfig.Constraint.class));
         }
+        // Settings of the soft constraint reach the library only when they differ from its defaults: given, they
+        // select the soft constraint when none is named (as in FlowConfig.Builder), and κ is refused with another one.
+        FlowConfig.PenaltySites sites = Choices.parse("the density layer's penalty sites", penaltySites, FlowConfig.PenaltySites.class);
+        if (sites != DEFAULTS.penaltySites()) {
+            b.penaltySites(sites);
+        }
+        if (multiplierRate != DEFAULTS.multiplierRate()) {
+            b.multiplierRate(multiplierRate);
+        }
+        if (multiplierEma != DEFAULTS.multiplierEma()) {
+            b.multiplierEma(multiplierEma);
+        }
+        if (initialMultiplier != DEFAULTS.initialMultiplier()) {
+            b.initialMultiplier(initialMultiplier);
+        }
+        if (maxMultiplier != DEFAULTS.maxMultiplier()) {
+            b.maxMultiplier(maxMultiplier);
+        }
         if (kappa != DEFAULTS.kappa()) {
-            b.kappa(kappa);  // the library refuses κ with a constraint other than soft
+            b.kappa(kappa);
         }
         return b.build();
     }
@@ -406,7 +423,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         public Builder base(String b) { layer.base = b; return this; }
         /** A symmetry spec ({@code so2}, {@code so3:0,1,2}, {@code class:NAME}, ...: docs/generators.md); repeatable. Default: none. */
         public Builder symmetry(String spec) { layer.symmetries.add(spec); return this; }
-        /** How the symmetry is imposed. Default {@link FlowConfig.Constraint#SOFT} with a symmetry, none without. */
+        /** How the symmetry is imposed. Default: flow-core's ({@link FlowConfig.Builder#defaultConstraint}). */
         public Builder constraint(FlowConfig.Constraint c) { layer.constraint = Choices.print(c); return this; }
         /** The constraint by name: {@code soft}, {@code hard} or {@code none}. */
         public Builder constraint(String c) { layer.constraint = c; return this; }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eqflow.core.base.BaseDensity;
+import org.eqflow.core.objective.Iwae;
 import org.eqflow.core.symmetry.CompositeSymmetry;
 import org.eqflow.core.symmetry.Generator;
 import org.eqflow.core.symmetry.SpecialOrthogonal;
@@ -77,13 +78,18 @@ public final class FusedLagrangian {
      * @param soft             the Lagrangian has the penalty term {@code Σ λ_k (C_k − κ)}
      * @param penaltyAlongFlow the penalty's base sites are the base samples and every state of their forward flow
      * @param penaltyAtData    the penalty is half at the base sites, half at the states of the batch's inverse flow
+     * @param trainingSamples  K: the batch's rows come in groups of K draws of one point and the objective is the
+     *                         importance-weighted bound over each group (1: the ELBO)
      */
     public record Spec(int dimension, int hidden, int leapfrogSteps, double stepSize, boolean learnableStepSize,
                        boolean separateHamiltonians, boolean quadraticKinetic, boolean hard, boolean soft,
-                       boolean penaltyAlongFlow, boolean penaltyAtData, double kappa, boolean float64) {
+                       boolean penaltyAlongFlow, boolean penaltyAtData, double kappa, boolean float64, int trainingSamples) {
     }
 
-    /** What one evaluation gives: the loss, {@code −mean ELBO}, {@code C_k}, and a gradient per parameter (c order). */
+    /**
+     * What one evaluation gives: the loss, the negated training bound ({@code −mean ELBO}, or the importance-weighted
+     * bound with K training samples), {@code C_k}, and a gradient per parameter (c order).
+     */
     public record Result(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
     }
 
@@ -211,7 +217,8 @@ public final class FusedLagrangian {
         }
         read(q, ws.tape.q[0]);
         read(noise, ws.noise);
-        double negElbo = -forward(ws, null) / b;
+        forward(ws, ws.rowLogW);
+        double negElbo = -Iwae.bound(ws.rowLogW, config.trainingSamples(), ws.rowAdjoint);
         double[] constraints = new double[generatorEntries.length];
         double loss = negElbo;
         Penalty atStates = null;
@@ -472,22 +479,27 @@ public final class FusedLagrangian {
         // backward: adjoints of q and p, from the base density down to the data
         Dense qBar = w.qBar;
         Dense pBar = w.pBar;
-        gradBase(w.tape.q[steps], qBar, -1.0 / b);
-        gradBase(w.tape.p[steps], pBar, -1.0 / b);
+        // each row's log w enters the bound with weight a_r (1/B for the ELBO; the group's softmax over the number of groups)
+        double[] a = w.rowAdjoint;
+        gradBase(w.tape.q[steps], qBar, a);
+        gradBase(w.tape.p[steps], pBar, a);
         w.tape.backward(qBar, pBar, qAt, pAt, false);
-        // encoder: μ̄ = p̄,  (log σ)‾ = p̄ ⊙ σ ⊙ ε − 1/B
+        // encoder: μ̄ = p̄,  (log σ)‾ = p̄ ⊙ σ ⊙ ε − a_r
         double[] lb = w.logScaleBar.v;
         double[] pb = pBar.v;
+        int d = config.dimension();
         for (int i = 0; i < lb.length; i++) {
-            lb[i] = pb[i] * sv[i] * ev[i] - 1.0 / b;
+            lb[i] = pb[i] * sv[i] * ev[i] - a[i / d];
         }
         w.mean.backward(pBar);
         w.logScale.backward(w.logScaleBar);
     }
 
-    private void gradBase(Dense x, Dense out, double scale) {
+    /** {@code out = −a_r ∇ log π(x)} row by row. */
+    private void gradBase(Dense x, Dense out, double[] a) {
+        int d = config.dimension();
         for (int i = 0; i < x.v.length; i++) {
-            out.v[i] = scale * base.gradLogDensityCoordinate(x.v[i]);
+            out.v[i] = -a[i / d] * base.gradLogDensityCoordinate(x.v[i]);
         }
     }
 
@@ -713,6 +725,9 @@ public final class FusedLagrangian {
         final Dense noise;
         final Dense sigma;
         final double[] rowLogH;
+        /** {@code log w} of each row, and {@code ∂ bound / ∂ log w} (the row's weight in the backward pass). */
+        final double[] rowLogW;
+        final double[] rowAdjoint;
         final Dense logScaleBar;
         final Dense qBar;
         final Dense pBar;
@@ -728,6 +743,8 @@ public final class FusedLagrangian {
             noise = new Dense(batch, d);
             sigma = new Dense(batch, d);
             rowLogH = new double[batch];
+            rowLogW = new double[batch];
+            rowAdjoint = new double[batch];
             logScaleBar = new Dense(batch, d);
             qBar = new Dense(batch, d);
             pBar = new Dense(batch, d);

@@ -28,6 +28,8 @@ public final class ShardedLagrangian {
 
     private final List<FusedLagrangian> shards = new ArrayList<>();
     private final ExecutorService pool;
+    /** Rows per group of the training bound (K training samples). */
+    private final int unit;
 
     /** A fused engine for the model described by the arguments, splitting each batch over {@code threads} cores. */
     public ShardedLagrangian(FusedLagrangian.Spec config, Optional<Symmetry> symmetry, BaseDensity base, Map<String, long[]> parameterShapes,
@@ -38,6 +40,7 @@ public final class ShardedLagrangian {
         for (int i = 0; i < threads; i++) {
             shards.add(new FusedLagrangian(config, symmetry, base, parameterShapes));
         }
+        unit = config.trainingSamples();
         pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "eqflow-fused-shard");
             t.setDaemon(true);
@@ -61,11 +64,12 @@ public final class ShardedLagrangian {
     public FusedLagrangian.Result evaluate(Map<String, INDArray> values, INDArray q, INDArray noise, INDArray penaltyQ,
                                            INDArray penaltyP, double[] lambda) {
         int b = Math.toIntExact(q.rows());
-        int n = shardCount(b);
+        int n = Math.min(shardCount(b), Math.max(1, b / unit));
         if (n == 1 || (penaltyQ != null && penaltyQ.rows() != b)) {
             return shards.get(0).evaluate(values, q, noise, penaltyQ, penaltyP, lambda);
         }
-        List<FusedLagrangian.Result> parts = run(n, b, (s, from, to) -> shards.get(s).evaluate(values, rows(q, from, to),
+        // a group of K training draws of one point stays in one shard: its bound is a log-sum-exp over the group
+        List<FusedLagrangian.Result> parts = run(n, b, unit, (s, from, to) -> shards.get(s).evaluate(values, rows(q, from, to),
                 rows(noise, from, to), rows(penaltyQ, from, to), rows(penaltyP, from, to), lambda));
         double loss = 0;
         double negElbo = 0;
@@ -73,7 +77,7 @@ public final class ShardedLagrangian {
         Map<String, double[]> grads = new LinkedHashMap<>();
         for (int s = 0; s < n; s++) {
             FusedLagrangian.Result r = parts.get(s);
-            double w = (double) (end(s, n, b) - start(s, n, b)) / b;
+            double w = (double) (end(s, n, b, unit) - start(s, n, b, unit)) / b;
             loss += w * r.loss();
             negElbo += w * r.negElbo();
             for (int k = 0; k < constraints.length; k++) {
@@ -97,10 +101,10 @@ public final class ShardedLagrangian {
         if (n == 1) {
             return shards.get(0).logWeights(values, q, noise);
         }
-        List<double[]> parts = run(n, b, (s, from, to) -> shards.get(s).logWeights(values, rows(q, from, to), rows(noise, from, to)));
+        List<double[]> parts = run(n, b, 1, (s, from, to) -> shards.get(s).logWeights(values, rows(q, from, to), rows(noise, from, to)));
         double[] out = new double[b];
         for (int s = 0; s < n; s++) {
-            System.arraycopy(parts.get(s), 0, out, start(s, n, b), parts.get(s).length);
+            System.arraycopy(parts.get(s), 0, out, start(s, n, b, 1), parts.get(s).length);
         }
         return out;
     }
@@ -132,7 +136,7 @@ public final class ShardedLagrangian {
         if (n == 1) {
             return shards.get(0).forwardFlow(values, q0, p0, allStates);
         }
-        List<List<double[]>> parts = run(n, b, (s, from, to) -> shards.get(s).forwardFlow(values, rows(q0, from, to),
+        List<List<double[]>> parts = run(n, b, 1, (s, from, to) -> shards.get(s).forwardFlow(values, rows(q0, from, to),
                 rows(p0, from, to), allStates));
         int d = Math.toIntExact(q0.columns());
         List<double[]> out = new ArrayList<>();
@@ -140,7 +144,7 @@ public final class ShardedLagrangian {
             double[] all = new double[b * d];
             for (int s = 0; s < n; s++) {
                 double[] part = parts.get(s).get(k);
-                System.arraycopy(part, 0, all, start(s, n, b) * d, part.length);
+                System.arraycopy(part, 0, all, start(s, n, b, 1) * d, part.length);
             }
             out.add(all);
         }
@@ -156,14 +160,14 @@ public final class ShardedLagrangian {
     }
 
     /** Runs shards 1..n−1 on the pool and shard 0 on the calling thread; results in shard order. */
-    private <T> List<T> run(int n, int b, ShardTask<T> task) {
+    private <T> List<T> run(int n, int b, int unit, ShardTask<T> task) {
         List<Future<T>> futures = new ArrayList<>();
         for (int s = 1; s < n; s++) {
             int shard = s;
-            futures.add(pool.submit(() -> task.apply(shard, start(shard, n, b), end(shard, n, b))));
+            futures.add(pool.submit(() -> task.apply(shard, start(shard, n, b, unit), end(shard, n, b, unit))));
         }
         List<T> out = new ArrayList<>();
-        out.add(task.apply(0, start(0, n, b), end(0, n, b)));
+        out.add(task.apply(0, start(0, n, b, unit), end(0, n, b, unit)));
         for (Future<T> f : futures) {
             try {
                 out.add(f.get());
@@ -180,12 +184,13 @@ public final class ShardedLagrangian {
         return out;
     }
 
-    private static int start(int shard, int n, int b) {
-        return (int) ((long) b * shard / n);
+    /** The first row of shard {@code shard} of {@code n} over {@code b} rows, cut between groups of {@code unit} rows. */
+    private static int start(int shard, int n, int b, int unit) {
+        return unit * (int) ((long) (b / unit) * shard / n);
     }
 
-    private static int end(int shard, int n, int b) {
-        return (int) ((long) b * (shard + 1) / n);
+    private static int end(int shard, int n, int b, int unit) {
+        return shard == n - 1 ? b : start(shard + 1, n, b, unit);
     }
 
     private static INDArray rows(INDArray a, int from, int to) {

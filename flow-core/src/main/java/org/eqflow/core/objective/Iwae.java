@@ -18,6 +18,48 @@ public final class Iwae {
     public record Estimate(double logDensity, double standardError) {
     }
 
+    /**
+     * The training bound as graph ops: {@code mean_g [log (1/K) Σ_k exp(log w_{gK+k})]} over the {@code N/K} groups of
+     * {@code K} consecutive rows of {@code logWeights [N]} (each group one data point's K draws); with
+     * {@code K = 1} the mean of {@code log w}, the ELBO. The log-sum-exp is shifted by each group's largest weight,
+     * which changes nothing mathematically (its gradient cancels) and keeps float32 from overflowing.
+     */
+    public static org.nd4j.autodiff.samediff.SDVariable bound(org.nd4j.autodiff.samediff.SameDiff sd,
+                                                             org.nd4j.autodiff.samediff.SDVariable logWeights, int k) {
+        if (k == 1) {
+            return logWeights.mean();
+        }
+        org.nd4j.autodiff.samediff.SDVariable grouped = logWeights.reshape(-1, k);
+        org.nd4j.autodiff.samediff.SDVariable max = grouped.max(true, 1);
+        org.nd4j.autodiff.samediff.SDVariable sum = sd.math.exp(grouped.sub(max)).sum(true, 1);
+        return max.add(sd.math.log(sum)).mean().sub(Math.log(k));
+    }
+
+    /**
+     * The same bound in plain arithmetic, with its adjoint: fills {@code rowWeights[r] = ∂ bound / ∂ log w_r},
+     * the softmax of the row's group divided by the number of groups; returns the bound.
+     */
+    public static double bound(double[] logWeights, int k, double[] rowWeights) {
+        int groups = logWeights.length / k;
+        double total = 0;
+        for (int g = 0; g < groups; g++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = g * k; i < (g + 1) * k; i++) {
+                max = Math.max(max, logWeights[i]);
+            }
+            double sum = 0;
+            for (int i = g * k; i < (g + 1) * k; i++) {
+                rowWeights[i] = Math.exp(logWeights[i] - max);
+                sum += rowWeights[i];
+            }
+            for (int i = g * k; i < (g + 1) * k; i++) {
+                rowWeights[i] /= sum * groups;
+            }
+            total += max + Math.log(sum / k);
+        }
+        return total / groups;
+    }
+
     /** Reduces {@code logWeights[m]} (M samples of one point). */
     public static Estimate estimate(double[] logWeights) {
         int m = logWeights.length;

@@ -42,7 +42,7 @@ public final class Trainer {
     /**
      * Early-stopping state, saved with checkpoints.
      *
-     * @param reductions halvings of the learning rate so far ({@code PLATEAU} schedule)
+     * @param reductions halvings of the learning rate so far ({@code PLATEAU} and {@code BUDGET} schedules)
      */
     public record State(double bestValidation, long bestIteration, int sinceBest, int reductions) {
     }
@@ -196,7 +196,8 @@ public final class Trainer {
         if (options.schedule() == TrainingOptions.Schedule.PLATEAU) {
             return TrainingOptions.Schedule.plateau(state.reductions());
         }
-        return options.schedule().scale(t, options.iterations(), spent);
+        double halvings = options.schedule() == TrainingOptions.Schedule.BUDGET ? TrainingOptions.Schedule.plateau(state.reductions()) : 1.0;
+        return halvings * options.schedule().scale(t, options.iterations(), spent);
     }
 
     private String why(TrainingResult r) {
@@ -239,7 +240,7 @@ public final class Trainer {
         } else {
             int since = state.sinceBest() + 1;
             int reductions = state.reductions();
-            if (options.schedule() == TrainingOptions.Schedule.PLATEAU && since % TrainingOptions.Schedule.PLATEAU_WAIT == 0) {
+            if (options.schedule().halvesOnPlateaus() && since % TrainingOptions.Schedule.PLATEAU_WAIT == 0) {
                 reductions++;
                 LOG.info("iteration {}: no improvement in {} validations, learning rate halved (×{})", iteration, since,
                         TrainingOptions.Schedule.plateau(reductions));

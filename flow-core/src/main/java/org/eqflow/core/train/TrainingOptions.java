@@ -29,8 +29,10 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
      * rate by {@code (1 + cos(π t / iterations)) / 2} at iteration {@code t}, from 1 down to 0 at the end;
      * {@code BUDGET}, the same cosine over the run's progress {@code max(t / iterations, elapsed / time budget)}
      * — it reaches 0 when the time budget is spent, so a run that the budget ends is annealed, not cut off
-     * (its length, hence its result, depends on the machine's speed); or {@code PLATEAU}, which halves it
-     * after every {@value #PLATEAU_WAIT} validations in a row without improvement. {@code COSINE} and
+     * (its length, hence its result, depends on the machine's speed) — and halved as {@code PLATEAU} halves it,
+     * so a run that early stopping ends has been annealed too (with the default patience of 10, three halvings
+     * come before the stop); or {@code PLATEAU}, which halves it after every {@value #PLATEAU_WAIT} validations
+     * in a row without improvement. {@code COSINE} and
      * {@code PLATEAU} are functions of the iteration and of the saved early-stopping state, so a resumed run
      * follows them exactly.
      */
@@ -39,6 +41,11 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
 
         /** Validations without improvement after which {@code PLATEAU} halves the learning rate. */
         public static final int PLATEAU_WAIT = 3;
+
+        /** Whether validations without improvement halve the learning rate ({@code BUDGET} and {@code PLATEAU}). */
+        public boolean halvesOnPlateaus() {
+            return this == BUDGET || this == PLATEAU;
+        }
 
         /** {@link #scale(long, long, double)} with none of a time budget spent. */
         public double scale(long t, long iterations) {

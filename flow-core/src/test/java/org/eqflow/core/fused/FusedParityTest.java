@@ -59,6 +59,10 @@ class FusedParityTest {
                 Arguments.of("so(6) + so(2) along the flow, separate H", FlowConfig.builder(8)
                         .symmetries(java.util.List.of("so6:0,1,2,3,4,5", "so2:6,7")).separateHamiltonians(true).leapfrogSteps(2)
                         .penaltySites(FlowConfig.PenaltySites.BASE_AND_FLOW)),
+                Arguments.of("importance-weighted bound (K = 4), penalty where the data go", FlowConfig.builder(2).symmetry("so2")
+                        .leapfrogSteps(2).trainingSamples(4).penaltySites(FlowConfig.PenaltySites.DATA_AND_BASE)),
+                Arguments.of("importance-weighted bound (K = 3), hard so3", FlowConfig.builder(3).symmetry("so3")
+                        .constraint(FlowConfig.Constraint.HARD).leapfrogSteps(2).trainingSamples(3)),
                 Arguments.of("the docs' RigidRotation class", FlowConfig.builder(4)
                         .symmetry("class:org.eqflow.core.docs.RigidRotation").leapfrogSteps(2)));
     }
@@ -150,11 +154,15 @@ class FusedParityTest {
         return worst;
     }
 
-    /** Two and three threads give the one-thread loss, gradients and log-densities up to summation order. */
-    @Test
-    void shardsOnSeveralThreadsEqualOneThread() {
+    /**
+     * Two and three threads give the one-thread loss, gradients and log-densities up to summation order; with K
+     * training samples the shards cut between groups of K rows (301 points: groups straddle an even cut).
+     */
+    @ParameterizedTest(name = "K = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3})
+    void shardsOnSeveralThreadsEqualOneThread(int trainingSamples) {
         FlowConfig config = FlowConfig.builder(3).symmetry("so3").hidden(16).leapfrogSteps(2).initialMultiplier(2.5)
-                .float64().seed(5).build();
+                .trainingSamples(trainingSamples).float64().seed(5).build();
         EquivariantHamiltonianFlow one = perturbed(config);
         INDArray x = TestSupport.gaussian(3, 301, 3, 1.3);
         Map<String, INDArray> expected = one.gradients(x, 7);

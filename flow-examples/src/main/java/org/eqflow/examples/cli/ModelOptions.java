@@ -15,7 +15,7 @@ final class ModelOptions {
     List<String> symmetries = new ArrayList<>();
 
     @Option(names = "--constraint", paramLabel = "soft|hard|none",
-            description = "soft: the paper's penalty (default with a symmetry); hard: radial energies; none: baseline")
+            description = "hard: radial energies, exactly invariant (default for so(k) symmetries); soft: the paper's penalty (default for other symmetries, or when --kappa, --initial-multiplier or --penalty-sites is given); none: baseline")
     String constraint;
 
     @Option(names = "--kappa", paramLabel = "K", description = "constraint precision of the soft constraint (default "
@@ -61,6 +61,11 @@ final class ModelOptions {
             + FlowConfig.Builder.DEFAULT_HIDDEN + ")")
     Integer hidden;
 
+    @Option(names = "--training-samples", paramLabel = "K", description = "importance samples per training point: 1 trains "
+            + "the ELBO (the paper), K > 1 the tighter importance-weighted bound; each step then costs K times as much per point "
+            + "(default " + FlowConfig.Builder.DEFAULT_TRAINING_SAMPLES + ")")
+    Integer trainingSamples;
+
     @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate (default "
             + FlowConfig.Builder.DEFAULT_LEARNING_RATE + ")")
     Double lr;
@@ -83,6 +88,9 @@ final class ModelOptions {
         // Only what the user gave is set: every other value is the library's default (FlowConfig.Builder).
         if (hidden != null) {
             b.hidden(hidden);
+        }
+        if (trainingSamples != null) {
+            b.trainingSamples(trainingSamples);
         }
         if (leapfrogSteps != null) {
             b.leapfrogSteps(leapfrogSteps);

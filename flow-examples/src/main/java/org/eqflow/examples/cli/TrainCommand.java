@@ -44,7 +44,7 @@ import picocli.CommandLine;
         description = {"Train a model. With --target and no --train-size, every step draws fresh samples (infinite data).",
             "By default training runs until the validation IWAE stops improving (--patience validations), at most",
             "--iterations or --time-budget; the validation points are --validation, or else held out of the training data",
-            "(10 %, at most 1,000; fresh draws for a --target). --out holds the best model by validation IWAE.",
+            "(10 %%, at most 1,000; fresh draws for a --target). --out holds the best model by validation IWAE.",
             "Giving --iterations N trains exactly N updates (cosine learning-rate decay, no held-out points) unless",
             "--validation or --patience is given too. --test is only reported (JSON on stdout), never used to choose anything."})
 final class TrainCommand implements Callable<Integer> {
@@ -314,14 +314,16 @@ final class TrainCommand implements Callable<Integer> {
             } else {
                 FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
                 flow = EquivariantHamiltonianFlow.create(config);
-                LOG.info("training {} on {} ({}), symmetry {}, constraint {}, {} parameters", out, source, amount,
+                LOG.info("training {} on {} ({}), symmetry {}, constraint {}, objective {}, {} parameters", out, source, amount,
                         config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
-                        config.constraint().name().toLowerCase(java.util.Locale.ROOT), parameterCount(flow));
+                        config.constraint().name().toLowerCase(java.util.Locale.ROOT),
+                        config.trainingSamples() == 1 ? "ELBO" : "IWAE with K = " + config.trainingSamples(), parameterCount(flow));
             }
             trainer = new Trainer(flow, data, val, opts, List.of());
         }
         engine.apply(flow, "training");
-        trainer.addListener(flow instanceof EquivariantHamiltonianFlow h ? new LoggingListener(logEvery, h.generatorNames())
+        trainer.addListener(flow instanceof EquivariantHamiltonianFlow h ? new LoggingListener(logEvery, h.generatorNames(),
+                        h.config().trainingSamples() == 1 ? "ELBO" : "IWAE" + h.config().trainingSamples())
                 : new LoggingListener(logEvery, List.of(), "log p"));
         if (!noProgress && ProgressListener.wanted()) {
             trainer.addListener(new ProgressListener("train", flow.iteration(), cap));
