@@ -280,7 +280,7 @@ public record FlowConfig(
         /** Default multiplier EMA factor α. */
         public static final double DEFAULT_MULTIPLIER_EMA = 0.99;
         /** Default importance samples per point of the training objective (docs/results.md, "How the defaults were chosen"). */
-        public static final int DEFAULT_TRAINING_SAMPLES = 1;
+        public static final int DEFAULT_TRAINING_SAMPLES = 8;
 
         private final int dimension;
         private int hidden = DEFAULT_HIDDEN;

@@ -100,15 +100,18 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
     }
 
     /**
-     * Defaults: at most {@value #DEFAULT_ITERATIONS} iterations of 256 points, validation every
+     * Defaults: at most {@value #DEFAULT_ITERATIONS} iterations of {@value #DEFAULT_BATCH_SIZE} points, validation every
      * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code BUDGET} schedule, a time
      * budget of 12 minutes ({@code timeBudget(null)}: none), no checkpoints, augmentation along the symmetry under the soft constraint. Without validation the run is the full {@code iterations}.
      */
     public static final class Builder {
         /** Default cap on the number of updates. */
         public static final long DEFAULT_ITERATIONS = 100_000;
-        /** Default points per update. */
-        public static final int DEFAULT_BATCH_SIZE = 256;
+        /**
+         * Default points per update: 64, each with {@code FlowConfig.trainingSamples} draws of its momentum (512
+         * rows a step at the default K = 8; docs/results.md, "How the defaults were chosen").
+         */
+        public static final int DEFAULT_BATCH_SIZE = 64;
         /** Default iterations between validations. */
         public static final int DEFAULT_VALIDATE_EVERY = 250;
         /** Default validations without improvement before stopping. */

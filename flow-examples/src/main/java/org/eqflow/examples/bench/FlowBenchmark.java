@@ -116,12 +116,13 @@ public class FlowBenchmark {
 
     /**
      * The benchmarked model: the paper's sizes, so(d) on all coordinates (none for d = 1), soft or hard;
-     * one shared Hamiltonian and the penalty at base samples, as docs/benchmarks.md measured it (the
+     * one shared Hamiltonian, the penalty at base samples and the ELBO (a batch of B rows is B points), as
+     * docs/benchmarks.md measured it (the
      * library's defaults changed since: docs/results.md).
      */
     public static FlowConfig config(int d, int steps, FlowConfig.Precision precision, String constraint) {
         FlowConfig.Builder b = FlowConfig.builder(d).hidden(128).leapfrogSteps(steps).precision(precision).seed(3)
-                .separateHamiltonians(false).penaltySites(FlowConfig.PenaltySites.BASE);
+                .separateHamiltonians(false).penaltySites(FlowConfig.PenaltySites.BASE).trainingSamples(1);
         if (d >= 2) {
             b.symmetry("so" + d).constraint(FlowConfig.Constraint.valueOf(constraint.toUpperCase(java.util.Locale.ROOT)));
         }

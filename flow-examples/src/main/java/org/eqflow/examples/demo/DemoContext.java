@@ -87,10 +87,10 @@ final class DemoContext {
      * plateau that short runs do not leave (docs/results.md).
      */
     FlowConfig.Builder config(int d) {
-        // The paper's setting, not the command line's defaults: one shared Hamiltonian, the penalty at base
-        // samples with λ_0 = 1, a constant learning rate and no augmentation (see trainingOptions).
+        // The paper's setting, not the command line's defaults: one shared Hamiltonian, the ELBO, the penalty at
+        // base samples with λ_0 = 1, a constant learning rate and no augmentation (see trainingOptions).
         return FlowConfig.builder(d).hidden(size.hidden()).leapfrogSteps(2).learningRate(3e-3).seed(seed)
-                .separateHamiltonians(false).penaltySites(FlowConfig.PenaltySites.BASE).initialMultiplier(1.0);
+                .separateHamiltonians(false).trainingSamples(1).penaltySites(FlowConfig.PenaltySites.BASE).initialMultiplier(1.0);
     }
 
     /** κ of the examples' soft models when they do not vary it (the paper's value; the library's default is 1e-3). */
