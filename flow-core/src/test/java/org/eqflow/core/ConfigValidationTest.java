@@ -68,7 +68,7 @@ class ConfigValidationTest {
         assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(2).symmetry("so2").initialMultiplier(1).build().constraint());
         assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(2).symmetry("so2")
                 .penaltySites(FlowConfig.PenaltySites.BASE).build().constraint());
-        assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "linear:shear:2,3;0,0"))
+        assertEquals(FlowConfig.Constraint.SOFT, FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "linear:shear:0,0,0,0;0,0,0,0;0,0,0,1;0,0,0,0"))
                 .build().constraint());
         assertEquals(FlowConfig.Constraint.HARD, FlowConfig.builder(4).symmetries(java.util.List.of("so2:0,1", "so2:2,3"))
                 .build().constraint());

@@ -394,6 +394,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
      */
     public static final class Builder {
         private final EquivariantDensityLayer layer = new EquivariantDensityLayer();
+        /** A setting of the soft constraint was given: without a named constraint, the soft one is meant (as in flow-core). */
+        private boolean softSetting;
 
         private Builder() {
         }
@@ -431,19 +433,19 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
          * Where the soft constraint evaluates its brackets. Default {@link FlowConfig.PenaltySites#DATA_AND_BASE}
          * (the states the batch visits on its inverse flow, and base samples); {@code BASE} is the paper's.
          */
-        public Builder penaltySites(FlowConfig.PenaltySites sites) { layer.penaltySites = Choices.print(sites); return this; }
+        public Builder penaltySites(FlowConfig.PenaltySites sites) { layer.penaltySites = Choices.print(sites); softSetting = true; return this; }
         /** The penalty sites by name: {@code data-and-base}, {@code base} or {@code base-and-flow}. */
-        public Builder penaltySites(String sites) { layer.penaltySites = sites; return this; }
+        public Builder penaltySites(String sites) { layer.penaltySites = sites; softSetting = true; return this; }
         /** κ of the soft constraint (refused with another constraint). Default {@value FlowConfig.Builder#DEFAULT_KAPPA}. */
-        public Builder kappa(double k) { layer.kappa = k; return this; }
+        public Builder kappa(double k) { layer.kappa = k; softSetting = true; return this; }
         /** Rate η of the multiplier rule. Default {@value FlowConfig.Builder#DEFAULT_MULTIPLIER_RATE}. */
-        public Builder multiplierRate(double eta) { layer.multiplierRate = eta; return this; }
+        public Builder multiplierRate(double eta) { layer.multiplierRate = eta; softSetting = true; return this; }
         /** Moving-average factor α of the multiplier rule. Default {@value FlowConfig.Builder#DEFAULT_MULTIPLIER_EMA}. */
-        public Builder multiplierEma(double alpha) { layer.multiplierEma = alpha; return this; }
+        public Builder multiplierEma(double alpha) { layer.multiplierEma = alpha; softSetting = true; return this; }
         /** λ of every generator at the start. Default {@value FlowConfig.Builder#DEFAULT_INITIAL_MULTIPLIER}. */
-        public Builder initialMultiplier(double l) { layer.initialMultiplier = l; return this; }
+        public Builder initialMultiplier(double l) { layer.initialMultiplier = l; softSetting = true; return this; }
         /** λ stays in {@code [1/max, max]}. Default 1e4. */
-        public Builder maxMultiplier(double max) { layer.maxMultiplier = max; return this; }
+        public Builder maxMultiplier(double max) { layer.maxMultiplier = max; softSetting = true; return this; }
         /** Importance samples M of each per-example {@code log p} output. Default 64. */
         public Builder outputSamples(int m) { layer.outputSamples = m; return this; }
         /** Seed of the initial weights and of {@code output()}'s estimates. Default 0. */
@@ -471,6 +473,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
             Choices.parse("the density layer's penalty sites", layer.penaltySites, FlowConfig.PenaltySites.class);
             if (layer.constraint != null) {
                 Choices.parse("the density layer's constraint", layer.constraint, FlowConfig.Constraint.class);
+            } else if (softSetting && layer.symmetries.stream().anyMatch(spec -> !"none".equals(spec.trim()))) {
+                layer.constraint = Choices.print(FlowConfig.Constraint.SOFT);
             }
             if (layer.dimension >= 1) {
                 layer.flowConfig(DataType.FLOAT);

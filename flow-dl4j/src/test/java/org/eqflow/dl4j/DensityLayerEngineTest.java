@@ -196,8 +196,9 @@ class DensityLayerEngineTest {
      */
     @Test
     void flowCoreModelDeploysInDl4j() {
+        // the layer's score is the ELBO (one draw per example), so the model's loss is compared at K = 1
         FlowConfig config = FlowConfig.builder(2).hidden(12).symmetry("so2").precision(FlowConfig.Precision.FLOAT64).seed(5)
-                .centre(List.of(1.0, -2.0)).scale(2.0).build();
+                .centre(List.of(1.0, -2.0)).scale(2.0).trainingSamples(1).build();
         EquivariantHamiltonianFlow model = EquivariantHamiltonianFlow.create(config);
         INDArray shift = Nd4j.createFromArray(1.0, -2.0).reshape(1, 2);
         for (int i = 0; i < 20; i++) {
