@@ -10,7 +10,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * the truth, so on held-out data it is never negative beyond {@code gap_stderr}. {@code equivariance_error} (Hamiltonian
  * flows with a linear symmetry) is the largest {@code |T(g·s) − g·T(s)|} of the flow's map over the invariance
  * error's points with unit-normal momenta and its random group elements, in the model's standardised units
- * ({@link FlowEquivariance}): round-off for the hard constraint.
+ * ({@link FlowEquivariance}): round-off for the hard constraint. {@code factors} (a symmetry of two or more specs, or
+ * {@code eval --factors}): the same per factor, with the leak into the other coordinates ({@link Disentanglement}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationReport(
@@ -31,7 +32,15 @@ public record EvaluationReport(
         @JsonProperty("invariance_error") Double invarianceError,
         @JsonProperty("invariance_group") String invarianceGroup,
         @JsonProperty("equivariance_error") Double equivarianceError,
+        @JsonProperty("factors") Map<String, FactorReport> factors,
         @JsonProperty("exact") boolean exact,
         @JsonProperty("constraint") Map<String, Double> constraint,
         @JsonProperty("multipliers") Map<String, Double> multipliers) {
+
+    /**
+     * One factor of a direct-product symmetry ({@link Disentanglement}): the map's equivariance error under that
+     * factor alone, and its leak — how far acting with the factor moves the flow's output on the other coordinates.
+     */
+    public record FactorReport(@JsonProperty("equivariance_error") double equivarianceError, @JsonProperty("leak") double leak) {
+    }
 }

@@ -49,6 +49,11 @@ public final class Evaluator {
     private boolean equivarianceMeasured;
     private double invarianceSum;
     private int invarianceCount;
+    /** Factors of a direct-product symmetry, measured one by one ({@link Disentanglement}); empty: none. */
+    private List<String> factorSpecs = List.of();
+    private List<Symmetry> factors = List.of();
+    private double[] factorEquivariance = new double[0];
+    private double[] factorLeak = new double[0];
     private long chunks;
 
     /**
@@ -69,6 +74,41 @@ public final class Evaluator {
         this.symmetry = symmetry;
         this.group = group;
         this.target = target;
+        if (hamiltonian != null) {
+            List<String> own = hamiltonian.config().symmetries().stream().filter(spec -> !"none".equals(spec.trim())).toList();
+            if (own.size() >= 2) {
+                factors(own);
+            }
+        }
+    }
+
+    /**
+     * Measures each of these factors on its own ({@link Disentanglement}: the map's equivariance error and its
+     * leak into the other coordinates), e.g. the data's true factorisation for a model built with another one.
+     * By default a Hamiltonian flow's own symmetry specs when it has two or more. Call before adding points.
+     *
+     * @param specs symmetry specs, one per factor ({@code so2:0,1}, {@code so2:2,3}, ...), each linear
+     * @return this
+     */
+    public Evaluator factors(List<String> specs) {
+        if (hamiltonian == null) {
+            throw new IllegalArgumentException("factors are measured on the Hamiltonian flow's map; this model is a "
+                    + model.getClass().getSimpleName());
+        }
+        List<Symmetry> built = new java.util.ArrayList<>();
+        for (String spec : specs) {
+            Symmetry f = org.eqflow.core.symmetry.Symmetries.parseOne(spec, model.dimension())
+                    .orElseThrow(() -> new IllegalArgumentException("a factor must be a symmetry, got '" + spec + "'"));
+            if (!f.generators().stream().allMatch(g -> g.matrix().isPresent())) {
+                throw new IllegalArgumentException("factor " + spec + " is not linear: its elements cannot be applied as matrices");
+            }
+            built.add(f);
+        }
+        factorSpecs = List.copyOf(specs);
+        factors = List.copyOf(built);
+        factorEquivariance = new double[specs.size()];
+        factorLeak = new double[specs.size()];
+        return this;
     }
 
     /**
@@ -154,9 +194,15 @@ public final class Evaluator {
                         row[j] = rng.nextGaussian();
                     }
                 }
-                equivariance = Math.max(equivariance, FlowEquivariance.error(hamiltonian, q, Nd4j.create(p).castTo(q.dataType()),
+                INDArray momenta = Nd4j.create(p).castTo(q.dataType());
+                equivariance = Math.max(equivariance, FlowEquivariance.error(hamiltonian, q, momenta,
                         TransportedIwae.randomElements(symmetry.get(), ROTATIONS, chunkSeed)));
                 equivarianceMeasured = true;
+                for (int f = 0; f < factors.size(); f++) {
+                    Disentanglement.Factor m = Disentanglement.measure(hamiltonian, q, momenta, factors.get(f), ROTATIONS, chunkSeed + f + 1);
+                    factorEquivariance[f] = Math.max(factorEquivariance[f], m.equivarianceError());
+                    factorLeak[f] = Math.max(factorLeak[f], m.leak());
+                }
             }
             invarianceSum += err * take;
             invarianceCount += take;
@@ -211,6 +257,18 @@ public final class Evaluator {
                 invarianceCount > 0 ? invarianceSum / invarianceCount : null,
                 invarianceCount == 0 ? null : group.map(Group::spec).orElseGet(() -> hamiltonian == null ? null
                         : String.join(" ", hamiltonian.config().symmetries())),
-                equivarianceMeasured ? equivariance : null, exact, constraint, multipliers);
+                equivarianceMeasured ? equivariance : null, factorReport(), exact, constraint, multipliers);
+    }
+
+    /** Per factor: its equivariance error and leak, when measured. */
+    private Map<String, EvaluationReport.FactorReport> factorReport() {
+        if (factors.isEmpty() || !equivarianceMeasured) {
+            return null;
+        }
+        Map<String, EvaluationReport.FactorReport> out = new LinkedHashMap<>();
+        for (int f = 0; f < factors.size(); f++) {
+            out.put(factorSpecs.get(f), new EvaluationReport.FactorReport(factorEquivariance[f], factorLeak[f]));
+        }
+        return out;
     }
 }

@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * Reads target names: {@code ring:R,σ} (default 2,0.2), {@code shell:d,R,σ}, {@code rings}, {@code circles},
  * {@code 8gaussians}, {@code checkerboard}, {@code moons}, {@code grid:k,spacing,σ} (default 3,2,0.2),
- * {@code doublewell:k} (k particles in the plane, default 4).
+ * {@code doublewell:k} (k particles in the plane, default 4), and products of independent targets {@code A*B}
+ * ({@link Product}, e.g. {@code ring:2,0.2*ring:1,0.15}).
  */
 public final class Targets {
     private Targets() {
@@ -13,6 +14,16 @@ public final class Targets {
 
     /** The target a spec names (see {@code eqflow data --help}); an unknown or malformed spec is refused with the choices. */
     public static Target parse(String spec) {
+        if (spec.contains("*")) {
+            java.util.List<Target> factors = new java.util.ArrayList<>();
+            for (String part : spec.split("\\*", -1)) {
+                if (part.isBlank() || part.contains("*")) {
+                    throw new IllegalArgumentException("target '" + spec + "': a product is A*B with a target on each side of '*'");
+                }
+                factors.add(parse(part));
+            }
+            return new Product(factors);
+        }
         String s = spec.trim().toLowerCase(Locale.ROOT);
         String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
         double[] a = s.contains(":") ? numbers(spec, s.substring(s.indexOf(':') + 1)) : new double[0];
@@ -30,7 +41,7 @@ public final class Targets {
                     : arity(spec, a, 1, a.length == 1 ? new DoubleWell(integer(spec, a[0])) : null);
             default -> throw new IllegalArgumentException("unknown target '" + spec + "': use ring:R,SIGMA, shell:D,R,SIGMA, "
                     + "rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA "
-                    + "or doublewell:K");
+                    + "or doublewell:K, or a product of independent ones A*B");
         };
     }
 

@@ -35,6 +35,12 @@ final class EvalCommand implements Callable<Integer> {
             + "flow (default: the model's); repeatable")
     List<String> symmetries = new ArrayList<>();
 
+    @Option(names = "--factors", paramLabel = "SPEC", split = " ", description = "Hamiltonian flows: the factors of a direct-product "
+            + "symmetry to measure one by one — the map's equivariance error under each factor alone and its leak into the other "
+            + "coordinates (docs/results.md, \"Disentanglement\"); repeatable, e.g. --factors so2:0,1 --factors so2:2,3 "
+            + "(default: the model's own symmetry specs when it has two or more)")
+    List<String> factors = new ArrayList<>();
+
     @Option(names = "--group", paramLabel = "GROUP", description = "measure the invariance error under this group instead: "
             + "c<n>, d<n>, so2, o2, perm:<k>x<m> (every element of a finite group; 8 evenly spread of a continuous one); "
             + "default: the model's own symmetry or group")
@@ -83,6 +89,11 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator evaluator;
         if (flow instanceof EquivariantHamiltonianFlow h && group == null) {
             evaluator = new Evaluator(h, in.samples, in.seed, Symmetries.parse(symmetries, d), t);
+            if (!factors.isEmpty()) {
+                evaluator.factors(factors);
+            }
+        } else if (!factors.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--factors applies to Hamiltonian flows without --group");
         } else if (!symmetries.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--symmetry applies to Hamiltonian flows; this model is a "
                     + flow.family() + " flow: measure its invariance with --group");

@@ -41,6 +41,32 @@ class CliTest {
         assertTrue(Files.exists(model));
     }
 
+    /**
+     * Disentanglement from the command line: two independent rings (a product target), a model with the data's
+     * factorisation (the plain command: hard) and one with another, each measured per true factor by {@code eval}.
+     */
+    @Test
+    void evalMeasuresEachFactorOfAProductSymmetry() throws IOException {
+        Path data = dir.resolve("two-rings.csv");
+        assertEquals(0, run("data", "--target", "ring:2,0.2*ring:1,0.15", "-n", "200", "--seed", "3", "--out", data.toString()).code());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String[] symmetry : new String[][] {{"so2:0,1", "so2:2,3"}, {"so2:0,2", "so2:1,3"}}) {
+            Path m = dir.resolve("factors-" + symmetry[0].replace(':', '-').replace(',', '-') + ".zip");
+            Run t = run("train", "--data", data.toString(), "--iterations", "10", "--hidden", "8", "--symmetry", symmetry[0],
+                    "--symmetry", symmetry[1], "--no-progress", "--out", m.toString());
+            assertEquals(0, t.code(), t.err());
+            Run ev = run("eval", "--model", m.toString(), "--data", data.toString(), "--samples", "4",
+                    "--target", "ring:2,0.2*ring:1,0.15", "--factors", "so2:0,1", "--factors", "so2:2,3");
+            assertEquals(0, ev.code(), ev.err());
+            com.fasterxml.jackson.databind.JsonNode factors = json.readTree(ev.out()).get("factors");
+            for (String f : new String[] {"so2:0,1", "so2:2,3"}) {
+                double leak = factors.get(f).get("leak").asDouble();
+                boolean right = symmetry[0].equals("so2:0,1");
+                assertTrue(right ? leak < 1e-4 : leak > 1e-3, String.join(" ", symmetry) + ", factor " + f + ": leak " + leak);
+            }
+        }
+    }
+
     /** {@code --path}: both engines give the same samples and log-densities (float32 round-off); a typo is named. */
     @Test
     void bothEnginesAgreeAndAnUnknownPathIsRefused() throws IOException {
