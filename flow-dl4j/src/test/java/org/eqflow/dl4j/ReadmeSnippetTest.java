@@ -47,7 +47,7 @@ class ReadmeSnippetTest {
         EquivariantDensityLayer head = EquivariantDensityLayer.builder()
                 .nIn(2)                                   // dimension of the points
                 .symmetry("so2")                          // any spec of docs/generators.md; repeatable
-                .constraint(FlowConfig.Constraint.SOFT)   // SOFT (default with a symmetry), HARD or NONE
+                .constraint(FlowConfig.Constraint.SOFT)   // HARD (default for so(k)), SOFT (the paper's; default otherwise) or NONE
                 .seed(7)                                  // initial weights, and output()'s estimates
                 .build();                                 // every other option: flow-core's default
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
