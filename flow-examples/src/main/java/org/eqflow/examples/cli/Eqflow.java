@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  * is one line.
  */
 @Command(name = "eqflow", mixinStandardHelpOptions = true, versionProvider = Eqflow.Version.class,
-        subcommands = {TrainCommand.class, LogprobCommand.class, SampleCommand.class, EvalCommand.class, DataCommand.class, DemoCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, LogprobCommand.class, SampleCommand.class, EvalCommand.class, PlotCommand.class, DataCommand.class, DemoCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         description = "Equivariant Hamiltonian flows: learn, evaluate and sample densities invariant under a symmetry group.")
 public final class Eqflow implements Runnable {

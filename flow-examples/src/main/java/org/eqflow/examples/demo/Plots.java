@@ -128,6 +128,15 @@ public final class Plots {
     /** A heat map of values on a grid: value[i][j] at (x[i], y[j]), with axis titles (or null). */
     static void heatMap(Path dir, String name, String title, String xTitle, double[] x, String yTitle, double[] y, double[][] value)
             throws IOException {
+        heatMap(dir, name, title, xTitle, x, yTitle, y, value, Double.NaN, Double.NaN);
+    }
+
+    /**
+     * As {@link #heatMap(Path, String, String, String, double[], String, double[], double[][])}, on the colour scale
+     * {@code [min, max]} (NaN: the values' own range), so that two maps side by side share one scale.
+     */
+    public static void heatMap(Path dir, String name, String title, String xTitle, double[] x, String yTitle, double[] y,
+                               double[][] value, double min, double max) throws IOException {
         HeatMapChartBuilder builder = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title(title);
         if (xTitle != null) {
             builder.xAxisTitle(xTitle);
@@ -152,6 +161,12 @@ public final class Plots {
                 }
                 csv.append(x[i]).append(',').append(y[j]).append(',').append(v).append('\n');
             }
+        }
+        if (!Double.isNaN(min)) {
+            lo = min;
+        }
+        if (!Double.isNaN(max)) {
+            hi = max;
         }
         chart.getStyler().setShowValue(false);
         chart.getStyler().setLegendVisible(true);

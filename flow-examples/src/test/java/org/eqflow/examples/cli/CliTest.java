@@ -67,6 +67,20 @@ class CliTest {
         }
     }
 
+    /** {@code plot}: the model's and the target's maps with their CSVs; a model of another dimension is refused. */
+    @Test
+    void plotDrawsTheModelBesideTheTarget() throws IOException {
+        Path out = dir.resolve("plot");
+        Run r = run("plot", "--model", model.toString(), "--target", "ring", "--grid", "6", "--samples", "4", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[] {"model-density.png", "model-density.csv", "target-density.png", "target-density.csv"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        assertEquals(1 + 36, Files.readAllLines(out.resolve("model-density.csv")).size(), "a header and 6×6 cells");
+        Run wrong = run("plot", "--model", model.toString(), "--target", "shell:3,2,0.2", "--grid", "6", "--out", out.toString());
+        assertTrue(wrong.code() != 0 && wrong.err().contains("has 3 coordinates, the model 2"), wrong.err());
+    }
+
     /** {@code --path}: both engines give the same samples and log-densities (float32 round-off); a typo is named. */
     @Test
     void bothEnginesAgreeAndAnUnknownPathIsRefused() throws IOException {
