@@ -1,6 +1,7 @@
 package org.eqflow.examples.demo;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -94,13 +95,17 @@ final class So2Example {
         for (int i = 0; i < truth.length; i++) {
             truth[i] = Math.exp(target.logDensity(pts.getRow(i).toDoubleVector()));
         }
-        Iwae.Estimate[] est = m.logDensity(pts, ctx.size.evalSamples(), ctx.seed);
+        // 8 times the curves' importance samples (256 at the default size): fewer are noisy enough to speckle the map
+        Iwae.Estimate[] est = m.logDensity(pts, 8 * ctx.size.evalSamples(), ctx.seed);
         double[] learned = new double[est.length];
         for (int i = 0; i < est.length; i++) {
             learned[i] = Math.exp(est[i].logDensity());
         }
-        Plots.heatMap(ctx.out, "so2-target-density", "target density", axis, DemoContext.toGrid(truth, n));
-        Plots.heatMap(ctx.out, "so2-learned-density", "learned density (soft so(2))", axis, DemoContext.toGrid(learned, n));
+        double top = Math.max(Arrays.stream(truth).max().orElse(1), Arrays.stream(learned).max().orElse(1));
+        // one colour scale for the target and the model
+        Plots.heatMap(ctx.out, "so2-target-density", "target density", null, axis, null, axis, DemoContext.toGrid(truth, n), 0, top);
+        Plots.heatMap(ctx.out, "so2-learned-density", "learned density (soft so(2))", null, axis, null, axis,
+                DemoContext.toGrid(learned, n), 0, top);
         // K is a function of the momentum, which has no data units: its grid is in the model's own coordinates.
         Plots.heatMap(ctx.out, "so2-kinetic", "learned K(p)", axis, DemoContext.toGrid(m.kineticEnergy(pts, 0).toDoubleVector(), n));
         Plots.heatMap(ctx.out, "so2-potential", "learned U(q)", axis, DemoContext.toGrid(m.potentialEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n));
