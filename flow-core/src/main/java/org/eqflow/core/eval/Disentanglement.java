@@ -4,9 +4,7 @@ import java.util.List;
 import org.eqflow.core.EquivariantHamiltonianFlow;
 import org.eqflow.core.symmetry.GroupElement;
 import org.eqflow.core.symmetry.Symmetry;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * How a flow's map treats each factor of a direct-product symmetry {@code G = G₁ × G₂ × …} whose factors act on
@@ -47,34 +45,12 @@ public final class Disentanglement {
     public static Factor measure(EquivariantHamiltonianFlow model, INDArray q, INDArray p, Symmetry factor, int elements, long seed) {
         List<GroupElement> gs = TransportedIwae.randomElements(factor, elements, seed);
         boolean[] acted = actedOn(gs, model.dimension());
-        double[][] q0 = q.castTo(DataType.DOUBLE).toDoubleMatrix();
-        double[][] p0 = p.castTo(DataType.DOUBLE).toDoubleMatrix();
-        INDArray[] end = model.forward(q, p);
-        double[][] q1 = end[0].castTo(DataType.DOUBLE).toDoubleMatrix();
-        double[][] p1 = end[1].castTo(DataType.DOUBLE).toDoubleMatrix();
-        double equivariance = 0;
-        double leak = 0;
-        for (GroupElement g : gs) {
-            INDArray[] moved = model.forward(Nd4j.create(GroupElement.applyToRows(g.onQ(), q0)).castTo(q.dataType()),
-                    Nd4j.create(GroupElement.applyToRows(g.onP(), p0)).castTo(p.dataType()));
-            double[][] mq = moved[0].castTo(DataType.DOUBLE).toDoubleMatrix();
-            double[][] mp = moved[1].castTo(DataType.DOUBLE).toDoubleMatrix();
-            double[][] gq = GroupElement.applyToRows(g.onQ(), q1);
-            double[][] gp = GroupElement.applyToRows(g.onP(), p1);
-            for (int i = 0; i < q0.length; i++) {
-                double e = 0;
-                double l = 0;
-                for (int j = 0; j < q0[i].length; j++) {
-                    e += sq(mq[i][j] - gq[i][j]) + sq(mp[i][j] - gp[i][j]);
-                    if (!acted[j]) {
-                        l += sq(mq[i][j] - q1[i][j]) + sq(mp[i][j] - p1[i][j]);
-                    }
-                }
-                equivariance = Math.max(equivariance, Math.sqrt(e));
-                leak = Math.max(leak, Math.sqrt(l));
-            }
+        boolean[] others = new boolean[acted.length];
+        for (int j = 0; j < acted.length; j++) {
+            others[j] = !acted[j];
         }
-        return new Factor(equivariance, leak);
+        double[] r = FlowEquivariance.errorAndLeak(model, q, p, gs, others);
+        return new Factor(r[0], r[1]);
     }
 
     /** The coordinates some element moves (a row or column of its matrix on q differs from the identity's). */
@@ -91,9 +67,5 @@ public final class Disentanglement {
             }
         }
         return acted;
-    }
-
-    private static double sq(double v) {
-        return v * v;
     }
 }

@@ -30,12 +30,24 @@ public final class FlowEquivariance {
      * @return the error
      */
     public static double error(EquivariantHamiltonianFlow model, INDArray q, INDArray p, List<GroupElement> elements) {
+        return errorAndLeak(model, q, p, elements, new boolean[model.dimension()])[0];
+    }
+
+    /**
+     * {@link #error} and, over the coordinates marked in {@code leakCoordinates}, the largest
+     * {@code |T(g·s) − T(s)|} restricted to them (positions and momenta): how far acting with g moves the output there.
+     *
+     * @return {@code {equivariance error, leak}}
+     */
+    static double[] errorAndLeak(EquivariantHamiltonianFlow model, INDArray q, INDArray p, List<GroupElement> elements,
+                                 boolean[] leakCoordinates) {
         double[][] q0 = q.castTo(DataType.DOUBLE).toDoubleMatrix();
         double[][] p0 = p.castTo(DataType.DOUBLE).toDoubleMatrix();
         INDArray[] end = model.forward(q, p);
         double[][] q1 = end[0].castTo(DataType.DOUBLE).toDoubleMatrix();
         double[][] p1 = end[1].castTo(DataType.DOUBLE).toDoubleMatrix();
         double worst = 0;
+        double leak = 0;
         for (GroupElement g : elements) {
             INDArray[] moved = model.forward(array(GroupElement.applyToRows(g.onQ(), q0), q), array(GroupElement.applyToRows(g.onP(), p0), p));
             double[][] mq = moved[0].castTo(DataType.DOUBLE).toDoubleMatrix();
@@ -44,13 +56,22 @@ public final class FlowEquivariance {
             double[][] gp = GroupElement.applyToRows(g.onP(), p1);
             for (int i = 0; i < q0.length; i++) {
                 double s = 0;
+                double l = 0;
                 for (int j = 0; j < q0[i].length; j++) {
-                    s += (mq[i][j] - gq[i][j]) * (mq[i][j] - gq[i][j]) + (mp[i][j] - gp[i][j]) * (mp[i][j] - gp[i][j]);
+                    s += sq(mq[i][j] - gq[i][j]) + sq(mp[i][j] - gp[i][j]);
+                    if (leakCoordinates[j]) {
+                        l += sq(mq[i][j] - q1[i][j]) + sq(mp[i][j] - p1[i][j]);
+                    }
                 }
                 worst = Math.max(worst, Math.sqrt(s));
+                leak = Math.max(leak, Math.sqrt(l));
             }
         }
-        return worst;
+        return new double[] {worst, leak};
+    }
+
+    private static double sq(double v) {
+        return v * v;
     }
 
     private static INDArray array(double[][] rows, INDArray like) {
