@@ -15,7 +15,7 @@ final class ModelOptions {
     List<String> symmetries = new ArrayList<>();
 
     @Option(names = "--constraint", paramLabel = "soft|hard|none",
-            description = "hard: radial energies, exactly invariant (default for so(k) symmetries); soft: the paper's penalty (default for other symmetries, or when --kappa, --initial-multiplier or --penalty-sites is given); none: baseline")
+            description = "hard: radial energies, exactly invariant (default for so(k) symmetries); soft: the paper's penalty (default for other symmetries, or when --kappa, --initial-multiplier, --multiplier-rate or --penalty-sites is given); none: baseline")
     String constraint;
 
     @Option(names = "--kappa", paramLabel = "K", description = "constraint precision of the soft constraint (default "
@@ -25,6 +25,10 @@ final class ModelOptions {
     @Option(names = "--initial-multiplier", paramLabel = "L0", description = "the soft constraint's λ at the start (default "
             + FlowConfig.Builder.DEFAULT_INITIAL_MULTIPLIER + ": the penalty warms up)")
     Double initialMultiplier;
+
+    @Option(names = "--multiplier-rate", paramLabel = "ETA", description = "the soft constraint's multiplier rule: log λ moves by at "
+            + "most ETA per step (default " + FlowConfig.Builder.DEFAULT_MULTIPLIER_RATE + "; docs/maths.md)")
+    Double multiplierRate;
 
     @Option(names = "--base", paramLabel = "normal|soft-uniform:w,beta", description = "base density (default "
             + FlowConfig.Builder.DEFAULT_BASE + ")")
@@ -124,6 +128,9 @@ final class ModelOptions {
         }
         if (initialMultiplier != null) {
             b.initialMultiplier(initialMultiplier);
+        }
+        if (multiplierRate != null) {
+            b.multiplierRate(multiplierRate);
         }
         return b.build();
     }
