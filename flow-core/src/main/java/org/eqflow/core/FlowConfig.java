@@ -275,8 +275,11 @@ public record FlowConfig(
         public static final double DEFAULT_LEARNING_RATE = 2e-3;
         /** Default gradient-norm clipping threshold (0: off). */
         public static final double DEFAULT_CLIP_NORM = 0.0;
-        /** Default multiplier rate η. */
-        public static final double DEFAULT_MULTIPLIER_RATE = 0.02;
+        /**
+         * Default multiplier rate η: log λ moves by at most 0.005 a step (a factor 100 in about 920 steps). At 0.02 the
+         * rule overshot by four decades while the energies were still learning (docs/results.md, "Small data").
+         */
+        public static final double DEFAULT_MULTIPLIER_RATE = 0.005;
         /** Default multiplier EMA factor α. */
         public static final double DEFAULT_MULTIPLIER_EMA = 0.99;
         /** Default importance samples per point of the training objective (docs/results.md, "How the defaults were chosen"). */
