@@ -48,6 +48,7 @@ class ReadmeSnippetTest {
                 .nIn(2)                                   // dimension of the points
                 .symmetry("so2")                          // any spec of docs/generators.md; repeatable
                 .constraint(FlowConfig.Constraint.SOFT)   // HARD (default for so(k)), SOFT (the paper's; default otherwise) or NONE
+                .multiplierRate(0.02)                     // a short run: λ may move 4x faster than the default 0.005
                 .seed(7)                                  // initial weights, and output()'s estimates
                 .build();                                 // every other option: flow-core's default
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
