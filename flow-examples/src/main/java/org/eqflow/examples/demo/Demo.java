@@ -20,7 +20,7 @@ public final class Demo {
     public static int steps(String example, DemoSize size) {
         return switch (example) {
             case "so2" -> 2 * (size == DemoSize.FULL ? 4 : 3) + 1;
-            case "multimodal" -> 2;
+            case "multimodal" -> 4;  // two models (soft-uniform and normal base), each trained and plotted
             case "beyond" -> 4 + 2 * (size == DemoSize.FULL ? 4 : size == DemoSize.TINY ? 1 : 3);
             case "anomaly" -> 2;
             case "finite" -> (FiniteExample.withDihedral(size) ? 4 : 3) + 2 * FiniteExample.sizes(size).length;
