@@ -473,7 +473,6 @@ public final class FusedLagrangian {
     private void elboBackward(Dense[] qAt, Dense[] pAt) {
         Workspace w = ws;
         int steps = flow.steps();
-        int b = w.batch;
         double[] sv = w.sigma.v;
         double[] ev = w.noise.v;
         // backward: adjoints of q and p, from the base density down to the data
@@ -488,8 +487,10 @@ public final class FusedLagrangian {
         double[] lb = w.logScaleBar.v;
         double[] pb = pBar.v;
         int d = config.dimension();
-        for (int i = 0; i < lb.length; i++) {
-            lb[i] = pb[i] * sv[i] * ev[i] - a[i / d];
+        for (int r = 0, i = 0; r < a.length; r++) {
+            for (int j = 0; j < d; j++, i++) {
+                lb[i] = pb[i] * sv[i] * ev[i] - a[r];
+            }
         }
         w.mean.backward(pBar);
         w.logScale.backward(w.logScaleBar);
@@ -498,8 +499,10 @@ public final class FusedLagrangian {
     /** {@code out = −a_r ∇ log π(x)} row by row. */
     private void gradBase(Dense x, Dense out, double[] a) {
         int d = config.dimension();
-        for (int i = 0; i < x.v.length; i++) {
-            out.v[i] = -a[i / d] * base.gradLogDensityCoordinate(x.v[i]);
+        for (int r = 0, i = 0; r < a.length; r++) {
+            for (int j = 0; j < d; j++, i++) {
+                out.v[i] = -a[r] * base.gradLogDensityCoordinate(x.v[i]);
+            }
         }
     }
 
