@@ -79,7 +79,7 @@ final class AnomalyExample {
         }
         Plots.scatter(ctx.out, "anomaly-scatter", "DL4J density head: flagged points (log p < 1% training quantile)", pts);
         return "## Anomaly detection in a DL4J pipeline\n\n"
-                + String.format(Locale.ROOT, "A `MultiLayerNetwork` ending in `EquivariantDensityLayer` (soft so(2), the library's defaults) trained for %d "
+                + String.format(Locale.ROOT, "A `MultiLayerNetwork` ending in `EquivariantDensityLayer` (so(2), the library's defaults: the hard constraint) trained for %d "
                         + "iterations on the ring; threshold: the 1%% quantile of the training log-densities (%.2f nats). "
                         + "On %d normal and %d anomalous test points: **%d/%d anomalies flagged**, %d/%d false alarms, "
                         + "ROC AUC **%.3f**.%n%n", ctx.size.iterations(), threshold, nNormal, nAnomalous, truePos, nAnomalous,
