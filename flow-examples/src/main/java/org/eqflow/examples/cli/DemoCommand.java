@@ -23,7 +23,7 @@ import picocli.CommandLine;
         description = {"Run the examples: so2 (paper Fig. 2A), multimodal (Fig. 2B), beyond (hard vs soft vs none, so(3),",
             "data efficiency), anomaly (a DL4J pipeline), finite (8 Gaussians under C8: the G-residual flow), manifold (SU(2), SU(3):",
             "densities invariant under conjugation; S²: invariant about an axis), or all. Writes PNG plots, the CSV behind",
-            "each, and summary.md. The default size takes under two minutes on a 2-core laptop for the paper's examples,",
+            "each, and summary.md. The default size takes about two and a half minutes on a 2-core laptop for the paper's examples,",
             "about 2.5 more for finite and 4 more for manifold; --quick about 30 seconds (manifold: under 2 minutes);",
             "--full is paper-length."})
 final class DemoCommand implements Callable<Integer> {
