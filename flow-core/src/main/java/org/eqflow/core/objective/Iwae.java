@@ -1,5 +1,8 @@
 package org.eqflow.core.objective;
 
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
 /**
  * The importance-weighted bound (Burda et al. 2016) from {@code M} log-weights per point:
  *
@@ -24,14 +27,14 @@ public final class Iwae {
      * {@code K = 1} the mean of {@code log w}, the ELBO. The log-sum-exp is shifted by each group's largest weight,
      * which changes nothing mathematically (its gradient cancels) and keeps float32 from overflowing.
      */
-    public static org.nd4j.autodiff.samediff.SDVariable bound(org.nd4j.autodiff.samediff.SameDiff sd,
-                                                             org.nd4j.autodiff.samediff.SDVariable logWeights, int k) {
+    public static SDVariable bound(SameDiff sd,
+                                                             SDVariable logWeights, int k) {
         if (k == 1) {
             return logWeights.mean();
         }
-        org.nd4j.autodiff.samediff.SDVariable grouped = logWeights.reshape(-1, k);
-        org.nd4j.autodiff.samediff.SDVariable max = grouped.max(true, 1);
-        org.nd4j.autodiff.samediff.SDVariable sum = sd.math.exp(grouped.sub(max)).sum(true, 1);
+        SDVariable grouped = logWeights.reshape(-1, k);
+        SDVariable max = grouped.max(true, 1);
+        SDVariable sum = sd.math.exp(grouped.sub(max)).sum(true, 1);
         return max.add(sd.math.log(sum)).mean().sub(Math.log(k));
     }
 

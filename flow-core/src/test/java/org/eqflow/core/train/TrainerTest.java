@@ -151,9 +151,13 @@ class TrainerTest {
         assertEquals(1, ModelFile.load(out).iteration());
     }
 
-    /** PLATEAU halves the learning rate after every 3 validations in a row without improvement, and only then. */
-    @Test
-    void thePlateauScheduleHalvesTheRateAfterThreeValidationsWithoutImprovement() throws IOException {
+    /**
+     * PLATEAU halves the learning rate after every 3 validations in a row without improvement, and only then; BUDGET
+     * (the default) does the same on top of its cosine (here over the iterations: no time budget).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = TrainingOptions.Schedule.class, names = {"PLATEAU", "BUDGET"})
+    void theRateIsHalvedAfterThreeValidationsWithoutImprovement(TrainingOptions.Schedule schedule) throws IOException {
         DataSource data = new TargetData(Targets.parse("ring"), 7);
         INDArray validation = TestSupport.rows(Targets.parse("ring").sample(50, new SplittableRandom(2)));
         List<Boolean> improved = new ArrayList<>();
@@ -172,15 +176,18 @@ class TrainerTest {
         // A large learning rate makes validation scores erratic: improvements and plateaus both happen.
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(16).learningRate(0.05)
                 .seed(1).build());
-        new Trainer(m, data, validation, TrainingOptions.builder().iterations(60).batchSize(16).validateEvery(1).patience(0)
-                .validationSamples(4).schedule(TrainingOptions.Schedule.PLATEAU).build(), List.of(record)).run();
+        int iterations = 60;
+        new Trainer(m, data, validation, TrainingOptions.builder().iterations(iterations).batchSize(16).validateEvery(1).patience(0)
+                .validationSamples(4).schedule(schedule).timeBudget(null).build(), List.of(record)).run();
         int since = 0;
         int halvings = 0;
-        for (int i = 0; i < improved.size() - 1; i++) {
+        for (int i = 0; i < improved.size() - 2; i++) {
             since = improved.get(i) ? 0 : since + 1;
             boolean halve = since > 0 && since % TrainingOptions.Schedule.PLATEAU_WAIT == 0;
             halvings += halve ? 1 : 0;
-            assertEquals(rates.get(i) * (halve ? 0.5 : 1.0), rates.get(i + 1), 1e-12 * rates.get(i), "step " + (i + 1) + ", " + improved);
+            double cosine = schedule == TrainingOptions.Schedule.BUDGET
+                    ? TrainingOptions.Schedule.cosine((i + 1.0) / iterations) / TrainingOptions.Schedule.cosine((double) i / iterations) : 1.0;
+            assertEquals(rates.get(i) * cosine * (halve ? 0.5 : 1.0), rates.get(i + 1), 1e-12 * rates.get(i), "step " + (i + 1) + ", " + improved);
         }
         assertTrue(halvings >= 1, "the run had a plateau: " + improved);
     }
