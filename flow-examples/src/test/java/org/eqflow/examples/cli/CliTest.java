@@ -67,6 +67,24 @@ class CliTest {
         }
     }
 
+    /** Every command's help prints without a picocli warning (a bare {@code %} in a description is one). */
+    @Test
+    void everyHelpTextFormats() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            for (String command : Eqflow.commandLine().getSubcommands().keySet()) {
+                Run r = run(command, "--help");
+                assertEquals(0, r.code(), command + ": " + r.err());
+                assertTrue(!r.out().contains("%n") && !r.err().contains("picocli WARN"), command + ": " + r.out() + r.err());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertTrue(!captured.toString(java.nio.charset.StandardCharsets.UTF_8).contains("picocli WARN"), captured.toString());
+    }
+
     /** {@code plot}: the model's and the target's maps with their CSVs; a model of another dimension is refused. */
     @Test
     void plotDrawsTheModelBesideTheTarget() throws IOException {
