@@ -193,10 +193,8 @@ public final class Trainer {
 
     /** The schedule's factor at iteration {@code t}, with {@code spent} the fraction of the time budget used. */
     private double learningRateScale(long t, double spent) {
-        if (options.schedule() == TrainingOptions.Schedule.PLATEAU) {
-            return TrainingOptions.Schedule.plateau(state.reductions());
-        }
-        double halvings = options.schedule() == TrainingOptions.Schedule.BUDGET ? TrainingOptions.Schedule.plateau(state.reductions()) : 1.0;
+        // PLATEAU's own factor is 1: the halvings are all of it
+        double halvings = options.schedule().halvesOnPlateaus() ? TrainingOptions.Schedule.plateau(state.reductions()) : 1.0;
         return halvings * options.schedule().scale(t, options.iterations(), spent);
     }
 
