@@ -43,13 +43,19 @@ public final class Disentanglement {
      * @param seed     their seed
      */
     public static Factor measure(EquivariantHamiltonianFlow model, INDArray q, INDArray p, Symmetry factor, int elements, long seed) {
+        return measure(model, q, p, model.forward(q, p), factor, elements, seed);
+    }
+
+    /** As {@link #measure(EquivariantHamiltonianFlow, INDArray, INDArray, Symmetry, int, long)}, with {@code end = T(q, p)} given. */
+    static Factor measure(EquivariantHamiltonianFlow model, INDArray q, INDArray p, INDArray[] end, Symmetry factor, int elements,
+                          long seed) {
         List<GroupElement> gs = TransportedIwae.randomElements(factor, elements, seed);
         boolean[] acted = actedOn(gs, model.dimension());
         boolean[] others = new boolean[acted.length];
         for (int j = 0; j < acted.length; j++) {
             others[j] = !acted[j];
         }
-        double[] r = FlowEquivariance.errorAndLeak(model, q, p, gs, others);
+        double[] r = FlowEquivariance.errorAndLeak(model, q, p, end, gs, others);
         return new Factor(r[0], r[1]);
     }
 

@@ -195,11 +195,12 @@ public final class Evaluator {
                     }
                 }
                 INDArray momenta = Nd4j.create(p).castTo(q.dataType());
-                equivariance = Math.max(equivariance, FlowEquivariance.error(hamiltonian, q, momenta,
-                        TransportedIwae.randomElements(symmetry.get(), ROTATIONS, chunkSeed)));
+                INDArray[] end = hamiltonian.forward(q, momenta);  // T(s), shared by the whole group's and each factor's measurement
+                equivariance = Math.max(equivariance, FlowEquivariance.errorAndLeak(hamiltonian, q, momenta, end,
+                        TransportedIwae.randomElements(symmetry.get(), ROTATIONS, chunkSeed), new boolean[hamiltonian.dimension()])[0]);
                 equivarianceMeasured = true;
                 for (int f = 0; f < factors.size(); f++) {
-                    Disentanglement.Factor m = Disentanglement.measure(hamiltonian, q, momenta, factors.get(f), ROTATIONS, chunkSeed + f + 1);
+                    Disentanglement.Factor m = Disentanglement.measure(hamiltonian, q, momenta, end, factors.get(f), ROTATIONS, chunkSeed + f + 1);
                     factorEquivariance[f] = Math.max(factorEquivariance[f], m.equivarianceError());
                     factorLeak[f] = Math.max(factorLeak[f], m.leak());
                 }

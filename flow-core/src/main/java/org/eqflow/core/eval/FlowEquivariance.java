@@ -30,20 +30,20 @@ public final class FlowEquivariance {
      * @return the error
      */
     public static double error(EquivariantHamiltonianFlow model, INDArray q, INDArray p, List<GroupElement> elements) {
-        return errorAndLeak(model, q, p, elements, new boolean[model.dimension()])[0];
+        return errorAndLeak(model, q, p, model.forward(q, p), elements, new boolean[model.dimension()])[0];
     }
 
     /**
      * {@link #error} and, over the coordinates marked in {@code leakCoordinates}, the largest
      * {@code |T(g·s) − T(s)|} restricted to them (positions and momenta): how far acting with g moves the output there.
+     * {@code end} is {@code T(q, p)}, computed once by a caller that measures several sets of elements at the same states.
      *
      * @return {@code {equivariance error, leak}}
      */
-    static double[] errorAndLeak(EquivariantHamiltonianFlow model, INDArray q, INDArray p, List<GroupElement> elements,
+    static double[] errorAndLeak(EquivariantHamiltonianFlow model, INDArray q, INDArray p, INDArray[] end, List<GroupElement> elements,
                                  boolean[] leakCoordinates) {
         double[][] q0 = q.castTo(DataType.DOUBLE).toDoubleMatrix();
         double[][] p0 = p.castTo(DataType.DOUBLE).toDoubleMatrix();
-        INDArray[] end = model.forward(q, p);
         double[][] q1 = end[0].castTo(DataType.DOUBLE).toDoubleMatrix();
         double[][] p1 = end[1].castTo(DataType.DOUBLE).toDoubleMatrix();
         double worst = 0;
