@@ -65,6 +65,8 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     /** Why {@link Engine#AUTO} takes the graph for this model, or empty if it takes the fused engine. */
     private final java.util.Optional<String> graphReason;
     private boolean useFused;
+    /** The reverse-KL objective's own graph when the model is trained from an energy, else null (likelihood). */
+    private ReverseKlEngine reverseKl;
 
     private EquivariantHamiltonianFlow(FlowConfig config) {
         this.config = config;
@@ -290,6 +292,9 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
 
     @Override
     public String engineDescription() {
+        if (reverseKl != null) {
+            return "graph (reverse-KL training has no fused kernel" + (useFused ? "; sampling and evaluation use the fused engine)" : ")");
+        }
         if (useFused) {
             return "fused";
         }
@@ -326,7 +331,56 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private Objective evaluate(INDArray batch, long t) {
+        if (reverseKl != null) {
+            return reverseKlObjective(batch, true);
+        }
         return evaluate(trainingFeeds(batch, t), multipliers.values());
+    }
+
+    private Objective reverseKlObjective(INDArray batch, boolean withGradients) {
+        int d = config.dimension();
+        if (batch.columns() != 2L * d) {
+            throw new IllegalArgumentException("reverse-KL training takes base draws [B, " + 2 * d + "] (q then p), got "
+                    + batch.columns() + " columns");
+        }
+        return reverseKl.evaluate(parameters(), batch.get(all(), interval(0, d)), batch.get(all(), interval(d, 2 * d)),
+                multipliers.values(), withGradients);
+    }
+
+    /**
+     * Trains the following updates by the reverse KL to {@code exp(−E)} ({@link org.eqflow.core.objective.ReverseKl})
+     * instead of maximum likelihood: each batch ({@link #batchDimension()} columns) is then a set of base draws
+     * {@code (q, p)}, as {@link org.eqflow.core.train.BaseDraws} supplies them. Not part of the saved model: a resumed
+     * run says the energy again. The model must see its space unscaled (no standardisation: the energy is in the
+     * data's units). Runs on the graph engine (the fused engine has no reverse mode through the forward flow).
+     *
+     * @param target the energy, of the model's dimension; null returns to maximum likelihood
+     */
+    public void trainByReverseKl(org.eqflow.core.target.UnnormalisedTarget target) {
+        if (target == null) {
+            reverseKl = null;
+            return;
+        }
+        if (target.dimension() != config.dimension()) {
+            throw new IllegalArgumentException("the energy " + target.spec() + " has dimension " + target.dimension()
+                    + " but the model has dimension " + config.dimension());
+        }
+        if (!config.identityScaling()) {
+            throw new IllegalArgumentException("reverse-KL training needs a model without standardisation (centre 0, scale 1): "
+                    + "the energy is in the data's units");
+        }
+        reverseKl = new ReverseKlEngine(config, parameters(), target, dataType, softConstraint());
+    }
+
+    /** The energy this model trains towards ({@link #trainByReverseKl}), or empty under maximum likelihood. */
+    public java.util.Optional<org.eqflow.core.target.UnnormalisedTarget> reverseKlTarget() {
+        return java.util.Optional.ofNullable(reverseKl).map(ReverseKlEngine::target);
+    }
+
+    /** {@code 2d} (base draws) under reverse-KL training, else {@code d} (data points). */
+    @Override
+    public int batchDimension() {
+        return reverseKl != null ? 2 * config.dimension() : config.dimension();
     }
 
     /**
@@ -389,6 +443,9 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
 
     /** The loss at a batch with the noise of the given iteration. */
     public double loss(INDArray batch, long noiseIteration) {
+        if (reverseKl != null) {
+            return reverseKlObjective(batch, false).loss();
+        }
         if (useFused) {
             return evaluate(batch, noiseIteration).loss();
         }

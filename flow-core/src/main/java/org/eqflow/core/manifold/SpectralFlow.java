@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.eqflow.core.ModelState.NamedArray;
 import org.eqflow.core.Noise;
-import org.eqflow.core.eval.Moments;
+import org.eqflow.core.eval.Importance;
 import org.eqflow.core.model.Objective;
 import org.eqflow.core.objective.Iwae;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -482,8 +482,8 @@ public final class SpectralFlow extends ManifoldFlow {
     /**
      * Importance sampling of the target with the flow as proposal: weights {@code w = exp(S − log q)} of
      * {@code count} samples, their effective sample size per draw {@code (Σw)²/(N Σw²)} and {@code log Ẑ =
-     * log mean w}, each with a standard error from 10 batches, and the reverse KL {@code mean(log q − S) + log Z}
-     * with {@code log Z} the target's exact value.
+     * log mean w}, each with a standard error from 10 batches, and the bound {@code mean(log q − S)} (add the target's
+     * exact {@code log Z} for the reverse KL, {@link Importance#reverseKl}).
      *
      * @param count the number of samples
      * @param rng   the random source
@@ -511,40 +511,18 @@ public final class SpectralFlow extends ManifoldFlow {
         }
         int batches = 10;
         int per = Math.max(1, count / batches);
-        Moments ess = new Moments();
-        Moments logZ = new Moments();
-        Moments kl = new Moments();
-        double[] logW = new double[batches * per];
+        List<double[]> logW = new ArrayList<>();
         for (int b = 0; b < batches; b++) {
             Pass p = forward(baseAngles(per, rng));
             double[] batch = new double[per];
             for (int i = 0; i < per; i++) {
                 batch[i] = target.action(p.angles()[i]) - p.logDensity()[i];
-                kl.add(-batch[i]);
             }
-            System.arraycopy(batch, 0, logW, b * per, per);
-            ess.add(Iwae.effectiveSampleSize(batch));
-            logZ.add(Iwae.estimate(batch).logDensity());
+            logW.add(batch);
         }
-        // the batch estimates' spread stands for the full-sample estimate's (approximately)
-        return new Importance(Iwae.effectiveSampleSize(logW), ess.stderr(), Iwae.estimate(logW).logDensity(), logZ.stderr(),
-                kl.mean() + target.logNormaliser(), kl.stderr());
+        return Importance.of(logW);
     }
 
-    /**
-     * Importance-sampling estimates.
-     *
-     * @param ess        effective sample size per draw
-     * @param essStderr  its standard error
-     * @param logZ       {@code log Ẑ = log mean w}
-     * @param logZStderr its standard error
-     * @param reverseKl  {@code KL(q ‖ p)} in nats (with the exact {@code log Z}); below zero by more than its
-     *                   standard error only when {@code log q} disagrees with the samples (the integrator's error:
-     *                   more Runge–Kutta steps)
-     * @param reverseKlStderr its standard error over the samples
-     */
-    public record Importance(double ess, double essStderr, double logZ, double logZStderr, double reverseKl, double reverseKlStderr) {
-    }
 
     /** @return the sizes */
     public Config config() {

@@ -89,9 +89,9 @@ public final class SuEvaluation {
         Double logZ = null;
         Double logZSe = null;
         if (target != null) {
-            SpectralFlow.Importance imp = flow.importance(samples, target, Noise.stream(seed, 0, Noise.Purpose.EVALUATION));
-            kl = imp.reverseKl();
-            klSe = imp.reverseKlStderr();
+            org.eqflow.core.eval.Importance imp = flow.importance(samples, target, Noise.stream(seed, 0, Noise.Purpose.EVALUATION));
+            kl = imp.reverseKl(target.logNormaliser());
+            klSe = imp.boundStderr();
             ess = imp.ess();
             essSe = imp.essStderr();
             logZ = imp.logZ();

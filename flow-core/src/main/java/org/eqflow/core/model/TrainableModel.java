@@ -12,7 +12,15 @@ public interface TrainableModel extends DensityModel {
     /** The number of updates made so far: the next update's index. */
     long iteration();
 
-    /** One optimiser update on a batch of data points {@code [B, d]} (data units). */
+    /**
+     * The columns of a training batch: {@link #dimension()} for data points; a model trained from an energy takes
+     * base draws instead (the Hamiltonian flow's {@code 2d}).
+     */
+    default int batchDimension() {
+        return dimension();
+    }
+
+    /** One optimiser update on a batch of data points {@code [B, d]} (data units), or of base draws (see {@link #batchDimension()}). */
     TrainStep trainStep(INDArray batch);
 
     /** Scales the learning rate of the following updates (a schedule, set before each step). */

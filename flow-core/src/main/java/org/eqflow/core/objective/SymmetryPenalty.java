@@ -32,8 +32,15 @@ public final class SymmetryPenalty {
     /** {@code C_k} for every generator, shape {@code [G]}. */
     public static SDVariable constraints(SameDiff sd, Symmetry symmetry, List<Hamiltonian> hamiltonians, HamiltonianFlow flow,
                                          boolean alongFlow, PhaseState baseStates) {
+        return constraintsAt(sd, symmetry, hamiltonians, alongFlow ? flow.integrate(sd, baseStates, false) : List.of(baseStates));
+    }
+
+    /**
+     * {@code C_k} for every generator at given states, shape {@code [G]}: every Hamiltonian's squared bracket,
+     * averaged over the rows and the states (reverse-KL training passes the forward path it already built).
+     */
+    public static SDVariable constraintsAt(SameDiff sd, Symmetry symmetry, List<Hamiltonian> hamiltonians, List<PhaseState> sites) {
         try (NameScope ignored = sd.withNameScope("symmetryPenalty")) {
-            List<PhaseState> sites = alongFlow ? flow.integrate(sd, baseStates, false) : List.of(baseStates);
             SDVariable total = null;
             for (PhaseState s : sites) {
                 for (Hamiltonian h : hamiltonians) {

@@ -52,9 +52,9 @@ public final class Trainer {
      */
     public Trainer(TrainableModel model, DataSource data, INDArray validation, TrainingOptions options,
                    List<TrainingListener> listeners) {
-        if (data.dimension() != model.dimension()) {
+        if (data.dimension() != model.batchDimension()) {
             throw new IllegalArgumentException("the training data has dimension " + data.dimension()
-                    + " but the model has dimension " + model.dimension());
+                    + " but the model takes batches of dimension " + model.batchDimension());
         }
         if (validation != null && validation.columns() != model.dimension()) {
             throw new IllegalArgumentException("the validation data has dimension " + validation.columns()
@@ -78,7 +78,7 @@ public final class Trainer {
             return data;
         }
         var symmetry = model.parts().symmetry();
-        if (!options.augment() || model.config().constraint() != org.eqflow.core.FlowConfig.Constraint.SOFT
+        if (!options.augment() || model.batchDimension() != model.dimension() || model.config().constraint() != org.eqflow.core.FlowConfig.Constraint.SOFT
                 || symmetry.isEmpty() || GroupAugmentation.supports(symmetry.get()).isPresent()) {
             return data;
         }

@@ -255,7 +255,7 @@ class SpectralFlowTest {
         for (int i = 0; i < 300; i++) {
             flow.trainStep(haar.batch(i, 128));
         }
-        SpectralFlow.Importance after = flow.importance(4000, new SplittableRandom(3));
+        org.eqflow.core.eval.Importance after = flow.importance(4000, new SplittableRandom(3));
         assertTrue(before < 0.35 && after.ess() > 0.9, "ESS " + before + " -> " + after.ess());
         assertEquals(target.logNormaliser(), after.logZ(), 5 * after.logZStderr() + 0.01, "log Ẑ");
     }

@@ -323,11 +323,11 @@ final class ManifoldTraining {
         }
         train(trainer, flow, objective == Objective.REVERSE_KL ? "E[S - log q]" : "log p", cap, val);
         if (objective == Objective.REVERSE_KL) {
-            SpectralFlow.Importance imp = flow.importance(REPORT_SAMPLES, Noise.stream(seed, 0, Noise.Purpose.EVALUATION));
+            org.eqflow.core.eval.Importance imp = flow.importance(REPORT_SAMPLES, Noise.stream(seed, 0, Noise.Purpose.EVALUATION));
             LOG.info(String.format(Locale.ROOT, "importance sampling of %s with %d samples: ESS %.4f ± %.4f per sample, "
                             + "log Ẑ %.4f ± %.4f (quadrature: log Z %.4f), KL(q‖p) %.4f ± %.4f nats", target.name(), REPORT_SAMPLES,
-                    imp.ess(), imp.essStderr(), imp.logZ(), imp.logZStderr(), target.logNormaliser(), imp.reverseKl(),
-                    imp.reverseKlStderr()));
+                    imp.ess(), imp.essStderr(), imp.logZ(), imp.logZStderr(), target.logNormaliser(), imp.reverseKl(target.logNormaliser()),
+                    imp.boundStderr()));
         }
         return 0;
     }

@@ -50,20 +50,20 @@ final class ManifoldExample {
             HaarData haar = new HaarData(target.n(), ctx.seed);
             int points = Math.max(1, ctx.size.curvePoints());
             List<double[]> curve = new ArrayList<>();
-            SpectralFlow.Importance imp = importance(flow, draws, ctx);
-            curve.add(new double[] {0, imp.ess(), imp.reverseKl()});
+            org.eqflow.core.eval.Importance imp = importance(flow, draws, ctx);
+            curve.add(new double[] {0, imp.ess(), imp.reverseKl(target.logNormaliser())});
             for (int i = 0; i < iterations; i++) {
                 flow.setLearningRateScale(0.5 * (1 + Math.cos(Math.PI * i / iterations)));
                 flow.trainStep(haar.batch(i, batch));
                 if ((i + 1) % Math.max(1, iterations / points) == 0 || i + 1 == iterations) {
                     imp = importance(flow, draws, ctx);
-                    curve.add(new double[] {i + 1, imp.ess(), imp.reverseKl()});
+                    curve.add(new double[] {i + 1, imp.ess(), imp.reverseKl(target.logNormaliser())});
                 }
             }
             essCurves.put(spec, columns(curve, 1));
             klCurves.put(spec, columns(curve, 2));
             md.append(String.format(Locale.ROOT, "| %s | %d | %.3f ± %.3f (%.3f) | %.4f ± %.4f | %.4f | %.4f |%n", spec, iterations,
-                    imp.ess(), imp.essStderr(), target.haarEss(), imp.logZ(), imp.logZStderr(), target.logNormaliser(), imp.reverseKl()));
+                    imp.ess(), imp.essStderr(), target.haarEss(), imp.logZ(), imp.logZStderr(), target.logNormaliser(), imp.reverseKl(target.logNormaliser())));
             if (target.n() == 2) {
                 plotSu2(ctx, flow, target);
             } else {
@@ -146,7 +146,7 @@ final class ManifoldExample {
                 latitude, learned);
     }
 
-    private static SpectralFlow.Importance importance(SpectralFlow flow, int draws, DemoContext ctx) {
+    private static org.eqflow.core.eval.Importance importance(SpectralFlow flow, int draws, DemoContext ctx) {
         return flow.importance(draws, Noise.stream(ctx.seed, 0, Noise.Purpose.EVALUATION));
     }
 
