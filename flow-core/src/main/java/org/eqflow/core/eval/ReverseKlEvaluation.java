@@ -1,5 +1,7 @@
 package org.eqflow.core.eval;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.List;
 import org.eqflow.core.EquivariantHamiltonianFlow;
@@ -40,6 +42,11 @@ public final class ReverseKlEvaluation {
         return batch(flow, target, n, seed, 0);
     }
 
+    /** {@link #draws}, the {@code chunk}-th of a sequence of calls with one seed (independent of the others). */
+    public static Draws draws(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, long chunk) {
+        return batch(flow, target, n, seed, chunk);
+    }
+
     /** {@link Importance} of {@code n} draws in {@value #BATCHES} batches. */
     public static Importance importance(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed) {
         int per = Math.max(2, n / BATCHES);
@@ -48,6 +55,50 @@ public final class ReverseKlEvaluation {
             batches.add(batch(flow, target, per, seed, b).logWeights());
         }
         return Importance.of(batches);
+    }
+
+    /**
+     * What {@code eqflow eval --energy} prints, in nats. Fields that do not apply are absent (no exact {@code log Z}:
+     * no error of {@code log Ẑ} and no KL); a value that is not finite is absent too.
+     *
+     * @param energy        the energy's spec
+     * @param draws         importance draws
+     * @param ess           effective sample size per draw
+     * @param essStderr     its standard error
+     * @param logZ          {@code log Ẑ = log mean w}
+     * @param logZStderr    its standard error
+     * @param logZExact     the energy's exact {@code log Z}, where known
+     * @param logZError     {@code log Ẑ − log Z}
+     * @param bound         {@code mean(−log w)}, the training objective: {@code KL(q(x,p) ‖ p(x)h(p|x)) − log Z}
+     * @param boundStderr   its standard error
+     * @param reverseKl     {@code bound + log Z}: the joint's KL, an upper bound of {@code KL(q(x) ‖ p(x))}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Report(
+            @JsonProperty("energy") String energy,
+            @JsonProperty("draws") int draws,
+            @JsonProperty("ess") Double ess,
+            @JsonProperty("ess_stderr") Double essStderr,
+            @JsonProperty("log_z") Double logZ,
+            @JsonProperty("log_z_stderr") Double logZStderr,
+            @JsonProperty("log_z_exact") Double logZExact,
+            @JsonProperty("log_z_error") Double logZError,
+            @JsonProperty("bound") Double bound,
+            @JsonProperty("bound_stderr") Double boundStderr,
+            @JsonProperty("reverse_kl") Double reverseKl) {
+    }
+
+    /** The {@link Report} of {@code n} draws. */
+    public static Report report(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed) {
+        Importance imp = importance(flow, target, n, seed);
+        Double exact = target.logNormaliser().isPresent() ? target.logNormaliser().getAsDouble() : null;
+        return new Report(target.spec(), BATCHES * Math.max(2, n / BATCHES), finite(imp.ess()), finite(imp.essStderr()),
+                finite(imp.logZ()), finite(imp.logZStderr()), exact, exact == null ? null : finite(imp.logZ() - exact),
+                finite(imp.bound()), finite(imp.boundStderr()), exact == null ? null : finite(imp.reverseKl(exact)));
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     private static Draws batch(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, long counter) {

@@ -52,6 +52,11 @@ final class EvalCommand implements Callable<Integer> {
             + "--samples is the number of draws, default 20000)")
     String target;
 
+    @Option(names = "--energy", paramLabel = "NAME", description = "Hamiltonian flows: importance sampling of an energy exp(-E) "
+            + "(the --energy of train): ESS, log Z with standard errors (and its error where log Z is known), the reverse-KL "
+            + "bound; --data is not used and --samples is the number of draws (default " + ENERGY_SAMPLES + ")")
+    String energy;
+
     @Option(names = "--ode-steps", paramLabel = "K", description = "flows on S² and SU(n): integrate the flow with K Runge–Kutta steps "
             + "instead of the model's own (the same potential, another discretisation: how much log q depends on it)")
     Integer odeSteps;
@@ -61,6 +66,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (energy != null) {
+            return evaluateEnergy();
+        }
         TrainableModel flow = in.load(spec.commandLine(), true);
         if (flow instanceof org.eqflow.core.manifold.SpectralFlow su) {
             if (odeSteps != null && (odeSteps < 1 || odeSteps > 1024)) {
@@ -137,6 +145,38 @@ final class EvalCommand implements Callable<Integer> {
         Output.json(spec.commandLine(), org.eqflow.core.manifold.SphereEvaluation.evaluate(flow, t, data, in.seed));
         return 0;
     }
+
+    /** A Hamiltonian flow as an importance sampler of an energy. */
+    private Integer evaluateEnergy() throws java.io.IOException {
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        for (String flag : List.of("--data", "--target", "--symmetry", "--group", "--factors", "--ode-steps")) {
+            if (given.hasMatchedOption(flag)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), flag + " does not go with --energy (which draws from the "
+                        + "model and weighs the draws by the energy): evaluate the two separately");
+            }
+        }
+        int draws = given.hasMatchedOption("--samples") ? in.samples : ENERGY_SAMPLES;
+        if (draws < 20 || draws > 10_000_000) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--samples with --energy must be in 20..10000000, got " + draws);
+        }
+        org.eqflow.core.target.UnnormalisedTarget e;
+        try {
+            e = org.eqflow.core.target.UnnormalisedTargets.parse(energy);
+        } catch (IllegalArgumentException ex) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--energy: " + ex.getMessage());
+        }
+        TrainableModel flow = in.allow.load(in.model);
+        if (!(flow instanceof EquivariantHamiltonianFlow h)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--energy evaluates Hamiltonian flows; this is a " + flow.family()
+                    + " flow");
+        }
+        in.engine.apply(h, "evaluation");
+        Output.json(spec.commandLine(), org.eqflow.core.eval.ReverseKlEvaluation.report(h, e, draws, in.seed));
+        return 0;
+    }
+
+    /** Importance draws of an energy evaluation unless --samples. */
+    static final int ENERGY_SAMPLES = 20_000;
 
     /** Importance samples of an SU(n) evaluation unless --samples. */
     static final int SU_SAMPLES = 20_000;

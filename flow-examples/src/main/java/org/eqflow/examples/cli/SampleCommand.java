@@ -35,6 +35,11 @@ final class SampleCommand implements Callable<Integer> {
     @CommandLine.Mixin
     EngineOptions engine = new EngineOptions();
 
+    @Option(names = "--reweight", paramLabel = "ENERGY", description = "Hamiltonian flows: add a column log_weight, the importance "
+            + "log-weight log w = -E(x) + log h(p|x) - log q(x,p) of each draw against the energy exp(-E) (the --energy of train); "
+            + "exp(log_weight) averages to Z, and weights normalised over the file give estimates under exp(-E)/Z")
+    String reweight;
+
     @Option(names = "--out", paramLabel = "OUT.csv", required = true, description = "where the samples go; - for standard output")
     Path out;
 
@@ -48,6 +53,9 @@ final class SampleCommand implements Callable<Integer> {
         }
         DensityModel flow = engine.apply(allow.load(model), "sampling");
         int d = flow.dimension();
+        if (reweight != null) {
+            return reweighted(flow);
+        }
         Output.write(out, spec.commandLine(), w -> {
             w.write(flow instanceof org.eqflow.core.manifold.SpectralFlow su
                     ? org.eqflow.core.manifold.SpecialUnitary.rowHeader(su.config().n()) + "\n"
@@ -62,6 +70,48 @@ final class SampleCommand implements Callable<Integer> {
                         b.append(j == 0 ? "" : ",").append(x.getDouble(i, j));
                     }
                     b.append('\n');
+                }
+                w.write(b.toString());
+            }
+        });
+        return 0;
+    }
+
+    /** Draws with their importance log-weights against an energy. */
+    private Integer reweighted(DensityModel model) throws Exception {
+        if (!(model instanceof org.eqflow.core.EquivariantHamiltonianFlow flow)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--reweight weighs the draws of a Hamiltonian flow; this model is "
+                    + "of another family");
+        }
+        org.eqflow.core.target.UnnormalisedTarget energy;
+        try {
+            energy = org.eqflow.core.target.UnnormalisedTargets.parse(reweight);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--reweight: " + e.getMessage());
+        }
+        int d = flow.dimension();
+        if (energy.dimension() != d) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--reweight: the energy " + energy.spec() + " has dimension "
+                    + energy.dimension() + " but the model " + d);
+        }
+        Output.write(out, spec.commandLine(), w -> {
+            w.write(Output.pointsHeader(d).stripTrailing() + ",log_weight\n");
+            long chunk = 0;
+            for (long done = 0; done < n; done += CHUNK, chunk++) {
+                int m = (int) Math.min(CHUNK, n - done);
+                org.eqflow.core.eval.ReverseKlEvaluation.Draws draws = org.eqflow.core.eval.ReverseKlEvaluation.draws(flow, energy, m, seed, chunk);
+                StringBuilder b = new StringBuilder();
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < d; j++) {
+                        b.append(j == 0 ? "" : ",").append(draws.points()[i][j]);
+                    }
+                    double lw = draws.logWeights()[i];
+                    if (Double.isNaN(lw) || lw == Double.POSITIVE_INFINITY) {
+                        throw new IllegalStateException("the energy " + energy.spec() + " gave log-weight " + lw + " at the draw "
+                                + java.util.Arrays.toString(draws.points()[i]) + ": it must be a number or +infinity (no weight)");
+                    }
+                    // a draw where the energy is infinite has weight 0: its log is written as the most negative double
+                    b.append(',').append(Double.isFinite(lw) ? lw : -Double.MAX_VALUE).append('\n');
                 }
                 w.write(b.toString());
             }

@@ -65,6 +65,13 @@ final class TrainCommand implements Callable<Integer> {
                         + "on SU(n) (trained by reverse KL): su2|su3|su4:boyda1|boyda2|boyda3 or su<n>:BETA,C1,C2,... for p(U) ∝ exp[(BETA/n) Σ_k C_k Re tr U^k]",
                 required = true)
         String target;
+
+        @Option(names = "--energy", paramLabel = "NAME", required = true,
+                description = "train from an unnormalised density exp(-E) instead of samples, by the reverse KL (no data): "
+                        + "ring:R,SIGMA, shell:D,R,SIGMA, dw4 (4 particles in the plane with a double-well pair potential, centre "
+                        + "of mass removed: d = 6), dw:K, or class:com.example.MyEnergy[:ARGS] (your class implementing "
+                        + "org.eqflow.core.target.UnnormalisedTarget); the symmetry is the energy's own unless --symmetry")
+        String energy;
     }
 
     @Option(names = "--manifold", paramLabel = "s2|su2|su3|su4",
@@ -77,7 +84,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--objective", paramLabel = "likelihood|reverse-kl",
             description = "SU(n) flows: maximum likelihood on --data, or the reverse KL E_q[log q − S] to a --target's unnormalised "
                     + "log-density S (default for an su<n>: target; " + SpectralFlow.DEFAULT_REVERSE_KL_ITERATIONS + " updates of "
-                    + SpectralFlow.DEFAULT_BATCH + " Haar draws unless --iterations, within a 9-minute --time-budget)")
+                    + SpectralFlow.DEFAULT_BATCH + " Haar draws unless --iterations, within a 9-minute --time-budget); with --energy: "
+                    + "reverse-kl, the default and the only choice (" + EnergyTraining.DEFAULT_ITERATIONS + " updates of "
+                    + EnergyTraining.DEFAULT_BATCH + " base draws unless --iterations, within a 10-minute --time-budget)")
     String objective;
 
     @Option(names = "--ode-steps", paramLabel = "K",
@@ -196,6 +205,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
         }
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        if (source.energy != null) {
+            return new EnergyTraining(this).run();
+        }
         if (ManifoldTraining.applies(source.target, manifold)) {
             return new ManifoldTraining(this).run();
         }
