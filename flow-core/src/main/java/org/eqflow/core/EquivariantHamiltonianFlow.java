@@ -343,8 +343,11 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
             throw new IllegalArgumentException("reverse-KL training takes base draws [B, " + 2 * d + "] (q then p), got "
                     + batch.columns() + " columns");
         }
-        return reverseKl.evaluate(parameters(), batch.get(all(), interval(0, d)), batch.get(all(), interval(d, 2 * d)),
-                multipliers.values(), withGradients);
+        INDArray q = batch.get(all(), interval(0, d)).dup();
+        INDArray p = batch.get(all(), interval(d, 2 * d)).dup();
+        // the end positions from the fused engine's forward pass where it runs (the graph's first pass otherwise)
+        INDArray x = useFused ? forward(q, p)[0] : null;
+        return reverseKl.evaluate(parameters(), q, p, multipliers.values(), withGradients, x);
     }
 
     /**

@@ -76,13 +76,22 @@ final class ReverseKlEngine {
 
     /** {@link #evaluate} with the gradients (true) or the values alone (false: an empty gradient map). */
     Objective evaluate(Map<String, INDArray> parameters, INDArray baseQ, INDArray baseP, double[] lambda, boolean withGradients) {
+        return evaluate(parameters, baseQ, baseP, lambda, withGradients, null);
+    }
+
+    /**
+     * {@link #evaluate}, with the flow's end positions {@code x = T(s₀)} given when the caller has them (the fused
+     * engine's forward pass, equal to the graph's to round-off), else computed by the graph.
+     */
+    Objective evaluate(Map<String, INDArray> parameters, INDArray baseQ, INDArray baseP, double[] lambda, boolean withGradients,
+                       INDArray endPositions) {
         for (String name : names) {
             sd.getVariable(name).getArr().assign(parameters.get(name));
         }
         Map<String, INDArray> feeds = new LinkedHashMap<>();
         feeds.put("baseQ", baseQ.castTo(dataType).dup('c'));
         feeds.put("baseP", baseP.castTo(dataType).dup('c'));
-        INDArray x = sd.output(feeds, "x").get("x");
+        INDArray x = endPositions != null ? endPositions : sd.output(feeds, "x").get("x");
         int b = (int) x.rows();
         int d = config.dimension();
         double[] xs = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();

@@ -20,6 +20,18 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
  * {@code log w = −E(x) + log h(p|x) − log π(s₀)}. Since {@code ∫∫ p̃(x) h(p|x) dp dx = Z}, {@code mean w} is unbiased
  * for {@code Z}, and self-normalised weights turn the draws into estimates under {@code p} whatever the flow's error.
  * Seeded: batch {@code b} of a call with {@code seed} uses {@code (seed, b)}.
+ *
+ * <p><b>Inner momenta.</b> The joint weight carries the encoder's mismatch {@code KL(q(p|x) ‖ h(p|x))} (for an
+ * equivariant flow the momentum map is conserved, so {@code q(p|x)} is not Gaussian and this gap does not vanish).
+ * With {@code K > 1} inner momenta the draw's own momentum {@code p₁} is joined by {@code K − 1} encoder draws
+ * {@code p_k ~ h(·|x)}:
+ * <pre>
+ *   log w_K = −E(x) − log (1/K) Σ_k q(x, p_k) / h(p_k|x),     q(x, p_k) = π(T⁻¹(x, p_k))
+ * </pre>
+ * still unbiased for {@code Z}: it is the exact ratio of {@code p̃(x) Π_k h(p_k|x)} to the proposal that puts the
+ * flow's momentum in a uniformly chosen one of the K slots and encoder draws in the others (the weight is symmetric
+ * in the slots). As {@code K → ∞} the denominator tends to {@code q(x)}: the weights become the marginal's
+ * {@code p̃(x)/q(x)}, and {@code mean(−log w_K)} falls from the joint's bound towards {@code KL(q(x) ‖ p(x)) − log Z}.
  */
 public final class ReverseKlEvaluation {
     /** Batches the draws are split into (the ESS's standard error comes from their spread). */
@@ -37,22 +49,30 @@ public final class ReverseKlEvaluation {
     public record Draws(double[][] points, double[] logWeights) {
     }
 
-    /** {@code n} weighted draws of the flow (model in its own precision; weights in float64). */
+    /** Inner momenta per draw of the reports unless told otherwise (see the class comment). */
+    public static final int DEFAULT_INNER = 32;
+
+    /** {@code n} weighted draws of the flow with the joint weights ({@code K = 1}; model in its own precision, weights in float64). */
     public static Draws draws(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed) {
-        return batch(flow, target, n, seed, 0);
+        return batch(flow, target, n, seed, 0, 1);
     }
 
-    /** {@link #draws}, the {@code chunk}-th of a sequence of calls with one seed (independent of the others). */
-    public static Draws draws(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, long chunk) {
-        return batch(flow, target, n, seed, chunk);
+    /** {@link #draws} with {@code inner} momenta, the {@code chunk}-th of a sequence of calls with one seed. */
+    public static Draws draws(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, long chunk, int inner) {
+        return batch(flow, target, n, seed, chunk, inner);
     }
 
-    /** {@link Importance} of {@code n} draws in {@value #BATCHES} batches. */
+    /** {@link Importance} of {@code n} draws with the joint weights ({@code K = 1}), in {@value #BATCHES} batches. */
     public static Importance importance(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed) {
+        return importance(flow, target, n, seed, 1);
+    }
+
+    /** {@link Importance} of {@code n} draws with {@code inner} momenta each, in {@value #BATCHES} batches. */
+    public static Importance importance(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, int inner) {
         int per = Math.max(2, n / BATCHES);
         List<double[]> batches = new ArrayList<>();
         for (int b = 0; b < BATCHES; b++) {
-            batches.add(batch(flow, target, per, seed, b).logWeights());
+            batches.add(batch(flow, target, per, seed, b, inner).logWeights());
         }
         return Importance.of(batches);
     }
@@ -63,6 +83,7 @@ public final class ReverseKlEvaluation {
      *
      * @param energy        the energy's spec
      * @param draws         importance draws
+     * @param innerMomenta  momenta per draw {@code K} (1: the joint weights)
      * @param ess           effective sample size per draw
      * @param essStderr     its standard error
      * @param logZ          {@code log Ẑ = log mean w}
@@ -77,6 +98,7 @@ public final class ReverseKlEvaluation {
     public record Report(
             @JsonProperty("energy") String energy,
             @JsonProperty("draws") int draws,
+            @JsonProperty("inner_momenta") int innerMomenta,
             @JsonProperty("ess") Double ess,
             @JsonProperty("ess_stderr") Double essStderr,
             @JsonProperty("log_z") Double logZ,
@@ -89,10 +111,10 @@ public final class ReverseKlEvaluation {
     }
 
     /** The {@link Report} of {@code n} draws. */
-    public static Report report(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed) {
-        Importance imp = importance(flow, target, n, seed);
+    public static Report report(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, int inner) {
+        Importance imp = importance(flow, target, n, seed, inner);
         Double exact = target.logNormaliser().isPresent() ? target.logNormaliser().getAsDouble() : null;
-        return new Report(target.spec(), BATCHES * Math.max(2, n / BATCHES), finite(imp.ess()), finite(imp.essStderr()),
+        return new Report(target.spec(), BATCHES * Math.max(2, n / BATCHES), inner, finite(imp.ess()), finite(imp.essStderr()),
                 finite(imp.logZ()), finite(imp.logZStderr()), exact, exact == null ? null : finite(imp.logZ() - exact),
                 finite(imp.bound()), finite(imp.boundStderr()), exact == null ? null : finite(imp.reverseKl(exact)));
     }
@@ -101,7 +123,10 @@ public final class ReverseKlEvaluation {
         return Double.isFinite(v) ? v : null;
     }
 
-    private static Draws batch(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, long counter) {
+    private static Draws batch(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, long counter, int inner) {
+        if (inner < 1 || inner > 1 << 16) {
+            throw new IllegalArgumentException("inner momenta must be in 1..65536, got " + inner);
+        }
         int d = flow.dimension();
         if (target.dimension() != d) {
             throw new IllegalArgumentException("the energy " + target.spec() + " has dimension " + target.dimension()
@@ -121,13 +146,27 @@ public final class ReverseKlEvaluation {
         double[] x = end[0].castTo(DataType.DOUBLE).dup('c').data().asDouble();
         double[][] points = new double[n][d];
         double[] logW = new double[n];
+        double[] logBase = new double[n];
         for (int i = 0; i < n; i++) {
             double logPi = 0;
             for (int j = 0; j < 2 * d; j++) {
                 logPi += base.logDensityCoordinate(base0[i * 2 * d + j]);
             }
             System.arraycopy(x, i * d, points[i], 0, d);
+            logBase[i] = logPi;
             logW[i] = -target.energy(points[i]) + logH[i] - logPi;
+        }
+        if (inner > 1) {
+            // log (1/K)[q(x,p₁)/h(p₁|x) + (K − 1)·IWAE_{K−1}]: the draw's own term joins K − 1 encoder draws
+            org.eqflow.core.objective.Iwae.Estimate[] rest = flow.logDensity(end[0], inner - 1,
+                    Noise.stream(seed, counter, Noise.Purpose.ENCODER).nextLong());
+            for (int i = 0; i < n; i++) {
+                double own = logBase[i] - logH[i];
+                double others = Math.log(inner - 1.0) + rest[i].logDensity();
+                double hi = Math.max(own, others);
+                double logMean = hi + Math.log(Math.exp(own - hi) + Math.exp(others - hi)) - Math.log(inner);
+                logW[i] = -target.energy(points[i]) - logMean;
+            }
         }
         return new Draws(points, logW);
     }

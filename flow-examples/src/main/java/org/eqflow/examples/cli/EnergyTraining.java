@@ -134,13 +134,14 @@ final class EnergyTraining {
 
     /** The importance-sampling report of a flow against an energy, as {@code train} and {@code eval} log it. */
     static Importance report(EquivariantHamiltonianFlow flow, UnnormalisedTarget energy, long seed) {
-        Importance imp = ReverseKlEvaluation.importance(flow, energy, REPORT_SAMPLES, Noise.stream(seed, 0, Noise.Purpose.EVALUATION).nextLong());
+        Importance imp = ReverseKlEvaluation.importance(flow, energy, REPORT_SAMPLES, Noise.stream(seed, 0, Noise.Purpose.EVALUATION).nextLong(),
+                ReverseKlEvaluation.DEFAULT_INNER);
         String known = energy.logNormaliser().isPresent()
                 ? String.format(Locale.ROOT, " (exact log Z %s: log Ẑ − log Z = %s)", number(energy.logNormaliser().getAsDouble()),
                         number(imp.logZ() - energy.logNormaliser().getAsDouble()))
                 : "";
-        LOG.info(String.format(Locale.ROOT, "importance sampling of %s with %d draws: ESS %s ± %s per draw, log Ẑ %s ± %s%s, "
-                        + "bound E[-log w] %s ± %s nats", energy.spec(), REPORT_SAMPLES, number(imp.ess()),
+        LOG.info(String.format(Locale.ROOT, "importance sampling of %s with %d draws (%d momenta each): ESS %s ± %s per draw, log Ẑ %s ± %s%s, "
+                        + "bound E[-log w] %s ± %s nats", energy.spec(), REPORT_SAMPLES, ReverseKlEvaluation.DEFAULT_INNER, number(imp.ess()),
                 number(imp.essStderr()), number(imp.logZ()), number(imp.logZStderr()), known,
                 number(imp.bound()), number(imp.boundStderr())));
         return imp;

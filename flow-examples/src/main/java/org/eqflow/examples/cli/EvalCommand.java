@@ -57,6 +57,11 @@ final class EvalCommand implements Callable<Integer> {
             + "bound; --data is not used and --samples is the number of draws (default " + ENERGY_SAMPLES + ")")
     String energy;
 
+    @Option(names = "--inner-momenta", paramLabel = "K", description = "with --energy: momenta per draw in the importance weight, "
+            + "the draw's own and K-1 encoder draws (1: the joint weight; more approach the marginal's weight p(x)/q(x), still "
+            + "unbiased for Z; default " + org.eqflow.core.eval.ReverseKlEvaluation.DEFAULT_INNER + ")")
+    Integer innerMomenta;
+
     @Option(names = "--ode-steps", paramLabel = "K", description = "flows on S² and SU(n): integrate the flow with K Runge–Kutta steps "
             + "instead of the model's own (the same potential, another discretisation: how much log q depends on it)")
     Integer odeSteps;
@@ -68,6 +73,9 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (energy != null) {
             return evaluateEnergy();
+        }
+        if (innerMomenta != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--inner-momenta goes with --energy");
         }
         TrainableModel flow = in.load(spec.commandLine(), true);
         if (flow instanceof org.eqflow.core.manifold.SpectralFlow su) {
@@ -171,7 +179,11 @@ final class EvalCommand implements Callable<Integer> {
                     + " flow");
         }
         in.engine.apply(h, "evaluation");
-        Output.json(spec.commandLine(), org.eqflow.core.eval.ReverseKlEvaluation.report(h, e, draws, in.seed));
+        int inner = innerMomenta != null ? innerMomenta : org.eqflow.core.eval.ReverseKlEvaluation.DEFAULT_INNER;
+        if (inner < 1 || inner > 4096) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--inner-momenta must be in 1..4096, got " + inner);
+        }
+        Output.json(spec.commandLine(), org.eqflow.core.eval.ReverseKlEvaluation.report(h, e, draws, in.seed, inner));
         return 0;
     }
 

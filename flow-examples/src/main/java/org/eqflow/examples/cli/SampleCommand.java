@@ -36,9 +36,14 @@ final class SampleCommand implements Callable<Integer> {
     EngineOptions engine = new EngineOptions();
 
     @Option(names = "--reweight", paramLabel = "ENERGY", description = "Hamiltonian flows: add a column log_weight, the importance "
-            + "log-weight log w = -E(x) + log h(p|x) - log q(x,p) of each draw against the energy exp(-E) (the --energy of train); "
+            + "log-weight of each draw against the energy exp(-E) (the --energy of train; docs/energy.md), "
+            + "log w = -E(x) - log (1/K) sum_k q(x,p_k)/h(p_k|x) with the draw's own momentum and K-1 encoder draws; "
             + "exp(log_weight) averages to Z, and weights normalised over the file give estimates under exp(-E)/Z")
     String reweight;
+
+    @Option(names = "--inner-momenta", paramLabel = "K", description = "with --reweight: momenta per draw in the weight (see eval "
+            + "--help; default " + org.eqflow.core.eval.ReverseKlEvaluation.DEFAULT_INNER + ")")
+    Integer innerMomenta;
 
     @Option(names = "--out", paramLabel = "OUT.csv", required = true, description = "where the samples go; - for standard output")
     Path out;
@@ -55,6 +60,9 @@ final class SampleCommand implements Callable<Integer> {
         int d = flow.dimension();
         if (reweight != null) {
             return reweighted(flow);
+        }
+        if (innerMomenta != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--inner-momenta goes with --reweight");
         }
         Output.write(out, spec.commandLine(), w -> {
             w.write(flow instanceof org.eqflow.core.manifold.SpectralFlow su
@@ -90,6 +98,10 @@ final class SampleCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--reweight: " + e.getMessage());
         }
         int d = flow.dimension();
+        int inner = innerMomenta != null ? innerMomenta : org.eqflow.core.eval.ReverseKlEvaluation.DEFAULT_INNER;
+        if (inner < 1 || inner > 4096) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--inner-momenta must be in 1..4096, got " + inner);
+        }
         if (energy.dimension() != d) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--reweight: the energy " + energy.spec() + " has dimension "
                     + energy.dimension() + " but the model " + d);
@@ -99,7 +111,7 @@ final class SampleCommand implements Callable<Integer> {
             long chunk = 0;
             for (long done = 0; done < n; done += CHUNK, chunk++) {
                 int m = (int) Math.min(CHUNK, n - done);
-                org.eqflow.core.eval.ReverseKlEvaluation.Draws draws = org.eqflow.core.eval.ReverseKlEvaluation.draws(flow, energy, m, seed, chunk);
+                org.eqflow.core.eval.ReverseKlEvaluation.Draws draws = org.eqflow.core.eval.ReverseKlEvaluation.draws(flow, energy, m, seed, chunk, inner);
                 StringBuilder b = new StringBuilder();
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < d; j++) {
