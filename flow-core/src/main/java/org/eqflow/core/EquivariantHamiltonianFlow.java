@@ -332,12 +332,12 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
 
     private Objective evaluate(INDArray batch, long t) {
         if (reverseKl != null) {
-            return reverseKlObjective(batch, true);
+            return reverseKlObjective(batch, t, true);
         }
         return evaluate(trainingFeeds(batch, t), multipliers.values());
     }
 
-    private Objective reverseKlObjective(INDArray batch, boolean withGradients) {
+    private Objective reverseKlObjective(INDArray batch, long t, boolean withGradients) {
         int d = config.dimension();
         if (batch.columns() != 2L * d) {
             throw new IllegalArgumentException("reverse-KL training takes base draws [B, " + 2 * d + "] (q then p), got "
@@ -347,7 +347,9 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         INDArray p = batch.get(all(), interval(d, 2 * d)).dup();
         // the end positions from the fused engine's forward pass where it runs (the graph's first pass otherwise)
         INDArray x = useFused ? forward(q, p)[0] : null;
-        return reverseKl.evaluate(parameters(), q, p, multipliers.values(), withGradients, x);
+        INDArray noise = reverseKl.momenta() == 1 ? null : Noise.gaussian(Noise.stream(config.seed(), t, Noise.Purpose.ENCODER),
+                q.rows() * (reverseKl.momenta() - 1), d, dataType);
+        return reverseKl.evaluate(parameters(), q, p, noise, multipliers.values(), withGradients, x);
     }
 
     /**
@@ -447,7 +449,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     /** The loss at a batch with the noise of the given iteration. */
     public double loss(INDArray batch, long noiseIteration) {
         if (reverseKl != null) {
-            return reverseKlObjective(batch, false).loss();
+            return reverseKlObjective(batch, noiseIteration, false).loss();
         }
         if (useFused) {
             return evaluate(batch, noiseIteration).loss();

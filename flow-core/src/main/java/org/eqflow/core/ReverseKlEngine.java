@@ -35,6 +35,8 @@ final class ReverseKlEngine {
     private final List<String> names;
     private final boolean soft;
     private final boolean constrained;
+    /** Momenta per draw K: the configuration's training samples. */
+    private final int momenta;
 
     ReverseKlEngine(FlowConfig config, Map<String, INDArray> parameters, UnnormalisedTarget target, DataType dataType, boolean soft) {
         this.config = config;
@@ -46,7 +48,10 @@ final class ReverseKlEngine {
         int d = config.dimension();
         PhaseState start = new PhaseState(sd.placeHolder("baseQ", dataType, -1, d), sd.placeHolder("baseP", dataType, -1, d));
         SDVariable energyGradient = sd.placeHolder("energyGradient", dataType, -1, d);
-        ReverseKl.Terms terms = ReverseKl.terms(sd, parts.encoder(), parts.flow(), parts.base(), start, energyGradient);
+        this.momenta = config.trainingSamples();
+        SDVariable innerNoise = momenta > 1 ? sd.placeHolder("innerNoise", dataType, -1, d) : null;
+        ReverseKl.Terms terms = ReverseKl.terms(sd, parts.encoder(), parts.flow(), parts.base(), start, energyGradient, innerNoise,
+                momenta, d);
         sd.identity("x", terms.x());
         sd.identity("modelTerm", terms.modelTerm());
         SDVariable loss = terms.surrogate();
@@ -70,21 +75,20 @@ final class ReverseKlEngine {
      * The objective at base states {@code baseQ, baseP} ({@code [B, d]} each) with multipliers {@code lambda}
      * (soft constraint), the weights taken from {@code parameters}.
      */
-    Objective evaluate(Map<String, INDArray> parameters, INDArray baseQ, INDArray baseP, double[] lambda) {
-        return evaluate(parameters, baseQ, baseP, lambda, true);
-    }
-
-    /** {@link #evaluate} with the gradients (true) or the values alone (false: an empty gradient map). */
-    Objective evaluate(Map<String, INDArray> parameters, INDArray baseQ, INDArray baseP, double[] lambda, boolean withGradients) {
-        return evaluate(parameters, baseQ, baseP, lambda, withGradients, null);
+    /** Momenta per draw K. */
+    int momenta() {
+        return momenta;
     }
 
     /**
-     * {@link #evaluate}, with the flow's end positions {@code x = T(s₀)} given when the caller has them (the fused
-     * engine's forward pass, equal to the graph's to round-off), else computed by the graph.
+     * The objective, with the gradients (true) or the values alone (false: an empty gradient map); the flow's end
+     * positions {@code x = T(s₀)} given when the caller has them (the fused engine's forward pass, equal to the
+     * graph's to round-off), else computed by the graph.
+     *
+     * @param innerNoise the encoder noise of the extra momenta {@code [B(K−1), d]} (null when K = 1)
      */
-    Objective evaluate(Map<String, INDArray> parameters, INDArray baseQ, INDArray baseP, double[] lambda, boolean withGradients,
-                       INDArray endPositions) {
+    Objective evaluate(Map<String, INDArray> parameters, INDArray baseQ, INDArray baseP, INDArray innerNoise, double[] lambda,
+                       boolean withGradients, INDArray endPositions) {
         for (String name : names) {
             sd.getVariable(name).getArr().assign(parameters.get(name));
         }
@@ -105,6 +109,9 @@ final class ReverseKlEngine {
             System.arraycopy(g, 0, gradients, i * d, d);
         }
         feeds.put("energyGradient", Nd4j.create(gradients, new long[] {b, d}, DataType.DOUBLE).castTo(dataType));
+        if (momenta > 1) {
+            feeds.put("innerNoise", innerNoise.castTo(dataType).dup('c'));
+        }
         if (soft) {
             feeds.put("lambda", Nd4j.create(lambda, new long[] {lambda.length}, DataType.DOUBLE).castTo(dataType));
         }

@@ -26,8 +26,14 @@ class ReverseKlTest {
     private static final double H = 1e-6;
 
     private static EquivariantHamiltonianFlow model(int d, String symmetry, FlowConfig.Constraint constraint) {
+        return model(d, symmetry, constraint, 1);
+    }
+
+    /** @param momenta momenta per draw K (the configuration's training samples) */
+    private static EquivariantHamiltonianFlow model(int d, String symmetry, FlowConfig.Constraint constraint, int momenta) {
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(d).hidden(6).symmetry(symmetry)
-                .constraint(constraint).separateHamiltonians(true).learnableStepSize(true).stepSize(0.3).float64().seed(5).build());
+                .constraint(constraint).separateHamiltonians(true).learnableStepSize(true).stepSize(0.3).trainingSamples(momenta)
+                .float64().seed(5).build());
         long seed = 70;
         for (String name : m.parameterNames()) {  // off the relu kinks of all-zero biases
             INDArray p = m.graph().getVariable(name).getArr();
@@ -42,9 +48,10 @@ class ReverseKlTest {
         return new BaseDraws(m.parts().base(), m.dimension(), 3, DataType.DOUBLE).batch(t, n);
     }
 
+    /** Three momenta per draw: the gradient also runs through the encoder's draws and their inverse flows. */
     @Test
-    void everyElementSoftRing() {
-        EquivariantHamiltonianFlow m = model(2, "so2", FlowConfig.Constraint.SOFT);
+    void everyElementSoftRingThreeMomenta() {
+        EquivariantHamiltonianFlow m = model(2, "so2", FlowConfig.Constraint.SOFT, 3);
         m.trainByReverseKl(new RadialWell(2, 2, 0.3));
         assertTrue(checkEveryElement(m, draws(m, 12, 0), 2) > 200);
     }
@@ -66,6 +73,20 @@ class ReverseKlTest {
     }
 
     /** The loss's data term is {@code mean(−log w)} of the same draws, as the evaluation computes them. */
+    /** With K momenta the loss's data term is {@code mean E(x) + log-mean} over them, at most the joint's (Jensen, per draw). */
+    @Test
+    void moreMomentaLowerTheBound() {
+        RadialWell ring = new RadialWell(2, 2, 0.3);
+        EquivariantHamiltonianFlow one = model(2, "so2", FlowConfig.Constraint.HARD, 1);
+        EquivariantHamiltonianFlow eight = model(2, "so2", FlowConfig.Constraint.HARD, 8);
+        one.trainByReverseKl(ring);
+        eight.trainByReverseKl(ring);
+        INDArray batch = draws(one, 400, 4);
+        double joint = one.objective(batch, 0).dataTerm();
+        double inner = eight.objective(batch, 0).dataTerm();
+        assertTrue(inner < joint - 0.01 && inner > -ring.logNormaliser().getAsDouble() - 0.2, "joint " + joint + ", K = 8 " + inner);
+    }
+
     @Test
     void lossIsTheEvaluationsBound() {
         EquivariantHamiltonianFlow m = model(2, "so2", FlowConfig.Constraint.HARD);

@@ -32,8 +32,11 @@ final class EnergyTraining {
     private static final Logger LOG = LoggerFactory.getLogger(EnergyTraining.class);
     /** Updates of reverse-KL training unless {@code --iterations}. */
     static final long DEFAULT_ITERATIONS = 4000;
-    /** Base draws per update unless {@code --batch}. */
-    static final int DEFAULT_BATCH = 256;
+    /**
+     * Base draws per update unless {@code --batch}: the likelihood's points per update, each with the configuration's
+     * K momenta ({@code --training-samples}, default 8) as each point there has K encoder draws.
+     */
+    static final int DEFAULT_BATCH = TrainingOptions.Builder.DEFAULT_BATCH_SIZE;
     /** The time budget unless {@code --time-budget}. */
     static final java.time.Duration DEFAULT_BUDGET = java.time.Duration.ofMinutes(10);
     /** Importance samples of the final report. */
@@ -41,7 +44,7 @@ final class EnergyTraining {
 
     /** The flags of likelihood training that have no meaning without data. */
     private static final Set<String> DATA_ONLY = Set.of("--validation", "--patience", "--validate-every", "--test", "--train-size",
-            "--manifold", "--ode-steps", "--no-augment", "--no-standardize", "--training-samples", "--samples", "--flow");
+            "--manifold", "--ode-steps", "--no-augment", "--no-standardize", "--samples", "--flow");
 
     private final TrainCommand cmd;
     private final CommandLine cl;
@@ -94,8 +97,8 @@ final class EnergyTraining {
             }
             FlowConfig config = cmd.model.config(d, seed, java.util.Collections.nCopies(d, 0.0), 1.0);
             flow = EquivariantHamiltonianFlow.create(config);
-            LOG.info("training {} by reverse KL to the energy {} (d = {}, {} base draws per update), symmetry {}, constraint {}, {} parameters",
-                    cmd.out, energy.spec(), d, batch(), config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
+            LOG.info("training {} by reverse KL to the energy {} (d = {}, {} base draws per update, {} momenta each), symmetry {}, "
+                    + "constraint {}, {} parameters", cmd.out, energy.spec(), d, batch(), config.trainingSamples(), config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
                     config.constraint().name().toLowerCase(Locale.ROOT),
                     flow.parameters().values().stream().mapToLong(a -> a.length()).sum());
         }
