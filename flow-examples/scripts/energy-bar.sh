@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
 shift
-seeds="${*:-1}"
+seeds="${*:-0}"
 "$root/eqflow" --version > /dev/null   # builds on first use
 export OMP_NUM_THREADS=1
 for energy in ${ENERGIES:-ring:2,0.2}; do

@@ -50,7 +50,7 @@ public final class ReverseKlEvaluation {
     }
 
     /** Inner momenta per draw of the reports unless told otherwise (see the class comment). */
-    public static final int DEFAULT_INNER = 32;
+    public static final int DEFAULT_INNER = 128;
 
     /** {@code n} weighted draws of the flow with the joint weights ({@code K = 1}; model in its own precision, weights in float64). */
     public static Draws draws(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed) {

@@ -19,7 +19,7 @@ package org.eqflow.core.target;
  *       in {@code y} are densities of those configurations.</li>
  *   <li><i>Rotations</i> act on every pair {@code y_m} alike (the Helmert map is linear in the particle index and
  *       leaves the plane alone): one generator {@code pᵀAq} with {@code A} block-diagonal of the 2×2 rotation
- *       generator; {@link #symmetry()} names it, and it is the default symmetry of a flow trained on this energy.</li>
+ *       generator; {@link #symmetry()} names it ({@code --symmetry} imposes it, with the soft constraint).</li>
  *   <li><i>Permutations</i> are a finite group, which a Hamiltonian flow's Lie-algebra constraint does not
  *       express; the flow is left free in them, and the evaluation compares statistics that do not depend on
  *       the particles' labels (the pair-distance histogram).</li>

@@ -34,7 +34,8 @@ public interface UnnormalisedTarget {
 
     /**
      * The symmetry under which {@code E} is invariant, as a {@code --symmetry} spec ({@code none} if there is
-     * none to impose): the default symmetry of a flow trained on it.
+     * none to impose). {@code eqflow train --energy} imposes it by default where it is a rotation group (the hard
+     * constraint).
      */
     default String symmetry() {
         return "none";

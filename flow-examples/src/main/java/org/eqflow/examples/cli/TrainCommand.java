@@ -70,7 +70,8 @@ final class TrainCommand implements Callable<Integer> {
                 description = "train from an unnormalised density exp(-E) instead of samples, by the reverse KL (no data): "
                         + "ring:R,SIGMA, shell:D,R,SIGMA, dw4 (4 particles in the plane with a double-well pair potential, centre "
                         + "of mass removed: d = 6), dw:K, or class:com.example.MyEnergy[:ARGS] (your class implementing "
-                        + "org.eqflow.core.target.UnnormalisedTarget); the symmetry is the energy's own unless --symmetry")
+                        + "org.eqflow.core.target.UnnormalisedTarget); the symmetry is the energy's own where it is a rotation group (hard "
+                        + "constraint), none otherwise, unless --symmetry")
         String energy;
     }
 
