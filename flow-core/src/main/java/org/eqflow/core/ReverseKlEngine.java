@@ -55,14 +55,14 @@ final class ReverseKlEngine {
         sd.identity("x", terms.x());
         sd.identity("modelTerm", terms.modelTerm());
         SDVariable loss = terms.surrogate();
-        this.constrained = parts.symmetry().isPresent();
+        // the brackets only where they enter the loss: a hard model's are zero by construction (to round-off), and
+        // computing them at every state of the flow would cost about as much as the objective itself
+        this.constrained = soft && parts.symmetry().isPresent();
         if (constrained) {
             SDVariable c = sd.identity("constraints",
                     SymmetryPenalty.constraintsAt(sd, parts.symmetry().get(), parts.hamiltonians(), terms.path()));
-            if (soft) {
-                SDVariable lambda = sd.placeHolder("lambda", dataType, parts.symmetry().get().size());
-                loss = loss.add(SymmetryPenalty.lagrangeTerm(c, lambda, config.kappa()));
-            }
+            SDVariable lambda = sd.placeHolder("lambda", dataType, parts.symmetry().get().size());
+            loss = loss.add(SymmetryPenalty.lagrangeTerm(c, lambda, config.kappa()));
         }
         sd.setLossVariables(sd.identity("loss", loss));
     }
