@@ -377,11 +377,6 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         reverseKl = new ReverseKlEngine(config, parameters(), target, dataType, softConstraint());
     }
 
-    /** The energy this model trains towards ({@link #trainByReverseKl}), or empty under maximum likelihood. */
-    public java.util.Optional<org.eqflow.core.target.UnnormalisedTarget> reverseKlTarget() {
-        return java.util.Optional.ofNullable(reverseKl).map(ReverseKlEngine::target);
-    }
-
     /** {@code 2d} (base draws) under reverse-KL training, else {@code d} (data points). */
     @Override
     public int batchDimension() {

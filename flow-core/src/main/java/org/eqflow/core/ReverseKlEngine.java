@@ -33,8 +33,8 @@ final class ReverseKlEngine {
     private final FlowConfig config;
     private final DataType dataType;
     private final List<String> names;
+    /** Whether the soft constraint's penalty enters the loss (a soft model always has a symmetry). */
     private final boolean soft;
-    private final boolean constrained;
     /** Momenta per draw K: the configuration's training samples. */
     private final int momenta;
 
@@ -57,18 +57,13 @@ final class ReverseKlEngine {
         SDVariable loss = terms.surrogate();
         // the brackets only where they enter the loss: a hard model's are zero by construction (to round-off), and
         // computing them at every state of the flow would cost about as much as the objective itself
-        this.constrained = soft && parts.symmetry().isPresent();
-        if (constrained) {
+        if (soft) {
             SDVariable c = sd.identity("constraints",
                     SymmetryPenalty.constraintsAt(sd, parts.symmetry().get(), parts.hamiltonians(), terms.path()));
             SDVariable lambda = sd.placeHolder("lambda", dataType, parts.symmetry().get().size());
             loss = loss.add(SymmetryPenalty.lagrangeTerm(c, lambda, config.kappa()));
         }
         sd.setLossVariables(sd.identity("loss", loss));
-    }
-
-    UnnormalisedTarget target() {
-        return target;
     }
 
     /**
@@ -116,7 +111,7 @@ final class ReverseKlEngine {
             feeds.put("lambda", Nd4j.create(lambda, new long[] {lambda.length}, DataType.DOUBLE).castTo(dataType));
         }
         List<String> outputs = new ArrayList<>(List.of("modelTerm"));
-        if (constrained) {
+        if (soft) {
             outputs.add("constraints");
         }
         Map<String, INDArray> values;
@@ -135,7 +130,7 @@ final class ReverseKlEngine {
             sum += modelTerm[i] + energies[i];
         }
         double dataTerm = sum / b;
-        double[] constraints = constrained ? values.get("constraints").castTo(DataType.DOUBLE).toDoubleVector() : new double[0];
+        double[] constraints = soft ? values.get("constraints").castTo(DataType.DOUBLE).toDoubleVector() : new double[0];
         double loss = dataTerm;
         if (soft) {
             for (int k = 0; k < constraints.length; k++) {

@@ -69,7 +69,7 @@ public final class ReverseKlEvaluation {
 
     /** {@link Importance} of {@code n} draws with {@code inner} momenta each, in {@value #BATCHES} batches. */
     public static Importance importance(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, int inner) {
-        int per = Math.max(2, n / BATCHES);
+        int per = perBatch(n);
         List<double[]> batches = new ArrayList<>();
         for (int b = 0; b < BATCHES; b++) {
             batches.add(batch(flow, target, per, seed, b, inner).logWeights());
@@ -114,9 +114,14 @@ public final class ReverseKlEvaluation {
     public static Report report(EquivariantHamiltonianFlow flow, UnnormalisedTarget target, int n, long seed, int inner) {
         Importance imp = importance(flow, target, n, seed, inner);
         Double exact = target.logNormaliser().isPresent() ? target.logNormaliser().getAsDouble() : null;
-        return new Report(target.spec(), BATCHES * Math.max(2, n / BATCHES), inner, finite(imp.ess()), finite(imp.essStderr()),
+        return new Report(target.spec(), BATCHES * perBatch(n), inner, finite(imp.ess()), finite(imp.essStderr()),
                 finite(imp.logZ()), finite(imp.logZStderr()), exact, exact == null ? null : finite(imp.logZ() - exact),
                 finite(imp.bound()), finite(imp.boundStderr()), exact == null ? null : finite(imp.reverseKl(exact)));
+    }
+
+    /** Draws per batch when {@code n} are asked for (at least two, for each batch's ESS). */
+    private static int perBatch(int n) {
+        return Math.max(2, n / BATCHES);
     }
 
     private static Double finite(double v) {

@@ -68,12 +68,7 @@ final class EnergyTraining {
             throw new CommandLine.ParameterException(cl, "an --energy has no samples to maximise the likelihood of: use --objective "
                     + "reverse-kl (the default with --energy), or --data/--target for likelihood training");
         }
-        UnnormalisedTarget energy;
-        try {
-            energy = UnnormalisedTargets.parse(cmd.source.energy);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, "--energy: " + e.getMessage());
-        }
+        UnnormalisedTarget energy = parseEnergy(cl, "--energy", cmd.source.energy);
         int d = energy.dimension();
         Trainer.Checkpoint checkpoint = null;
         long seed = cmd.seed;
@@ -166,6 +161,24 @@ final class EnergyTraining {
                 number(imp.essStderr()), number(imp.logZ()), number(imp.logZStderr()), known,
                 number(imp.bound()), number(imp.boundStderr())));
         return imp;
+    }
+
+    /** The energy a flag names; a bad spec is the flag's one-line error. (train, eval and sample take energies alike.) */
+    static UnnormalisedTarget parseEnergy(CommandLine cl, String flag, String spec) {
+        try {
+            return UnnormalisedTargets.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, flag + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code --inner-momenta}, or the default {@link ReverseKlEvaluation#DEFAULT_INNER}, checked to be in 1..4096. */
+    static int innerMomenta(CommandLine cl, Integer given) {
+        int inner = given != null ? given : ReverseKlEvaluation.DEFAULT_INNER;
+        if (inner < 1 || inner > 4096) {
+            throw new CommandLine.ParameterException(cl, "--inner-momenta must be in 1..4096, got " + inner);
+        }
+        return inner;
     }
 
     /** Four decimals, or words for a value that is not a finite number (never printed as one). */

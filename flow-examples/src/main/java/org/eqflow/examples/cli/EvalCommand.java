@@ -167,22 +167,14 @@ final class EvalCommand implements Callable<Integer> {
         if (draws < 20 || draws > 10_000_000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--samples with --energy must be in 20..10000000, got " + draws);
         }
-        org.eqflow.core.target.UnnormalisedTarget e;
-        try {
-            e = org.eqflow.core.target.UnnormalisedTargets.parse(energy);
-        } catch (IllegalArgumentException ex) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--energy: " + ex.getMessage());
-        }
+        org.eqflow.core.target.UnnormalisedTarget e = EnergyTraining.parseEnergy(spec.commandLine(), "--energy", energy);
         TrainableModel flow = in.allow.load(in.model);
         if (!(flow instanceof EquivariantHamiltonianFlow h)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--energy evaluates Hamiltonian flows; this is a " + flow.family()
                     + " flow");
         }
         in.engine.apply(h, "evaluation");
-        int inner = innerMomenta != null ? innerMomenta : org.eqflow.core.eval.ReverseKlEvaluation.DEFAULT_INNER;
-        if (inner < 1 || inner > 4096) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--inner-momenta must be in 1..4096, got " + inner);
-        }
+        int inner = EnergyTraining.innerMomenta(spec.commandLine(), innerMomenta);
         Output.json(spec.commandLine(), org.eqflow.core.eval.ReverseKlEvaluation.report(h, e, draws, in.seed, inner));
         return 0;
     }

@@ -64,23 +64,19 @@ final class SampleCommand implements Callable<Integer> {
         if (innerMomenta != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--inner-momenta goes with --reweight");
         }
-        Output.write(out, spec.commandLine(), w -> {
-            w.write(flow instanceof org.eqflow.core.manifold.SpectralFlow su
-                    ? org.eqflow.core.manifold.SpecialUnitary.rowHeader(su.config().n()) + "\n"
-                    : flow instanceof org.eqflow.core.manifold.SphereFlow ? "x,y,z\n" : Output.pointsHeader(d));
-            long chunk = 0;
-            for (long done = 0; done < n; done += CHUNK, chunk++) {
-                int m = (int) Math.min(CHUNK, n - done);
-                INDArray x = flow.sample(m, seed + 104_729L * chunk);
-                StringBuilder b = new StringBuilder();
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < d; j++) {
-                        b.append(j == 0 ? "" : ",").append(x.getDouble(i, j));
-                    }
-                    b.append('\n');
+        String header = flow instanceof org.eqflow.core.manifold.SpectralFlow su
+                ? org.eqflow.core.manifold.SpecialUnitary.rowHeader(su.config().n()) + "\n"
+                : flow instanceof org.eqflow.core.manifold.SphereFlow ? "x,y,z\n" : Output.pointsHeader(d);
+        writeChunks(header, (m, chunk) -> {
+            INDArray x = flow.sample(m, seed + 104_729L * chunk);
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < d; j++) {
+                    b.append(j == 0 ? "" : ",").append(x.getDouble(i, j));
                 }
-                w.write(b.toString());
+                b.append('\n');
             }
+            return b.toString();
         });
         return 0;
     }
@@ -91,43 +87,47 @@ final class SampleCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--reweight weighs the draws of a Hamiltonian flow; this model is "
                     + "of another family");
         }
-        org.eqflow.core.target.UnnormalisedTarget energy;
-        try {
-            energy = org.eqflow.core.target.UnnormalisedTargets.parse(reweight);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--reweight: " + e.getMessage());
-        }
+        org.eqflow.core.target.UnnormalisedTarget energy = EnergyTraining.parseEnergy(spec.commandLine(), "--reweight", reweight);
         int d = flow.dimension();
-        int inner = innerMomenta != null ? innerMomenta : org.eqflow.core.eval.ReverseKlEvaluation.DEFAULT_INNER;
-        if (inner < 1 || inner > 4096) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--inner-momenta must be in 1..4096, got " + inner);
-        }
+        int inner = EnergyTraining.innerMomenta(spec.commandLine(), innerMomenta);
         if (energy.dimension() != d) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--reweight: the energy " + energy.spec() + " has dimension "
                     + energy.dimension() + " but the model " + d);
         }
-        Output.write(out, spec.commandLine(), w -> {
-            w.write(Output.pointsHeader(d).stripTrailing() + ",log_weight\n");
-            long chunk = 0;
-            for (long done = 0; done < n; done += CHUNK, chunk++) {
-                int m = (int) Math.min(CHUNK, n - done);
-                org.eqflow.core.eval.ReverseKlEvaluation.Draws draws = org.eqflow.core.eval.ReverseKlEvaluation.draws(flow, energy, m, seed, chunk, inner);
-                StringBuilder b = new StringBuilder();
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < d; j++) {
-                        b.append(j == 0 ? "" : ",").append(draws.points()[i][j]);
-                    }
-                    double lw = draws.logWeights()[i];
-                    if (Double.isNaN(lw) || lw == Double.POSITIVE_INFINITY) {
-                        throw new IllegalStateException("the energy " + energy.spec() + " gave log-weight " + lw + " at the draw "
-                                + java.util.Arrays.toString(draws.points()[i]) + ": it must be a number or +infinity (no weight)");
-                    }
-                    // a draw where the energy is infinite has weight 0: its log is written as the most negative double
-                    b.append(',').append(Double.isFinite(lw) ? lw : -Double.MAX_VALUE).append('\n');
+        writeChunks(Output.pointsHeader(d).stripTrailing() + ",log_weight\n", (m, chunk) -> {
+            org.eqflow.core.eval.ReverseKlEvaluation.Draws draws = org.eqflow.core.eval.ReverseKlEvaluation.draws(flow, energy, m, seed,
+                    chunk, inner);
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < d; j++) {
+                    b.append(j == 0 ? "" : ",").append(draws.points()[i][j]);
                 }
-                w.write(b.toString());
+                double lw = draws.logWeights()[i];
+                if (Double.isNaN(lw) || lw == Double.POSITIVE_INFINITY) {
+                    throw new IllegalStateException("the energy " + energy.spec() + " gave log-weight " + lw + " at the draw "
+                            + java.util.Arrays.toString(draws.points()[i]) + ": it must be a number or +infinity (no weight)");
+                }
+                // a draw where the energy is infinite has weight 0: its log is written as the most negative double
+                b.append(',').append(Double.isFinite(lw) ? lw : -Double.MAX_VALUE).append('\n');
             }
+            return b.toString();
         });
         return 0;
+    }
+
+    /** The CSV text of one chunk of {@code m} rows, the {@code chunk}-th of the output. */
+    private interface ChunkRows {
+        String rows(int m, long chunk) throws java.io.IOException;
+    }
+
+    /** Writes {@code header}, then {@code -n} rows in chunks of at most {@value #CHUNK}, to {@code --out}. */
+    private void writeChunks(String header, ChunkRows rows) throws java.io.IOException {
+        Output.write(out, spec.commandLine(), w -> {
+            w.write(header);
+            long chunk = 0;
+            for (long done = 0; done < n; done += CHUNK, chunk++) {
+                w.write(rows.rows((int) Math.min(CHUNK, n - done), chunk));
+            }
+        });
     }
 }
