@@ -27,15 +27,21 @@ public final class Iwae {
      * {@code K = 1} the mean of {@code log w}, the ELBO. The log-sum-exp is shifted by each group's largest weight,
      * which changes nothing mathematically (its gradient cancels) and keeps float32 from overflowing.
      */
-    public static SDVariable bound(SameDiff sd,
-                                                             SDVariable logWeights, int k) {
+    public static SDVariable bound(SameDiff sd, SDVariable logWeights, int k) {
         if (k == 1) {
             return logWeights.mean();
         }
-        SDVariable grouped = logWeights.reshape(-1, k);
+        return logMeanExp(sd, logWeights.reshape(-1, k)).mean();
+    }
+
+    /**
+     * {@code log (1/K) Σ_k exp(v_gk)} of each row of {@code grouped [G, K]}, shape {@code [G]}, shifted by the row's
+     * largest value (the bound above per group; reverse-KL training's log-mean over a draw's momenta).
+     */
+    public static SDVariable logMeanExp(SameDiff sd, SDVariable grouped) {
         SDVariable max = grouped.max(true, 1);
-        SDVariable sum = sd.math.exp(grouped.sub(max)).sum(true, 1);
-        return max.add(sd.math.log(sum)).mean().sub(Math.log(k));
+        SDVariable sum = sd.math.exp(grouped.sub(max)).mean(true, 1);
+        return max.add(sd.math.log(sum)).reshape(-1);
     }
 
     /**

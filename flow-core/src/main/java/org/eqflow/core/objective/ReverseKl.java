@@ -81,9 +81,7 @@ public final class ReverseKl {
                 GaussianEncoder.Draw draw = encoder.sample(sd, xs, innerNoise);
                 List<PhaseState> back = flow.integrate(sd, new PhaseState(xs, draw.p()), true);
                 SDVariable inner = base.logDensity(sd, back.get(back.size() - 1)).sub(draw.logDensity()).reshape(-1, k - 1);
-                SDVariable grouped = sd.concat(1, own.reshape(-1, 1), inner);
-                SDVariable max = grouped.max(true, 1);
-                modelTerm = max.add(sd.math.log(sd.math.exp(grouped.sub(max)).sum(true, 1))).sub(Math.log(k)).reshape(-1);
+                modelTerm = Iwae.logMeanExp(sd, sd.concat(1, own.reshape(-1, 1), inner));
             }
             SDVariable surrogate = modelTerm.mean().add(energyGradient.mul(end.q()).sum(1).mean());
             return new Terms(end.q(), modelTerm, surrogate, path);
