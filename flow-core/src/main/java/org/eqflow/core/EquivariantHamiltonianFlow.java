@@ -195,7 +195,24 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      * {@value Optimizer#MAX_CONSECUTIVE_SKIPS} in a row a {@link TrainingDivergedException} is thrown.
      */
     public TrainStep trainStep(INDArray batch) {
-        Optimizer.Update u = optimizer.step(this, batch);
+        return report(optimizer.step(this, batch));
+    }
+
+    /**
+     * One Adam update, at {@link #iteration()}, with an objective evaluated elsewhere: the sum over the slices of
+     * a batch of {@link #sliceObjective}, each weighted by its share of the rows, gives the update {@link #trainStep}
+     * makes on the whole batch (to round-off). The same skip-and-halve rules apply; the multipliers follow the
+     * objective's constraints.
+     */
+    public TrainStep applyStep(Objective objective) {
+        if (reverseKl != null) {
+            throw new IllegalStateException("a model trained from an energy takes its steps from trainStep (base draws), not from slices of data");
+        }
+        java.util.Objects.requireNonNull(objective, "objective");
+        return report(optimizer.apply(this, objective));
+    }
+
+    private TrainStep report(Optimizer.Update u) {
         Objective o = u.objective();
         return new TrainStep(u.iteration(), o.loss(), o.dataTerm(), o.constraints(), multipliers.values(), u.gradientNorm(),
                 u.skipped(), u.learningRate());
@@ -453,20 +470,62 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private Map<String, INDArray> trainingFeeds(INDArray batch, long t) {
-        INDArray q = repeatRows(toModelSpace(batch), config.trainingSamples());
-        long b = q.rows();
+        return trainingFeeds(batch, t, 0, batch.rows(), multipliers.values());
+    }
+
+    /**
+     * The feeds of rows {@code offset … offset + n − 1} of iteration {@code t}'s batch of {@code total} points: the
+     * whole batch's noise is drawn and the slice's rows taken, so that every row gets the noise it gets in the
+     * whole batch.
+     */
+    private Map<String, INDArray> trainingFeeds(INDArray slice, long t, long offset, long total, double[] lambda) {
+        int k = config.trainingSamples();
+        int d = config.dimension();
+        INDArray q = repeatRows(toModelSpace(slice), k);
+        long from = offset * k;
+        long all = total * k;
+        long to = from + q.rows();
         Map<String, INDArray> feeds = new HashMap<>();
         feeds.put("q", q);
-        feeds.put("noise", Noise.gaussian(Noise.stream(config.seed(), t, Noise.Purpose.ENCODER), b, config.dimension(), dataType));
+        feeds.put("noise", rows(Noise.gaussian(Noise.stream(config.seed(), t, Noise.Purpose.ENCODER), all, d, dataType), from, to));
         if (generatorCount > 0) {
-            INDArray s0 = parts.base().sample(b, config.dimension(), Noise.stream(config.seed(), t, Noise.Purpose.PENALTY), dataType);
-            feeds.put("penaltyQ", s0.get(all(), interval(0, config.dimension())).dup());
-            feeds.put("penaltyP", s0.get(all(), interval(config.dimension(), 2 * config.dimension())).dup());
+            INDArray s0 = rows(parts.base().sample(all, d, Noise.stream(config.seed(), t, Noise.Purpose.PENALTY), dataType), from, to);
+            feeds.put("penaltyQ", s0.get(all(), interval(0, d)).dup());
+            feeds.put("penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
             if (softConstraint()) {
-                feeds.put("lambda", Nd4j.create(multipliers.values(), new long[] {generatorCount}, DataType.DOUBLE).castTo(dataType));
+                feeds.put("lambda", Nd4j.create(lambda, new long[] {generatorCount}, DataType.DOUBLE).castTo(dataType));
             }
         }
         return feeds;
+    }
+
+    private static INDArray rows(INDArray a, long from, long to) {
+        return from == 0 && to == a.rows() ? a : a.get(interval(from, to), all()).dup();
+    }
+
+    /**
+     * The objective of one slice of iteration {@code t}'s training batch, for data-parallel training: rows
+     * {@code offset … offset + n − 1} (data units, {@code n} = {@code slice.rows()}) of a batch of {@code total} points,
+     * with the noise those rows get in the whole batch and the multipliers {@code lambda} (the driver's; null for the
+     * model's own). Its loss, data term, constraints and gradients are means over the slice, so the whole batch's
+     * objective is {@code Σ (n / total) · sliceObjective} over its slices; {@link #applyStep} applies that sum.
+     *
+     * @throws IllegalArgumentException if the slice does not lie inside the batch, or lambda has the wrong length
+     */
+    public Objective sliceObjective(INDArray slice, long t, long offset, long total, double[] lambda) {
+        checkDimension(slice);
+        if (reverseKl != null) {
+            throw new IllegalStateException("a model trained from an energy has no data batches to slice");
+        }
+        if (offset < 0 || slice.rows() < 1 || offset + slice.rows() > total) {
+            throw new IllegalArgumentException("the slice's rows " + offset + " … " + (offset + slice.rows() - 1)
+                    + " do not lie inside a batch of " + total + " points");
+        }
+        double[] l = softConstraint() ? (lambda == null ? multipliers.values() : lambda) : new double[0];
+        if (l.length != (softConstraint() ? generatorCount : 0)) {
+            throw new IllegalArgumentException("the soft constraint needs " + generatorCount + " multipliers, got " + l.length);
+        }
+        return evaluate(trainingFeeds(slice, t, offset, total, l), l);
     }
 
     /** Each row of {@code q} {@code k} times in a row: rows {@code gk … gk + k − 1} are row {@code g} (the training bound's groups). */

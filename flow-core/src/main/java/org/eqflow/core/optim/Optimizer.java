@@ -50,8 +50,17 @@ public final class Optimizer {
      * @throws TrainingDivergedException after {@value #MAX_CONSECUTIVE_SKIPS} non-finite updates in a row
      */
     public Update step(DensityModel model, INDArray batch) {
+        return apply(model, model.objective(batch, iteration));
+    }
+
+    /**
+     * One update of {@code model} with an objective evaluated elsewhere at the current {@link #iteration()} (for
+     * example summed over the partitions of a cluster): the same update {@link #step} makes from the same objective.
+     *
+     * @throws TrainingDivergedException after {@value #MAX_CONSECUTIVE_SKIPS} non-finite updates in a row
+     */
+    public Update apply(DensityModel model, Objective o) {
         long t = iteration;
-        Objective o = model.objective(batch, t);
         double sq = 0;
         for (double[] g : o.gradients().values()) {
             for (double v : g) {
