@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
  * usage error.
  */
 @Command(name = "eqflow-spark", mixinStandardHelpOptions = true, version = "eqflow-spark 0.1",
-        subcommands = {EqflowSpark.Train.class, EqflowSpark.Score.class, EqflowSpark.Sample.class, CommandLine.HelpCommand.class},
+        subcommands = {EqflowSpark.Train.class, EqflowSpark.Score.class, EqflowSpark.Sample.class, SparkBench.class, CommandLine.HelpCommand.class},
         description = "Equivariant Hamiltonian flows on Apache Spark: data-parallel training, distributed scoring and sampling.")
 public final class EqflowSpark implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EqflowSpark.class);
@@ -46,7 +46,7 @@ public final class EqflowSpark implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (train, score, sample)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (train, score, sample, bench)");
     }
 
     public static void main(String[] args) {
@@ -235,6 +235,9 @@ public final class EqflowSpark implements Runnable {
         @Option(names = "--log-every", paramLabel = "N", defaultValue = "100", description = "steps between log lines (default ${DEFAULT-VALUE})")
         int logEvery;
 
+        @Option(names = "--partitions", paramLabel = "P", description = "partitions of the data (default: the input's, at least Spark's default parallelism)")
+        Integer partitions;
+
         @Override
         public Integer call() throws Exception {
             if (!common.force && Files.exists(out) && (resume == null || !Files.isSameFile(resume, out))) {
@@ -244,6 +247,13 @@ public final class EqflowSpark implements Runnable {
             Dataset<Row> frame = common.read(spark, data);
             List<String> cols = columns(frame, columns, data);
             JavaRDD<double[]> rows = points(frame, cols);
+            int want = partitions != null ? partitions : Math.max(rows.getNumPartitions(), spark.sparkContext().defaultParallelism());
+            if (want < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--partitions must be >= 1, got " + want);
+            }
+            if (rows.getNumPartitions() != want) {
+                rows = rows.repartition(want);
+            }
             EquivariantHamiltonianFlow model;
             if (resume != null) {
                 model = ModelFile.load(resume, common.load());

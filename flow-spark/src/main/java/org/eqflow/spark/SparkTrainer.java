@@ -204,7 +204,11 @@ public final class SparkTrainer implements AutoCloseable {
             if (s[i] == 0) {
                 return Collections.<double[]>emptyIterator();
             }
-            return List.of(select(it.next(), s[i], seed, i, t).data().asDouble()).iterator();
+            double[] x = select(it.next(), s[i], seed, i, t).data().asDouble();
+            while (it.hasNext()) {
+                it.next();
+            }
+            return List.of(x).iterator();
         }, true).collect();
         double[] all = new double[Math.toIntExact(options.batchSize() * (long) model.dimension())];
         int at = 0;
@@ -234,6 +238,9 @@ public final class SparkTrainer implements AutoCloseable {
                     return Collections.<Partial>emptyIterator();
                 }
                 INDArray slice = select(it.next(), s[i], seed, i, t);
+                while (it.hasNext()) {
+                    it.next();  // (one block per partition) the cached block's read lock is released at the end
+                }
                 EquivariantHamiltonianFlow local = (EquivariantHamiltonianFlow) m.value().local();
                 StepValues v = values.value();
                 ModelBroadcast.assign(local, v.parameters());
