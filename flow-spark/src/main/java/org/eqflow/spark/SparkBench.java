@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time data-parallel training steps and distributed scoring against one process (a Markdown table).")
 final class SparkBench implements Callable<Integer> {
+    private static final int WARM_UP = 5;
     @CommandLine.Mixin
     EqflowSpark.Common common = new EqflowSpark.Common();
 
@@ -43,7 +44,7 @@ final class SparkBench implements Callable<Integer> {
             description = "training batch sizes (default ${DEFAULT-VALUE})")
     List<Integer> batchSizes;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "timed steps per batch size, after 5 untimed (default ${DEFAULT-VALUE})")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "timed steps per batch size, after 5 untimed and one untimed round at the first size (default ${DEFAULT-VALUE})")
     int steps;
 
     @Option(names = "--score-rows", paramLabel = "N", defaultValue = "20000", description = "rows scored (default ${DEFAULT-VALUE})")
@@ -78,15 +79,25 @@ final class SparkBench implements Callable<Integer> {
             out.println("| work | one process (driver) | Spark | speed-up |");
             out.println("|---|---|---|---|");
             List<double[]> local = points.take(Math.max(scoreRows, 4096));
+            List<String> phases = new ArrayList<>();
+            singleStep(config, local, batchSizes.get(0));  // warm-up: the kernels compiled before anything is timed
+            sparkStep(config, points, batchSizes.get(0));
             for (int b : batchSizes) {
                 double single = singleStep(config, local, b);
-                double spread = sparkStep(config, points, b);
+                SparkTrainer.Timings t = sparkStep(config, points, b);
+                double[] ms = t.millisPerStep();
+                double spread = ms[0] + ms[1] + ms[2];
                 out.printf(Locale.ROOT, "| training step, B = %d | %.1f ms | %.1f ms | %.2f× |%n", b, single, spread, single / spread);
                 out.flush();
+                phases.add(String.format(Locale.ROOT, "| %d | %.1f ms | %.1f ms | %.1f ms |", b, ms[0], ms[1], ms[2]));
             }
             double[] score = score(spark, config, data.limit(scoreRows).repartition(cores), local.subList(0, scoreRows));
             out.printf(Locale.ROOT, "| scoring %d rows, 256 samples | %.0f rows/s | %.0f rows/s | %.2f× |%n", scoreRows, score[0], score[1],
                     score[1] / score[0]);
+            out.println();
+            out.println("| B | driver: send weights | job: slices + tree aggregation | driver: Adam update |");
+            out.println("|---|---|---|---|");
+            phases.forEach(out::println);
             out.flush();
             return 0;
         } finally {
@@ -115,7 +126,7 @@ final class SparkBench implements Callable<Integer> {
             x = Nd4j.vstack(x, x).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, Math.min(b, 2 * x.rows())),
                     org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
         }
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < WARM_UP; i++) {
             m.trainStep(x);
         }
         long t0 = System.nanoTime();
@@ -125,18 +136,18 @@ final class SparkBench implements Callable<Integer> {
         return (System.nanoTime() - t0) / 1e6 / steps;
     }
 
-    private double sparkStep(FlowConfig config, JavaRDD<double[]> points, int b) {
+    private SparkTrainer.Timings sparkStep(FlowConfig config, JavaRDD<double[]> points, int b) {
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config);
         SparkTrainer.Options o = new SparkTrainer.Options(Long.MAX_VALUE, b, TrainingOptions.Schedule.CONSTANT, 0, 0, 2, null, 0);
         try (SparkTrainer t = new SparkTrainer(points, m, LoadOptions.defaults(), o)) {
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < WARM_UP; i++) {
                 t.step();
             }
-            long t0 = System.nanoTime();
+            t.resetTimings();
             for (int i = 0; i < steps; i++) {
                 t.step();
             }
-            return (System.nanoTime() - t0) / 1e6 / steps;
+            return t.timings();
         }
     }
 

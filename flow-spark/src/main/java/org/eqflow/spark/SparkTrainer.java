@@ -226,7 +226,9 @@ public final class SparkTrainer implements AutoCloseable {
         }
         long t = model.iteration();
         model.setLearningRateScale(options.schedule().scale(t, options.iterations()));
+        long t0 = System.nanoTime();
         Broadcast<StepValues> values = sc.broadcast(new StepValues(ModelBroadcast.values(model), model.multipliers(), model.usesFusedPath()));
+        long t1 = System.nanoTime();
         long[] s = share;
         long[] at = offset;
         long total = options.batchSize();
@@ -248,10 +250,44 @@ public final class SparkTrainer implements AutoCloseable {
                 Objective o = local.sliceObjective(slice, t, at[i], total, v.multipliers());
                 return List.of(Partial.weighted(o, s[i], total)).iterator();
             }, true).treeReduce(Partial::plus, options.treeDepth());
-            return model.applyStep(sum.objective());
+            long t2 = System.nanoTime();
+            TrainStep done = model.applyStep(sum.objective());
+            timings = timings.plus(t1 - t0, t2 - t1, System.nanoTime() - t2);
+            return done;
         } finally {
             values.destroy();
         }
+    }
+
+    /**
+     * Where the driver's time went over the steps so far (nanoseconds summed): sending the weights (copying them out and
+     * {@code sc.broadcast}), the job (scheduling, the partitions' slices, the tree aggregation, the results' transfer), and
+     * the optimiser's update.
+     */
+    public record Timings(long steps, long broadcastNanos, long jobNanos, long updateNanos) {
+        static final Timings NONE = new Timings(0, 0, 0, 0);
+
+        Timings plus(long broadcast, long job, long update) {
+            return new Timings(steps + 1, broadcastNanos + broadcast, jobNanos + job, updateNanos + update);
+        }
+
+        /** Milliseconds per step of {broadcast, job, update}. */
+        public double[] millisPerStep() {
+            double n = Math.max(1, steps) * 1e6;
+            return new double[] {broadcastNanos / n, jobNanos / n, updateNanos / n};
+        }
+    }
+
+    private Timings timings = Timings.NONE;
+
+    /** The driver's time per phase over the steps so far. */
+    public Timings timings() {
+        return timings;
+    }
+
+    /** Starts {@link #timings()} again (after warm-up steps, say). */
+    public void resetTimings() {
+        timings = Timings.NONE;
     }
 
     /** What a run did. */
