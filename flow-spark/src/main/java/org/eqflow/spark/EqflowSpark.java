@@ -49,8 +49,29 @@ public final class EqflowSpark implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (train, score, sample, bench)");
     }
 
+    /** Set this system property to {@code false} to keep Spark's own INFO log lines (several per training step). */
+    public static final String QUIET_PROPERTY = "eqflow.spark.quiet";
+
     public static void main(String[] args) {
+        if (!"false".equalsIgnoreCase(System.getProperty(QUIET_PROPERTY))) {
+            quietSpark();
+        }
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Spark logs every job and task at INFO, several lines per training step; the command line's own INFO lines (the
+     * loss every {@code --log-every} steps) would drown. Spark's, Hadoop's and Parquet's loggers go to WARN, where
+     * log4j 2 is the logging back-end (Spark's default); elsewhere nothing changes.
+     */
+    private static void quietSpark() {
+        try {
+            for (String name : List.of("org.apache.spark", "org.sparkproject", "org.apache.hadoop", "org.apache.parquet")) {
+                org.apache.logging.log4j.core.config.Configurator.setLevel(name, org.apache.logging.log4j.Level.WARN);
+            }
+        } catch (LinkageError e) {
+            LOG.debug("log4j 2 is not the logging back-end; Spark's log levels are left as they are");
+        }
     }
 
     /** The configured command line, with one-line error handling (tests call this with their own streams). */

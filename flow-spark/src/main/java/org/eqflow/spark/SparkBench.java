@@ -95,6 +95,7 @@ final class SparkBench implements Callable<Integer> {
             out.printf(Locale.ROOT, "| scoring %d rows, 256 samples | %.0f rows/s | %.0f rows/s | %.2f× |%n", scoreRows, score[0], score[1],
                     score[1] / score[0]);
             out.println();
+            out.printf(Locale.ROOT, "An empty job on the same partitions (Spark's fixed cost per step): %.1f ms%n%n", emptyJob(points));
             out.println("| B | driver: send weights | job: slices + tree aggregation | driver: Adam update |");
             out.println("|---|---|---|---|");
             phases.forEach(out::println);
@@ -149,6 +150,22 @@ final class SparkBench implements Callable<Integer> {
             }
             return t.timings();
         }
+    }
+
+    /** Milliseconds per job that reads every partition and returns nothing. */
+    private double emptyJob(JavaRDD<double[]> points) {
+        JavaRDD<double[]> cached = points.cache();
+        cached.count();
+        for (int i = 0; i < WARM_UP; i++) {
+            cached.foreachPartition(it -> it.forEachRemaining(x -> { }));
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            cached.foreachPartition(it -> it.forEachRemaining(x -> { }));
+        }
+        double ms = (System.nanoTime() - t0) / 1e6 / steps;
+        cached.unpersist();
+        return ms;
     }
 
     /** Rows per second: {one process, Spark}. */

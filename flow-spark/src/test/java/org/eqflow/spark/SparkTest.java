@@ -190,6 +190,20 @@ class SparkTest {
     }
 
     @Test
+    void anotherFamilyIsScoredAndSampledToo() {
+        var flow = org.eqflow.core.finite.FiniteFlow.create(org.eqflow.core.finite.FiniteFlowConfig.builder(
+                org.eqflow.core.finite.FiniteFlowConfig.Kind.RESIDUAL, 2).blocks(2).hidden(8).seed(1).build());
+        ModelBroadcast shipped = ModelBroadcast.of(flow, LoadOptions.defaults());
+        List<double[]> points = ring(6, 5);
+        List<double[]> scored = SparkScoring.score(sc.parallelize(points, 1), shipped, new SparkScoring.Settings(4, 2, 100)).collect();
+        Iwae.Estimate[] e = flow.logDensity(Nd4j.create(points.toArray(new double[0][])), 4, SparkScoring.chunkSeed(2, 0, 0));
+        for (int i = 0; i < points.size(); i++) {
+            assertEquals(e[i].logDensity(), scored.get(i)[0], 1e-9);
+        }
+        assertEquals(7, SparkSampling.sample(sc, shipped, 7, 2, 1).count());
+    }
+
+    @Test
     void drawsEqualTheModelsOwnDrawsPartitionByPartition() {
         EquivariantHamiltonianFlow model = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).symmetry("so2").hidden(8).seed(7).build());
         List<double[]> draws = SparkSampling.sample(sc, ModelBroadcast.of(model, LoadOptions.defaults()), 11, 3, 5).collect();
