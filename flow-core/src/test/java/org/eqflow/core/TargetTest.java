@@ -86,6 +86,58 @@ class TargetTest {
     }
 
     @Test
+    void twoShellsAreNormalisedSampledAsTheirDensityAndHaveTheirEntropy() {
+        Target t = Targets.parse("shells:3,1,2.5,0.15");
+        assertEquals("shells:3,1.0,2.5,0.15", t.spec());
+        double h = 1e-3;
+        double mass = 0;
+        double inner = 0;  // the mass below r = 1.75, half of it by symmetry of the two equal shells
+        for (double r = h / 2; r < 4; r += h) {
+            double m = Math.exp(t.logDensity(new double[] {0, r, 0})) * 4 * Math.PI * r * r * h;
+            mass += m;
+            inner += r < 1.75 ? m : 0;
+        }
+        assertEquals(1.0, mass, 1e-6);
+        assertEquals(0.5, inner, 1e-6);
+        SplittableRandom rng = new SplittableRandom(8);
+        int n = 200_000;
+        int below = 0;
+        double sum = 0;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            double[] x = t.sample(rng);
+            double r = Math.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+            below += r < 1.2 ? 1 : 0;
+            double lp = t.logDensity(x);
+            sum += lp;
+            sq += lp * lp;
+        }
+        double massBelow = 0;
+        for (double r = h / 2; r < 1.2; r += h) {
+            massBelow += Math.exp(t.logDensity(new double[] {r, 0, 0})) * 4 * Math.PI * r * r * h;
+        }
+        assertEquals(massBelow, below / (double) n, 5 * Math.sqrt(massBelow * (1 - massBelow) / n) + 1e-4);
+        // the quadrature entropy against −mean log p over exact draws (5 standard errors)
+        double mean = sum / n;
+        double se = Math.sqrt((sq / n - mean * mean) / n);
+        Target.Entropy e = t.entropy();
+        assertTrue(e.errorBound() < 1e-6, "bound " + e.errorBound());
+        assertEquals(-mean, e.nats(), 5 * se);
+    }
+
+    @Test
+    void oneShellOfShellsIsTheShell() {
+        Target one = Targets.parse("shells:3,2,0.2");
+        Target shell = Targets.parse("shell:3,2,0.2");
+        for (double[] x : new double[][] {{0.1, 2, -0.3}, {1, 1, 1}, {3, 0, 0.5}}) {
+            assertEquals(shell.logDensity(x), one.logDensity(x), 1e-12);
+        }
+        assertEquals(shell.entropy().nats(), one.entropy().nats(), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> Targets.parse("shells:3,0.2"));
+        assertThrows(IllegalArgumentException.class, () -> Targets.parse("shells:3,-1,2,0.2"));
+    }
+
+    @Test
     void rejectsUnknownOrMalformedSpecs() {
         assertThrows(IllegalArgumentException.class, () -> Targets.parse("donut"));
         assertThrows(IllegalArgumentException.class, () -> Targets.parse("ring:2"));

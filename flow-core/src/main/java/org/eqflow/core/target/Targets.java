@@ -3,7 +3,8 @@ package org.eqflow.core.target;
 import java.util.Locale;
 
 /**
- * Reads target names: {@code ring:R,σ} (default 2,0.2), {@code shell:d,R,σ}, {@code rings}, {@code circles},
+ * Reads target names: {@code ring:R,σ} (default 2,0.2), {@code shell:d,R,σ}, {@code shells:d,R1,…,Rk,σ} (concentric
+ * shells, equally weighted), {@code rings}, {@code circles},
  * {@code 8gaussians}, {@code checkerboard}, {@code moons}, {@code grid:k,spacing,σ} (default 3,2,0.2),
  * {@code doublewell:k} (k particles in the plane, default 4), and products of independent targets {@code A*B}
  * ({@link Product}, e.g. {@code ring:2,0.2*ring:1,0.15}).
@@ -30,6 +31,13 @@ public final class Targets {
         return switch (name) {
             case "ring" -> a.length == 0 ? new Shell(2, 2, 0.2) : arity(spec, a, 2, new Shell(2, a[0], safe(a, 1)));
             case "shell" -> arity(spec, a, 3, a.length == 3 ? new Shell(integer(spec, a[0]), a[1], a[2]) : null);
+            case "shells" -> {
+                if (a.length < 3) {
+                    throw new IllegalArgumentException("target '" + spec + "' takes D,R1,...,Rk,SIGMA (at least one radius), got "
+                            + a.length + " number(s)");
+                }
+                yield new Shells(integer(spec, a[0]), java.util.Arrays.copyOfRange(a, 1, a.length - 1), a[a.length - 1]);
+            }
             case "rings" -> arity(spec, a, 0, NoisyCircles.rings());
             case "circles" -> arity(spec, a, 0, NoisyCircles.circles());
             case "8gaussians" -> arity(spec, a, 0, GaussianMixture.eightGaussians());
@@ -40,6 +48,7 @@ public final class Targets {
             case "doublewell" -> a.length == 0 ? new DoubleWell(4)
                     : arity(spec, a, 1, a.length == 1 ? new DoubleWell(integer(spec, a[0])) : null);
             default -> throw new IllegalArgumentException("unknown target '" + spec + "': use ring:R,SIGMA, shell:D,R,SIGMA, "
+                    + "shells:D,R1,...,Rk,SIGMA, "
                     + "rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA "
                     + "or doublewell:K, or a product of independent ones A*B");
         };

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
             "draws each point by its own seeded Markov chain); with --entropy, also print the target's entropy (nats)",
             "and its error bound to stderr."})
 final class DataCommand implements Callable<Integer> {
-    @Option(names = "--target", paramLabel = "NAME", required = true, description = "ring:R,SIGMA, shell:D,R,SIGMA, rings, "
+    @Option(names = "--target", paramLabel = "NAME", required = true, description = "ring:R,SIGMA, shell:D,R,SIGMA, shells:D,R1,...,Rk,SIGMA (concentric shells), rings, "
             + "circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA, doublewell:K, or a product of independent ones A*B (e.g. ring:2,0.2*ring:1,0.15); matrices of SU(n): su<n>:boyda1|2|3 "
             + "or su<n>:BETA,C1,C2,... (rows a,b,c,d, the unit quaternion, for SU(2); re00,im00,re01,... for SU(n ≥ 3); exact draws by rejection from Haar measure); "
             + "unit vectors x,y,z on the sphere: s2:vmf:KAPPA, s2:vmfx:KAPPA (about x: not invariant about z), s2:bands or s2:bands:W,C,S,...")

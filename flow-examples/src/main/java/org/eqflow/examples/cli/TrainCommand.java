@@ -61,7 +61,7 @@ final class TrainCommand implements Callable<Integer> {
         Path data;
 
         @Option(names = "--target", paramLabel = "NAME",
-                description = "built-in target: ring:R,SIGMA, shell:D,R,SIGMA, rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA, doublewell:K (K particles in the plane), A*B (independent targets side by side, e.g. ring:2,0.2*ring:1,0.15); "
+                description = "built-in target: ring:R,SIGMA, shell:D,R,SIGMA, shells:D,R1,...,Rk,SIGMA, rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA, doublewell:K (K particles in the plane), A*B (independent targets side by side, e.g. ring:2,0.2*ring:1,0.15); "
                         + "on SU(n) (trained by reverse KL): su2|su3|su4:boyda1|boyda2|boyda3 or su<n>:BETA,C1,C2,... for p(U) ∝ exp[(BETA/n) Σ_k C_k Re tr U^k]",
                 required = true)
         String target;
