@@ -53,6 +53,9 @@ final class MultimodalExample {
         return String.format(Locale.ROOT, "| `%s` | %.3f | %d | %.0f%% |%n", f.base(), f.testLogP(), f.minima(), 100 * f.nearMode());
     }
 
+    /** Contour levels of the potential's picture. */
+    private static final int CONTOUR_LEVELS = 12;
+
     private static Fit fit(DemoContext ctx, Target target, String base, String prefix) throws IOException {
         ctx.step(prefix + ": training");
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(ctx.standardisedConfig(target.sample(10_000,
@@ -65,7 +68,6 @@ final class MultimodalExample {
         double[] axis = DemoContext.axis(3.5, n);
         INDArray pts = DemoContext.gridPoints(axis);
         double[][] u = DemoContext.toGrid(m.potentialEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n);
-        Plots.heatMap(ctx.out, prefix + "-potential", "learned U(q), " + base + " base", axis, u);
         if (base.equals(BASE)) {
             double[] truth = new double[(int) pts.rows()];
             for (int i = 0; i < truth.length; i++) {
@@ -88,6 +90,8 @@ final class MultimodalExample {
             Plots.trajectories(ctx.out, "multimodal-single-step", "a single Leap-Frog step from base samples", single);
         }
         Plots.trajectories(ctx.out, prefix + "-flow", "integrated flow (" + (tr.positions().size() - 1) + " steps), " + base + " base", full);
+        Plots.contours(ctx.out, prefix + "-potential", "learned U(q) and the flow's paths, " + base + " base", "q0", "q1", axis, u,
+                CONTOUR_LEVELS, full);
         double[][] ends = new double[count][];
         for (int t = 0; t < count; t++) {
             ends[t] = full[t][full[t].length - 1];

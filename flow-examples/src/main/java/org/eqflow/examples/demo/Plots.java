@@ -120,6 +120,136 @@ public final class Plots {
         writeCsv(dir, name, csv);
     }
 
+    /**
+     * Contour lines of values on a square grid ({@code value[i][j]} at {@code (axis[i], axis[j])}, i along x), at
+     * {@code levels} heights spaced evenly from the minimum to the 80th percentile (so a potential's basins are resolved
+     * rather than its steep walls), dark for low and light for high, labelled in the legend; with {@code paths}
+     * (null for none: rows [path][step] = {x, y}) drawn over them in red, their end points marked.
+     */
+    public static void contours(Path dir, String name, String title, String xTitle, String yTitle, double[] axis, double[][] value,
+                                int levels, double[][][] paths) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setPlotGridLinesVisible(false);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setXAxisMin(axis[0]);
+        chart.getStyler().setXAxisMax(axis[axis.length - 1]);
+        chart.getStyler().setYAxisMin(axis[0]);
+        chart.getStyler().setYAxisMax(axis[axis.length - 1]);
+        double[] finite = java.util.Arrays.stream(value).flatMapToDouble(java.util.Arrays::stream).filter(Double::isFinite).sorted()
+                .toArray();
+        StringBuilder csv = new StringBuilder("x,y,value\n");
+        for (int i = 0; i < axis.length; i++) {
+            for (int j = 0; j < axis.length; j++) {
+                csv.append(axis[i]).append(',').append(axis[j]).append(',').append(value[i][j]).append('\n');
+            }
+        }
+        if (finite.length > 0) {
+            double lo = finite[0];
+            double hi = finite[(int) (0.8 * (finite.length - 1))];
+            for (int k = 0; k < levels; k++) {
+                double level = lo + (hi - lo) * (k + 0.5) / levels;
+                List<Double> xs = new ArrayList<>();
+                List<Double> ys = new ArrayList<>();
+                for (double[] seg : isolines(axis, value, level)) {
+                    xs.add(seg[0]);
+                    ys.add(seg[1]);
+                    xs.add(seg[2]);
+                    ys.add(seg[3]);
+                    xs.add(seg[2]);
+                    ys.add(null);  // a gap: XChart breaks the line at a missing value
+                }
+                if (xs.isEmpty()) {
+                    continue;
+                }
+                XYSeries series = chart.addSeries(String.format(Locale.ROOT, "%.3g", level), xs, ys);
+                series.setMarker(SeriesMarkers.NONE);
+                float f = levels == 1 ? 0f : (float) k / (levels - 1);
+                series.setLineColor(new Color(Math.round(20 + 210 * f), Math.round(40 + 80 * f), Math.round(120 - 90 * f)));
+            }
+        }
+        if (paths != null) {
+            double[] ex = new double[paths.length];
+            double[] ey = new double[paths.length];
+            for (int t = 0; t < paths.length; t++) {
+                double[] x = new double[paths[t].length];
+                double[] y = new double[paths[t].length];
+                for (int st = 0; st < paths[t].length; st++) {
+                    x[st] = paths[t][st][0];
+                    y[st] = paths[t][st][1];
+                }
+                XYSeries series = chart.addSeries("path " + t, x, y);
+                series.setMarker(SeriesMarkers.NONE);
+                series.setLineColor(new Color(200, 40, 40, 90));
+                series.setShowInLegend(false);
+                ex[t] = x[x.length - 1];
+                ey[t] = y[y.length - 1];
+            }
+            XYSeries ends = chart.addSeries("flow ends", ex, ey);
+            ends.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            ends.setMarker(SeriesMarkers.CIRCLE);
+            ends.setMarkerColor(new Color(200, 40, 40));
+        }
+        save(chart, dir, name);
+        writeCsv(dir, name, csv);
+    }
+
+    /**
+     * The segments {@code {x1, y1, x2, y2}} where the piecewise-linear interpolation of {@code value} on the grid crosses
+     * {@code level} (marching squares; a saddle cell is resolved by its centre's mean).
+     */
+    static List<double[]> isolines(double[] axis, double[][] value, double level) {
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i + 1 < axis.length; i++) {
+            for (int j = 0; j + 1 < axis.length; j++) {
+                double a = value[i][j];  // (x_i, y_j)
+                double b = value[i + 1][j];  // (x_{i+1}, y_j)
+                double c = value[i + 1][j + 1];
+                double d = value[i][j + 1];
+                if (!(Double.isFinite(a) && Double.isFinite(b) && Double.isFinite(c) && Double.isFinite(d))) {
+                    continue;
+                }
+                double x0 = axis[i];
+                double x1 = axis[i + 1];
+                double y0 = axis[j];
+                double y1 = axis[j + 1];
+                // crossings on the four edges, in the order bottom, right, top, left
+                List<double[]> cross = new ArrayList<>();
+                if ((a > level) != (b > level)) {
+                    cross.add(new double[] {x0 + (level - a) / (b - a) * (x1 - x0), y0});
+                }
+                if ((b > level) != (c > level)) {
+                    cross.add(new double[] {x1, y0 + (level - b) / (c - b) * (y1 - y0)});
+                }
+                if ((d > level) != (c > level)) {
+                    cross.add(new double[] {x0 + (level - d) / (c - d) * (x1 - x0), y1});
+                }
+                if ((a > level) != (d > level)) {
+                    cross.add(new double[] {x0, y0 + (level - a) / (d - a) * (y1 - y0)});
+                }
+                if (cross.size() == 2) {
+                    out.add(new double[] {cross.get(0)[0], cross.get(0)[1], cross.get(1)[0], cross.get(1)[1]});
+                } else if (cross.size() == 4) {
+                    // a saddle: a and c on one side, b and d on the other; the centre decides which pairs join
+                    boolean centreAbove = (a + b + c + d) / 4 > level;
+                    boolean aAbove = a > level;
+                    if (centreAbove == aAbove) {  // a connects through the centre to c: cut off b's and d's corners
+                        out.add(seg(cross.get(0), cross.get(1)));
+                        out.add(seg(cross.get(2), cross.get(3)));
+                    } else {  // cut off a's and c's corners
+                        out.add(seg(cross.get(3), cross.get(0)));
+                        out.add(seg(cross.get(1), cross.get(2)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double[] seg(double[] p, double[] q) {
+        return new double[] {p[0], p[1], q[0], q[1]};
+    }
+
     /** A heat map of values on a square grid: value[i][j] at (axis[i], axis[j]), i along x. */
     static void heatMap(Path dir, String name, String title, double[] axis, double[][] value) throws IOException {
         heatMap(dir, name, title, null, axis, null, axis, value);

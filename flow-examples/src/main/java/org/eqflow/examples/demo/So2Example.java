@@ -107,7 +107,9 @@ final class So2Example {
         Plots.heatMap(ctx.out, "so2-learned-density", "learned density (soft so(2))", null, axis, null, axis,
                 DemoContext.toGrid(learned, n), 0, top);
         // K is a function of the momentum, which has no data units: its grid is in the model's own coordinates.
-        Plots.heatMap(ctx.out, "so2-kinetic", "learned K(p)", axis, DemoContext.toGrid(m.kineticEnergy(pts, 0).toDoubleVector(), n));
-        Plots.heatMap(ctx.out, "so2-potential", "learned U(q)", axis, DemoContext.toGrid(m.potentialEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n));
+        Plots.contours(ctx.out, "so2-kinetic", "learned K(p)", "p0", "p1", axis, DemoContext.toGrid(m.kineticEnergy(pts, 0).toDoubleVector(), n),
+                10, null);
+        Plots.contours(ctx.out, "so2-potential", "learned U(q)", "q0", "q1", axis,
+                DemoContext.toGrid(m.potentialEnergy(m.toModelSpace(pts), 0).toDoubleVector(), n), 10, null);
     }
 }
