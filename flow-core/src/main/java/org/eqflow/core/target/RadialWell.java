@@ -43,7 +43,7 @@ public final class RadialWell implements UnnormalisedTarget {
         double logPeak = (d - 1) * Math.log(mode) - sq(mode - radius) / (2 * width * width);
         Quadrature.Result r = Quadrature.simpson(x -> x <= 0 ? 0
                 : Math.exp((d - 1) * Math.log(x) - sq(x - radius) / (2 * width * width) - logPeak), lo, hi, 20_000);
-        double logSphere = Math.log(2) + 0.5 * d * Math.log(Math.PI) - Special.logGamma(0.5 * d);
+        double logSphere = Shells.logSphereArea(d);
         return logSphere + logPeak + Math.log(r.value());
     }
 

@@ -39,7 +39,7 @@ public record Shells(int dimension, double[] radii, double sigma) implements Tar
     public double[] sample(SplittableRandom rng) {
         double r;
         do {
-            r = radii[rng.nextInt(radii.length)] + sigma * rng.nextGaussian();
+            r = (radii.length == 1 ? radii[0] : radii[rng.nextInt(radii.length)]) + sigma * rng.nextGaussian();
         } while (r <= 0);
         double[] u = new double[dimension];
         double n2 = 0;
@@ -67,7 +67,7 @@ public record Shells(int dimension, double[] radii, double sigma) implements Tar
         if (r == 0) {
             return Double.NEGATIVE_INFINITY;
         }
-        return logRadial(r) - logSphereArea() - (dimension - 1) * Math.log(r);
+        return logRadial(r) - logSphereArea(dimension) - (dimension - 1) * Math.log(r);
     }
 
     @Override
@@ -79,7 +79,7 @@ public record Shells(int dimension, double[] radii, double sigma) implements Tar
             double p = Math.exp(lp);
             return p == 0 ? 0 : -p * (lp - (dimension - 1) * Math.log(r));
         }, lo, hi, 16384);
-        return new Entropy(h.value() + logSphereArea(), h.errorBound() + 1e-12);
+        return new Entropy(h.value() + logSphereArea(dimension), h.errorBound() + 1e-12);
     }
 
     @Override
@@ -115,8 +115,8 @@ public record Shells(int dimension, double[] radii, double sigma) implements Tar
     }
 
     /** log of the area of the unit sphere S^{d−1}: log(2 π^{d/2} / Γ(d/2)). */
-    private double logSphereArea() {
-        return Math.log(2) + 0.5 * dimension * Math.log(Math.PI) - Special.logGamma(0.5 * dimension);
+    static double logSphereArea(int d) {
+        return Math.log(2) + 0.5 * d * Math.log(Math.PI) - Special.logGamma(0.5 * d);
     }
 
     @Override

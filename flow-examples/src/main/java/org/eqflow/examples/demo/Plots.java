@@ -96,26 +96,12 @@ public final class Plots {
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setMarkerSize(3);
         StringBuilder csv = new StringBuilder("trajectory,step,q0,q1\n");
-        double[] ex = new double[paths.length];
-        double[] ey = new double[paths.length];
         for (int t = 0; t < paths.length; t++) {
-            double[] x = new double[paths[t].length];
-            double[] y = new double[paths[t].length];
             for (int s = 0; s < paths[t].length; s++) {
-                x[s] = paths[t][s][0];
-                y[s] = paths[t][s][1];
-                csv.append(t).append(',').append(s).append(',').append(x[s]).append(',').append(y[s]).append('\n');
+                csv.append(t).append(',').append(s).append(',').append(paths[t][s][0]).append(',').append(paths[t][s][1]).append('\n');
             }
-            XYSeries series = chart.addSeries("t" + t, x, y);
-            series.setMarker(SeriesMarkers.NONE);
-            series.setLineColor(new Color(70, 110, 200, 120));
-            ex[t] = x[x.length - 1];
-            ey[t] = y[y.length - 1];
         }
-        XYSeries ends = chart.addSeries("end", ex, ey);
-        ends.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        ends.setMarker(SeriesMarkers.CIRCLE);
-        ends.setMarkerColor(new Color(200, 40, 40));
+        addPaths(chart, paths, new Color(70, 110, 200, 120), "end");
         save(chart, dir, name);
         writeCsv(dir, name, csv);
     }
@@ -169,29 +155,34 @@ public final class Plots {
             }
         }
         if (paths != null) {
-            double[] ex = new double[paths.length];
-            double[] ey = new double[paths.length];
-            for (int t = 0; t < paths.length; t++) {
-                double[] x = new double[paths[t].length];
-                double[] y = new double[paths[t].length];
-                for (int st = 0; st < paths[t].length; st++) {
-                    x[st] = paths[t][st][0];
-                    y[st] = paths[t][st][1];
-                }
-                XYSeries series = chart.addSeries("path " + t, x, y);
-                series.setMarker(SeriesMarkers.NONE);
-                series.setLineColor(new Color(200, 40, 40, 90));
-                series.setShowInLegend(false);
-                ex[t] = x[x.length - 1];
-                ey[t] = y[y.length - 1];
-            }
-            XYSeries ends = chart.addSeries("flow ends", ex, ey);
-            ends.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-            ends.setMarker(SeriesMarkers.CIRCLE);
-            ends.setMarkerColor(new Color(200, 40, 40));
+            addPaths(chart, paths, new Color(200, 40, 40, 90), "flow ends");
         }
         save(chart, dir, name);
         writeCsv(dir, name, csv);
+    }
+
+    /** One polyline per path ([path][step] = {x, y}), out of the legend, and the end points as red dots under {@code endsLabel}. */
+    private static void addPaths(XYChart chart, double[][][] paths, Color line, String endsLabel) {
+        double[] ex = new double[paths.length];
+        double[] ey = new double[paths.length];
+        for (int t = 0; t < paths.length; t++) {
+            double[] x = new double[paths[t].length];
+            double[] y = new double[paths[t].length];
+            for (int st = 0; st < paths[t].length; st++) {
+                x[st] = paths[t][st][0];
+                y[st] = paths[t][st][1];
+            }
+            XYSeries series = chart.addSeries("path " + t, x, y);
+            series.setMarker(SeriesMarkers.NONE);
+            series.setLineColor(line);
+            series.setShowInLegend(false);
+            ex[t] = x[x.length - 1];
+            ey[t] = y[y.length - 1];
+        }
+        XYSeries ends = chart.addSeries(endsLabel, ex, ey);
+        ends.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        ends.setMarker(SeriesMarkers.CIRCLE);
+        ends.setMarkerColor(new Color(200, 40, 40));
     }
 
     /**
