@@ -6,7 +6,8 @@
 # (IWAE, M = 256) against the target's entropy.
 # Usage: flow-examples/scripts/quality-bar.sh OUTDIR [SEEDS...]          (default seeds: 1 2 3)
 #        SMALL=1 flow-examples/scripts/quality-bar.sh OUTDIR [SEEDS...]  (the small-data comparison instead: the plain
-#          command — hard for so(k) —, --constraint soft and --constraint none at each size; PLAIN_ONLY=1 skips soft)
+#          command — hard for so(k) —, --constraint soft and --constraint none at each size; PLAIN_ONLY=1 skips soft,
+#          NO_PLAIN=1 the plain command)
 # Each run is held to one core (--threads 1, a resource setting, not a tuning flag): run two copies with
 # different seeds to use two cores.
 # EQFLOW overrides the launcher; TARGETS the list of NAME=TARGET:SYMMETRY runs; SIZES the small-data sizes.
@@ -44,7 +45,7 @@ for t in "${targets[@]}"; do
     else
       for n in "${sizes[@]}"; do
         [[ -f $name-$n-s$s.csv ]] || "$eqflow" data --target "$target" -n "$n" --seed "$((200 + s))" --out "$name-$n-s$s.csv"
-        train_eval "small-$name-$n-plain-s$s" "$target" "$symmetry" "$name-$n-s$s.csv" "$name-test.csv" --seed "$s"
+        [[ -n ${NO_PLAIN:-} ]] || train_eval "small-$name-$n-plain-s$s" "$target" "$symmetry" "$name-$n-s$s.csv" "$name-test.csv" --seed "$s"
         [[ -n ${PLAIN_ONLY:-} ]] || train_eval "small-$name-$n-soft-s$s" "$target" "$symmetry" "$name-$n-s$s.csv" "$name-test.csv" --seed "$s" --constraint soft
         train_eval "small-$name-$n-none-s$s" "$target" "$symmetry" "$name-$n-s$s.csv" "$name-test.csv" --seed "$s" --constraint none
       done
