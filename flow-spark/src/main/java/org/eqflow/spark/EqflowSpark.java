@@ -120,6 +120,10 @@ public final class EqflowSpark implements Runnable {
         @Option(names = "--force", description = "replace an existing output")
         boolean force;
 
+        @Option(names = "--data-format", paramLabel = "F", defaultValue = "auto",
+                description = "csv, parquet, or auto (default: parquet for a .parquet path or a local directory of .parquet files, else csv)")
+        String dataFormat;
+
         SparkSession session(String app) {
             SparkSession.Builder b = SparkSession.builder().appName(app);
             if (master != null) {
@@ -136,13 +140,26 @@ public final class EqflowSpark implements Runnable {
         }
 
         Dataset<Row> read(SparkSession spark, String path) {
-            if (path.toLowerCase(Locale.ROOT).endsWith(".parquet") || Files.isDirectory(Path.of(path)) && hasParquet(Path.of(path))) {
+            boolean parquet = switch (dataFormat.toLowerCase(Locale.ROOT)) {
+                case "parquet" -> true;
+                case "csv" -> false;
+                case "auto" -> path.toLowerCase(Locale.ROOT).endsWith(".parquet") || isLocalParquetDirectory(path);
+                default -> throw new IllegalArgumentException("--data-format must be csv, parquet or auto, got " + dataFormat);
+            };
+            if (parquet) {
                 return spark.read().parquet(path);
             }
             return spark.read().option("header", !noHeader).option("inferSchema", true).option("mode", "FAILFAST").csv(path);
         }
 
-        private static boolean hasParquet(Path dir) {
+        private static boolean isLocalParquetDirectory(String path) {
+            if (path.contains("://")) {
+                return false;  // a cluster file system's URI: say --data-format parquet, or name the files *.parquet
+            }
+            Path dir = Path.of(path);
+            if (!Files.isDirectory(dir)) {
+                return false;
+            }
             try (var s = Files.list(dir)) {
                 return s.anyMatch(p -> p.getFileName().toString().endsWith(".parquet"));
             } catch (java.io.IOException e) {
@@ -151,7 +168,7 @@ public final class EqflowSpark implements Runnable {
         }
 
         void write(Dataset<Row> out, String path, String format) {
-            if (!force && Files.exists(Path.of(path))) {
+            if (!force && !path.contains("://") && Files.exists(Path.of(path))) {
                 throw new IllegalArgumentException(path + " exists: pass --force to replace it, or choose another --out");
             }
             DataFrameWriter<Row> w = out.write().mode(force ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
@@ -355,9 +372,16 @@ public final class EqflowSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (!format.equals("parquet") && !format.equals("csv")) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--format must be parquet or csv, got " + format);
+            }
             ModelBroadcast shipped = ModelBroadcast.read(model, common.load());
             SparkSession spark = common.session("eqflow-spark score");
             Dataset<Row> frame = common.read(spark, data);
+            if ((columns == null || columns.isEmpty()) && frame.columns().length != shipped.dimension()) {
+                throw new IllegalArgumentException(data + " has " + frame.columns().length + " columns " + List.of(frame.columns())
+                        + " but the model has dimension " + shipped.dimension() + ": choose its coordinates with --columns");
+            }
             List<String> cols = columns(frame, columns, data);
             common.write(SparkScoring.score(frame, cols, shipped, new SparkScoring.Settings(samples, seed, chunkRows)), out, format);
             LOG.info("scored {} into {} ({})", data, out, format);
@@ -390,6 +414,9 @@ public final class EqflowSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (!format.equals("parquet") && !format.equals("csv")) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--format must be parquet or csv, got " + format);
+            }
             ModelBroadcast shipped = ModelBroadcast.read(model, common.load());
             SparkSession spark = common.session("eqflow-spark sample");
             int p = partitions != null ? partitions : spark.sparkContext().defaultParallelism();

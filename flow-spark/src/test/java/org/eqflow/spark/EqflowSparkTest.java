@@ -86,6 +86,24 @@ class EqflowSparkTest {
         assertTrue(again.err().contains("exists: pass --force"), again.err());
         assertEquals(1, again.err().strip().lines().count(), again.err());
 
+        Path withId = dir.resolve("with-id.csv");
+        List<String> lines = Files.readAllLines(csv);
+        StringBuilder b = new StringBuilder("id," + lines.get(0) + "\n");
+        for (int i = 1; i < 21; i++) {
+            b.append(i).append(',').append(lines.get(i)).append('\n');
+        }
+        Files.writeString(withId, b);
+        Run noColumns = run("score", "--master", "local[2]", "--model", model.toString(), "--data", withId.toString(), "--out",
+                dir.resolve("id-scores").toString());
+        assertEquals(1, noColumns.code());
+        assertTrue(noColumns.err().contains("has 3 columns [id, x0, x1] but the model has dimension 2: choose its coordinates with --columns"),
+                noColumns.err());
+        Run chosen = run("score", "--master", "local[2]", "--model", model.toString(), "--data", withId.toString(), "--out",
+                dir.resolve("id-scores").toString(), "--columns", "x0,x1", "--samples", "8");
+        assertEquals(0, chosen.code(), chosen.err());
+        assertEquals(List.of("id", "x0", "x1", "log_p", "log_p_se"),
+                List.of(SparkSession.active().read().parquet(dir.resolve("id-scores").toString()).columns()));
+
         Path draws = dir.resolve("draws");
         Run sample = run("sample", "--master", "local[2]", "--model", model.toString(), "-n", "50", "--out", draws.toString(),
                 "--partitions", "3");
