@@ -167,15 +167,23 @@ public final class EqflowSpark implements Runnable {
             }
         }
 
+        /** Refuses an output format other than parquet or csv, before anything starts. */
+        static void checkFormat(String format) {
+            if (!format.equals("parquet") && !format.equals("csv")) {
+                throw new IllegalArgumentException("--format must be parquet or csv, got " + format);
+            }
+        }
+
         void write(Dataset<Row> out, String path, String format) {
             if (!force && !path.contains("://") && Files.exists(Path.of(path))) {
                 throw new IllegalArgumentException(path + " exists: pass --force to replace it, or choose another --out");
             }
             DataFrameWriter<Row> w = out.write().mode(force ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
-            switch (format) {
-                case "parquet" -> w.parquet(path);
-                case "csv" -> w.option("header", true).csv(path);
-                default -> throw new IllegalArgumentException("--format must be parquet or csv, got " + format);
+            checkFormat(format);
+            if (format.equals("parquet")) {
+                w.parquet(path);
+            } else {
+                w.option("header", true).csv(path);
             }
         }
     }
@@ -372,9 +380,7 @@ public final class EqflowSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!format.equals("parquet") && !format.equals("csv")) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "--format must be parquet or csv, got " + format);
-            }
+            Common.checkFormat(format);
             ModelBroadcast shipped = ModelBroadcast.read(model, common.load());
             SparkSession spark = common.session("eqflow-spark score");
             Dataset<Row> frame = common.read(spark, data);
@@ -414,9 +420,7 @@ public final class EqflowSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!format.equals("parquet") && !format.equals("csv")) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "--format must be parquet or csv, got " + format);
-            }
+            Common.checkFormat(format);
             ModelBroadcast shipped = ModelBroadcast.read(model, common.load());
             SparkSession spark = common.session("eqflow-spark sample");
             int p = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
