@@ -63,6 +63,13 @@ final class EnergyTraining {
                         + "no validation; it runs --iterations updates, default " + DEFAULT_ITERATIONS + ")");
             }
         }
+        // the finite flows' options: an energy trains a Hamiltonian flow, and a flag that would be ignored is refused
+        for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().mixins().get("finite").options()) {
+            if (given.hasMatchedOption(o.longestName())) {
+                throw new CommandLine.ParameterException(cl, o.longestName() + " is an option of the finite flows; training from an "
+                        + "energy trains a Hamiltonian flow (drop it)");
+            }
+        }
         if (cmd.objective != null && Choices.parse("--objective", cmd.objective, ManifoldTraining.Objective.class)
                 != ManifoldTraining.Objective.REVERSE_KL) {
             throw new CommandLine.ParameterException(cl, "an --energy has no samples to maximise the likelihood of: use --objective "

@@ -90,6 +90,7 @@ class EnergyCliTest {
             {"eval", "--model", model.toString(), "--energy", RING, "--inner-momenta", "0"},
             {"sample", "--model", model.toString(), "-n", "5", "--reweight", "dw4", "--out", "-"},
             {"sample", "--model", model.toString(), "-n", "5", "--inner-momenta", "4", "--out", "-"},
+            {"train", "--energy", "ring", "--group", "c8", "--out", dir.resolve("f.zip").toString()},
         };
         for (String[] c : cases) {
             CliTest.Run r = CliTest.run(c);
@@ -100,5 +101,6 @@ class EnergyCliTest {
         assertTrue(CliTest.run(cases[0]).err().contains("unknown energy 'gauss'"));
         assertTrue(CliTest.run(cases[1]).err().contains("--validation does not apply to training from an energy"));
         assertTrue(CliTest.run(cases[5]).err().contains("dimension"));
+        assertTrue(CliTest.run(cases[10]).err().contains("--group is an option of the finite flows"));
     }
 }
