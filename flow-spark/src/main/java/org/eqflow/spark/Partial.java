@@ -12,14 +12,12 @@ import org.eqflow.core.model.Objective;
 final class Partial implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    final long rows;
     final double loss;
     final double dataTerm;
     final double[] constraints;
     final LinkedHashMap<String, double[]> gradients;
 
-    private Partial(long rows, double loss, double dataTerm, double[] constraints, LinkedHashMap<String, double[]> gradients) {
-        this.rows = rows;
+    private Partial(double loss, double dataTerm, double[] constraints, LinkedHashMap<String, double[]> gradients) {
         this.loss = loss;
         this.dataTerm = dataTerm;
         this.constraints = constraints;
@@ -41,7 +39,7 @@ final class Partial implements Serializable {
             }
             g.put(name, s);
         });
-        return new Partial(rows, w * o.loss(), w * o.dataTerm(), c, g);
+        return new Partial(w * o.loss(), w * o.dataTerm(), c, g);
     }
 
     /** The sum of two partials (in place into {@code a}, which the aggregation owns). */
@@ -56,7 +54,7 @@ final class Partial implements Serializable {
                 x[i] += y[i];
             }
         }
-        return new Partial(a.rows + b.rows, a.loss + b.loss, a.dataTerm + b.dataTerm, a.constraints, a.gradients);
+        return new Partial(a.loss + b.loss, a.dataTerm + b.dataTerm, a.constraints, a.gradients);
     }
 
     /** The batch's objective, once every partition is summed in. */

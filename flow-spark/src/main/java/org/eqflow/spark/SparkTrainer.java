@@ -3,7 +3,6 @@ package org.eqflow.spark;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -182,8 +181,15 @@ public final class SparkTrainer implements AutoCloseable {
         return out;
     }
 
-    /** Partition {@code i}'s rows of step {@code t}: {@code b} rows drawn uniformly with replacement. */
-    private static INDArray select(Block block, long b, long seed, int i, long t) {
+    /**
+     * Partition {@code i}'s rows of step {@code t} from its (one) cached block: {@code b} rows drawn uniformly with
+     * replacement. The iterator is read to its end, which releases the block's read lock.
+     */
+    private static INDArray select(Iterator<Block> blocks, long b, long seed, int i, long t) {
+        Block block = blocks.next();
+        while (blocks.hasNext()) {
+            blocks.next();
+        }
         SplittableRandom rng = Noise.stream(seed + (i + 1L) * 0x9E3779B97F4A7C15L, t, Noise.Purpose.DATA);
         double[] x = new double[Math.toIntExact(b * block.d)];
         for (int r = 0; r < b; r++) {
@@ -204,11 +210,7 @@ public final class SparkTrainer implements AutoCloseable {
             if (s[i] == 0) {
                 return Collections.<double[]>emptyIterator();
             }
-            double[] x = select(it.next(), s[i], seed, i, t).data().asDouble();
-            while (it.hasNext()) {
-                it.next();
-            }
-            return List.of(x).iterator();
+            return List.of(select(it, s[i], seed, i, t).data().asDouble()).iterator();
         }, true).collect();
         double[] all = new double[Math.toIntExact(options.batchSize() * (long) model.dimension())];
         int at = 0;
@@ -239,10 +241,7 @@ public final class SparkTrainer implements AutoCloseable {
                 if (s[i] == 0) {
                     return Collections.<Partial>emptyIterator();
                 }
-                INDArray slice = select(it.next(), s[i], seed, i, t);
-                while (it.hasNext()) {
-                    it.next();  // (one block per partition) the cached block's read lock is released at the end
-                }
+                INDArray slice = select(it, s[i], seed, i, t);
                 EquivariantHamiltonianFlow local = (EquivariantHamiltonianFlow) m.value().local();
                 StepValues v = values.value();
                 ModelBroadcast.assign(local, v.parameters());
@@ -302,7 +301,7 @@ public final class SparkTrainer implements AutoCloseable {
         long start = System.nanoTime();
         long first = model.iteration();
         TrainStep last = null;
-        List<String> names = new ArrayList<>(model.generatorNames());
+        List<String> names = model.generatorNames();
         while (model.iteration() < options.iterations()) {
             last = step();
             long done = model.iteration() - first;
