@@ -193,9 +193,10 @@ public final class EqflowSpark implements Runnable {
      * text is refused with its first value that is not a number.
      */
     static List<String> columns(Dataset<Row> data, List<String> given, String source) {
-        List<String> out = given != null && !given.isEmpty() ? given : List.of(data.columns());
+        List<String> all = List.of(data.columns());
+        List<String> out = given != null && !given.isEmpty() ? given : all;
         for (String c : out) {
-            if (!List.of(data.columns()).contains(c)) {
+            if (!all.contains(c)) {
                 throw new IllegalArgumentException("no column '" + c + "' in " + source + " (columns: " + String.join(", ", data.columns()) + ")");
             }
             if (!(data.schema().apply(c).dataType() instanceof NumericType)) {
@@ -329,7 +330,7 @@ public final class EqflowSpark implements Runnable {
                     if (sample.length == 0) {
                         throw new IllegalArgumentException(data + " has no rows");
                     }
-                    Standardization s = symmetries.isEmpty() ? Standardization.fit(sample) : Standardization.aboutOrigin(sample);
+                    Standardization s = Standardization.forModel(sample, !symmetries.isEmpty());
                     b.centre(s.centre()).scale(s.scale());
                 }
                 model = EquivariantHamiltonianFlow.create(b.build());
@@ -348,23 +349,35 @@ public final class EqflowSpark implements Runnable {
         }
     }
 
-    @Command(name = "score", mixinStandardHelpOptions = true,
-            description = "Add log_p and its standard error log_p_se to every row (null where a coordinate is missing or not finite).")
-    static final class Score implements Callable<Integer> {
-        @CommandLine.Mixin
-        Common common = new Common();
-
+    /** What score and sample share: the model they read and the directory they write. */
+    static final class ModelOutput {
         @Option(names = "--model", required = true, paramLabel = "MODEL.zip")
         Path model;
-
-        @Option(names = "--data", required = true, paramLabel = "PATH", description = "CSV (with header) or Parquet file or directory")
-        String data;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
         String out;
 
         @Option(names = "--format", paramLabel = "F", defaultValue = "parquet", description = "parquet or csv (default ${DEFAULT-VALUE})")
         String format;
+
+        /** The output format checked, then the model read and checked, before Spark starts. */
+        ModelBroadcast model(Common common) throws java.io.IOException {
+            Common.checkFormat(format);
+            return ModelBroadcast.read(model, common.load());
+        }
+    }
+
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Add log_p and its standard error log_p_se to every row (null where a coordinate is missing or not finite).")
+    static final class Score implements Callable<Integer> {
+        @CommandLine.Mixin
+        Common common = new Common();
+
+        @CommandLine.Mixin
+        ModelOutput io = new ModelOutput();
+
+        @Option(names = "--data", required = true, paramLabel = "PATH", description = "CSV (with header) or Parquet file or directory")
+        String data;
 
         @Option(names = "--columns", split = ",", paramLabel = "C", description = "the coordinates (default: every column)")
         List<String> columns;
@@ -380,8 +393,7 @@ public final class EqflowSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Common.checkFormat(format);
-            ModelBroadcast shipped = ModelBroadcast.read(model, common.load());
+            ModelBroadcast shipped = io.model(common);
             SparkSession spark = common.session("eqflow-spark score");
             Dataset<Row> frame = common.read(spark, data);
             if ((columns == null || columns.isEmpty()) && frame.columns().length != shipped.dimension()) {
@@ -389,8 +401,8 @@ public final class EqflowSpark implements Runnable {
                         + " but the model has dimension " + shipped.dimension() + ": choose its coordinates with --columns");
             }
             List<String> cols = columns(frame, columns, data);
-            common.write(SparkScoring.score(frame, cols, shipped, new SparkScoring.Settings(samples, seed, chunkRows)), out, format);
-            LOG.info("scored {} into {} ({})", data, out, format);
+            common.write(SparkScoring.score(frame, cols, shipped, new SparkScoring.Settings(samples, seed, chunkRows)), io.out, io.format);
+            LOG.info("scored {} into {} ({})", data, io.out, io.format);
             return 0;
         }
     }
@@ -400,17 +412,11 @@ public final class EqflowSpark implements Runnable {
         @CommandLine.Mixin
         Common common = new Common();
 
-        @Option(names = "--model", required = true, paramLabel = "MODEL.zip")
-        Path model;
+        @CommandLine.Mixin
+        ModelOutput io = new ModelOutput();
 
         @Option(names = "-n", required = true, paramLabel = "N")
         long n;
-
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
-        String out;
-
-        @Option(names = "--format", paramLabel = "F", defaultValue = "parquet", description = "parquet or csv (default ${DEFAULT-VALUE})")
-        String format;
 
         @Option(names = "--partitions", paramLabel = "P", description = "tasks (default: Spark's default parallelism)")
         Integer partitions;
@@ -420,12 +426,11 @@ public final class EqflowSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Common.checkFormat(format);
-            ModelBroadcast shipped = ModelBroadcast.read(model, common.load());
+            ModelBroadcast shipped = io.model(common);
             SparkSession spark = common.session("eqflow-spark sample");
             int p = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
-            common.write(SparkSampling.sample(spark, shipped, n, p, seed), out, format);
-            LOG.info("{} draws written to {} ({})", n, out, format);
+            common.write(SparkSampling.sample(spark, shipped, n, p, seed), io.out, io.format);
+            LOG.info("{} draws written to {} ({})", n, io.out, io.format);
             return 0;
         }
     }

@@ -76,9 +76,11 @@ public final class ModelBroadcast implements Serializable {
      * bad file fails on the driver with its own message.
      */
     public static ModelBroadcast read(Path modelFile, LoadOptions load) throws IOException {
-        ModelFile.loadModel(modelFile, load);  // the file's own path in the messages of a bad file
         byte[] bytes = Files.readAllBytes(modelFile);
-        int d = new ModelBroadcast(bytes, 0, load.allowedClasses(), true).load().dimension();  // what travels is what was checked
+        int d = ModelFile.loadModel(modelFile, load).dimension();  // checked once, with the file's own path in its messages
+        if (!java.util.Arrays.equals(bytes, Files.readAllBytes(modelFile))) {  // what travels is what was checked
+            throw new IOException(modelFile + " changed while it was being read: read it again once it is written");
+        }
         return new ModelBroadcast(bytes, d, load.allowedClasses(), true);
     }
 

@@ -78,7 +78,7 @@ final class SparkBench implements Callable<Integer> {
                     config.trainingSamples());
             out.println("| work | one process (driver) | Spark | speed-up |");
             out.println("|---|---|---|---|");
-            List<double[]> local = points.take(Math.max(scoreRows, 4096));
+            List<double[]> local = points.take(Math.max(scoreRows, batchSizes.stream().mapToInt(Integer::intValue).max().orElse(1)));
             List<String> phases = new ArrayList<>();
             singleStep(config, local, batchSizes.get(0));  // warm-up: the kernels compiled before anything is timed
             sparkStep(config, points, batchSizes.get(0));
@@ -122,11 +122,11 @@ final class SparkBench implements Callable<Integer> {
 
     private double singleStep(FlowConfig config, List<double[]> local, int b) {
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config);
-        INDArray x = Nd4j.create(local.subList(0, Math.min(b, local.size())).toArray(new double[0][]));
-        while (x.rows() < b) {
-            x = Nd4j.vstack(x, x).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, Math.min(b, 2 * x.rows())),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        double[][] rows = new double[b][];
+        for (int r = 0; r < b; r++) {
+            rows[r] = local.get(r % local.size());  // the first b rows (repeated if --rows is smaller)
         }
+        INDArray x = Nd4j.create(rows);
         for (int i = 0; i < WARM_UP; i++) {
             m.trainStep(x);
         }

@@ -39,6 +39,14 @@ public record Standardization(List<Double> centre, double scale) {
         return unit ? new Standardization(s.centre(), 1.0) : s;
     }
 
+    /**
+     * The standardisation a model gets by default: {@link #aboutOrigin} when it has a symmetry about the origin, else
+     * {@link #fit(double[][])} about the data mean.
+     */
+    public static Standardization forModel(double[][] x, boolean symmetric) {
+        return symmetric ? aboutOrigin(x) : fit(x);
+    }
+
     /** {@link #fit(double[][])}, about the data mean when {@code centred}, else about the origin. */
     public static Standardization fit(double[][] x, boolean centred) {
         int d = x[0].length;

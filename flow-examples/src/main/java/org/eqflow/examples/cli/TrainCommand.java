@@ -314,7 +314,7 @@ final class TrainCommand implements Callable<Integer> {
             boolean finiteFlow = family != FiniteOptions.Family.HAMILTONIAN;
             boolean symmetric = finiteFlow ? finite.symmetric() : !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
             Standardization pre = noStandardize ? new Standardization(origin, 1.0)
-                    : symmetric ? Standardization.aboutOrigin(sample) : Standardization.fit(sample);
+                    : Standardization.forModel(sample, symmetric);
             String source = this.source.data != null ? this.source.data.toString() : target.get().spec();
             String amount = points != null ? points.length + " points" : "fresh samples every step";
             if (finiteFlow) {
