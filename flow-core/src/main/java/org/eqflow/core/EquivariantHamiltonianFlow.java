@@ -136,19 +136,29 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
 
     // ---------------------------------------------------------------- graph
 
+    /**
+     * The graph's inputs and outputs. Model-space rows carry a conditional model's context as their last {@code k}
+     * columns ({@code q}, {@code penaltyQ}, {@code stateQ}, {@code energyX} are {@code [B, d + k]}); momenta and noise
+     * are {@code [B, d]}.
+     */
     private void defineOutputs() {
         int d = config.dimension();
-        SDVariable q = sd.placeHolder("q", dataType, -1, d);
+        int w = config.rowWidth();
+        SDVariable[] data = parts.splitRows(sd, sd.placeHolder("q", dataType, -1, w));
+        SDVariable q = data[0];
         SDVariable noise = sd.placeHolder("noise", dataType, -1, d);
         PhaseState penaltyStates = null;
+        SDVariable penaltyContext = null;
         SDVariable lambda = null;
         if (generatorCount > 0) {
-            penaltyStates = new PhaseState(sd.placeHolder("penaltyQ", dataType, -1, d), sd.placeHolder("penaltyP", dataType, -1, d));
+            SDVariable[] pen = parts.splitRows(sd, sd.placeHolder("penaltyQ", dataType, -1, w));
+            penaltyStates = new PhaseState(pen[0], sd.placeHolder("penaltyP", dataType, -1, d));
+            penaltyContext = pen[1];
             if (softConstraint()) {
                 lambda = sd.placeHolder("lambda", dataType, generatorCount);
             }
         }
-        FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, q, noise, penaltyStates, lambda);
+        FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, q, data[1], noise, penaltyStates, penaltyContext, lambda);
         lagrangian.logWeights().rename("logWeight");
         lagrangian.negElbo().rename("negElbo");
         if (lagrangian.constraints() != null) {
@@ -160,25 +170,28 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         SDVariable loss = sd.identity("loss", lagrangian.loss());
         sd.setLossVariables(loss);
 
-        SDVariable stateQ = sd.placeHolder("stateQ", dataType, -1, d);
+        SDVariable[] state = parts.splitRows(sd, sd.placeHolder("stateQ", dataType, -1, w));
         SDVariable stateP = sd.placeHolder("stateP", dataType, -1, d);
-        PhaseState start = new PhaseState(stateQ, stateP);
-        List<PhaseState> path = parts.flow().integrate(sd, start, false);
+        FlowParts atState = parts.given(sd, state[1]);
+        PhaseState start = new PhaseState(state[0], stateP);
+        List<PhaseState> path = atState.flow().integrate(sd, start, false);
         for (int i = 1; i < path.size(); i++) {
             path.get(i).q().rename("forwardQ" + i);
             path.get(i).p().rename("forwardP" + i);
         }
-        PhaseState back = parts.flow().inverse(sd, start);
+        PhaseState back = atState.flow().inverse(sd, start);
         back.q().rename("inverseQ");
         back.p().rename("inverseP");
         parts.base().logDensity(sd, back).rename("logJoint");
-        parts.encoder().sample(sd, q, noise).p().rename("encoderP");
-        parts.encoder().logDensity(sd, q, sd.getVariable("stateP")).rename("encoderLogDensity");
+        FlowParts atData = parts.given(sd, data[1]);
+        atData.encoder().sample(sd, q, noise).p().rename("encoderP");
+        atData.encoder().logDensity(sd, q, stateP).rename("encoderLogDensity");
 
-        SDVariable x = sd.placeHolder("energyX", dataType, -1, d);
+        SDVariable[] x = parts.splitRows(sd, sd.placeHolder("energyX", dataType, -1, w));
+        FlowParts atX = parts.given(sd, x[1]);
         for (int h = 0; h < parts.hamiltonians().size(); h++) {
-            parts.hamiltonians().get(h).kinetic().value(sd, x).rename("kinetic" + h);
-            parts.hamiltonians().get(h).potential().value(sd, x).rename("potential" + h);
+            atX.hamiltonians().get(h).kinetic().value(sd, x[0]).rename("kinetic" + h);
+            atX.hamiltonians().get(h).potential().value(sd, x[0]).rename("potential" + h);
         }
     }
 
@@ -323,7 +336,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
                 c.separateHamiltonians(), c.kinetic() == FlowConfig.Kinetic.QUADRATIC, c.constraint() == FlowConfig.Constraint.HARD,
                 c.constraint() == FlowConfig.Constraint.SOFT, c.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW,
                 c.penaltySites() == FlowConfig.PenaltySites.DATA_AND_BASE,
-                c.kappa(), c.precision() == FlowConfig.Precision.FLOAT64, c.trainingSamples());
+                c.kappa(), c.precision() == FlowConfig.Precision.FLOAT64, c.trainingSamples(), c.contextSize());
     }
 
     private static boolean onHost() {
@@ -383,6 +396,9 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
             reverseKl = null;
             return;
         }
+        if (config.conditional()) {
+            throw new IllegalArgumentException("reverse-KL training from an energy takes an unconditional model (the energy has no context)");
+        }
         if (target.dimension() != config.dimension()) {
             throw new IllegalArgumentException("the energy " + target.spec() + " has dimension " + target.dimension()
                     + " but the model has dimension " + config.dimension());
@@ -397,7 +413,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     /** {@code 2d} (base draws) under reverse-KL training, else {@code d} (data points). */
     @Override
     public int batchDimension() {
-        return reverseKl != null ? 2 * config.dimension() : config.dimension();
+        return reverseKl != null ? 2 * config.dimension() : config.rowWidth();
     }
 
     /**
@@ -490,7 +506,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         feeds.put("noise", rows(Noise.gaussian(Noise.stream(config.seed(), t, Noise.Purpose.ENCODER), all, d, dataType), from, to));
         if (generatorCount > 0) {
             INDArray s0 = rows(parts.base().sample(all, d, Noise.stream(config.seed(), t, Noise.Purpose.PENALTY), dataType), from, to);
-            feeds.put("penaltyQ", s0.get(all(), interval(0, d)).dup());
+            feeds.put("penaltyQ", withContext(s0.get(all(), interval(0, d)).dup(), q));
             feeds.put("penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
             if (softConstraint()) {
                 feeds.put("lambda", Nd4j.create(lambda, new long[] {generatorCount}, DataType.DOUBLE).castTo(dataType));
@@ -618,7 +634,8 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
             List<Integer> pass = bad.subList(start, Math.min(bad.size(), start + rowsPerPass));
             int n = pass.size();
             // n blocks of m rows: each row's point repeated, its momenta drawn from its own seeded stream
-            INDArray points = Nd4j.create(DataType.DOUBLE, n, d);
+            int width = config.rowWidth();
+            INDArray points = Nd4j.create(DataType.DOUBLE, n, width);
             INDArray p = Nd4j.create(DataType.DOUBLE, (long) n * m, d);
             for (int k = 0; k < n; k++) {
                 points.putRow(k, x.getRow(pass.get(k)).castTo(DataType.DOUBLE));
@@ -626,9 +643,9 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
                         Noise.gaussian(Noise.stream(seed, pass.get(k), Noise.Purpose.EVALUATION), m, d, DataType.DOUBLE));
             }
             INDArray model = wide.toModelSpace(points);
-            INDArray q = Nd4j.create(DataType.DOUBLE, (long) n * m, d);
+            INDArray q = Nd4j.create(DataType.DOUBLE, (long) n * m, width);
             for (int k = 0; k < n; k++) {
-                q.get(interval((long) k * m, (long) (k + 1) * m), all()).assign(Nd4j.tile(model.getRow(k).reshape(1, d), m, 1));
+                q.get(interval((long) k * m, (long) (k + 1) * m), all()).assign(Nd4j.tile(model.getRow(k).reshape(1, width), m, 1));
             }
             if (fromEncoder > 0) {
                 INDArray drawn = wide.encode(q, p).castTo(DataType.DOUBLE);
@@ -709,22 +726,55 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         return sd.output(Map.of("q", q, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
     }
 
-    /** {@code n} samples (data units), {@code [n, d]}. */
+    /** {@code n} samples (data units), {@code [n, d]}; a conditional model needs {@link #sample(INDArray, long)}. */
     @Override
     public INDArray sample(int n, long seed) {
+        requireUnconditional("sample(contexts, seed)");
+        return sampleAt(baseSample(n, seed, null));
+    }
+
+    /**
+     * Samples of a conditional model, one per row of {@code contexts} ({@code [n, k]}, data units) drawn from
+     * {@code p(x | c)} of that row: {@code [n, d]}, data units.
+     */
+    public INDArray sample(INDArray contexts, long seed) {
+        return sampleAt(baseSample(Math.toIntExact(contexts.rows()), seed, contextToModelSpace(contexts)));
+    }
+
+    private INDArray sampleAt(INDArray[] s0) {
+        long n = s0[1].rows();
         if (useFused) {
-            INDArray[] s0 = baseSample(n, seed);
             List<double[]> last = fused.forwardFlow(parameters(), s0[0], s0[1], false);
             return toDataSpace(matrix(last.get(0), n));
         }
-        List<INDArray> qs = trajectory(n, seed).positions();
-        return qs.get(qs.size() - 1);
+        String name = "forwardQ" + config.leapfrogSteps();
+        return toDataSpace(sd.output(Map.of("stateQ", s0[0], "stateP", s0[1]), name).get(name));
     }
 
-    private INDArray[] baseSample(int n, long seed) {
+    /**
+     * {@code n} base states {@code [q | c], p}: model-space positions with the model-space context rows appended
+     * (null for an unconditional model), and momenta.
+     */
+    private INDArray[] baseSample(int n, long seed, INDArray context) {
         int d = config.dimension();
         INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.SAMPLING), dataType);
-        return new INDArray[] {s0.get(all(), interval(0, d)).dup(), s0.get(all(), interval(d, 2 * d)).dup()};
+        INDArray q = s0.get(all(), interval(0, d)).dup();
+        return new INDArray[] {context == null ? q : Nd4j.hstack(q, context.castTo(dataType)), s0.get(all(), interval(d, 2 * d)).dup()};
+    }
+
+    /** Model-space rows {@code [q | c]}: positions {@code q [n, d]} with the context columns of {@code rows} ({@code [n, d + k]}). */
+    private INDArray withContext(INDArray q, INDArray rows) {
+        if (!config.conditional()) {
+            return q;
+        }
+        return Nd4j.hstack(q, rows.get(all(), interval(config.dimension(), config.rowWidth())).castTo(q.dataType()));
+    }
+
+    private void requireUnconditional(String instead) {
+        if (config.conditional()) {
+            throw new IllegalArgumentException("the model is conditional on " + config.contextSize()
+                    + " context value(s): use " + instead);
+        }
     }
 
     /** A fused engine result per row as a vector {@code [n]} of the model's type. */
@@ -743,7 +793,17 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
 
     /** Draws {@code n} base samples and integrates them, keeping every state (for plots). */
     public Trajectory trajectory(int n, long seed) {
-        INDArray[] s0 = baseSample(n, seed);
+        requireUnconditional("trajectory(contexts, seed)");
+        return trajectoryFrom(baseSample(n, seed, null));
+    }
+
+    /** {@link #trajectory(int, long)} of a conditional model: one path per row of {@code contexts} ({@code [n, k]}, data units). */
+    public Trajectory trajectory(INDArray contexts, long seed) {
+        return trajectoryFrom(baseSample(Math.toIntExact(contexts.rows()), seed, contextToModelSpace(contexts)));
+    }
+
+    private Trajectory trajectoryFrom(INDArray[] s0) {
+        int n = Math.toIntExact(s0[1].rows());
         INDArray q0 = s0[0];
         INDArray p0 = s0[1];
         int steps = config.leapfrogSteps();
@@ -763,7 +823,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
             names.add("forwardP" + i);
         }
         Map<String, INDArray> out = sd.output(Map.of("stateQ", q0, "stateP", p0), names);
-        List<INDArray> qs = new ArrayList<>(List.of(toDataSpace(q0)));
+        List<INDArray> qs = new ArrayList<>(List.of(toDataSpace(q0.get(all(), interval(0, config.dimension())))));
         List<INDArray> ps = new ArrayList<>(List.of(p0));
         for (int i = 1; i <= steps; i++) {
             qs.add(toDataSpace(out.get("forwardQ" + i)));
@@ -772,7 +832,11 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         return new Trajectory(qs, ps);
     }
 
-    /** {@code T(q, p)} in the model's space: {@code [q', p']}. */
+    /**
+     * {@code T(q, p)} in the model's space: {@code [q', p']}. Here and in {@link #inverse}, {@link #logJoint},
+     * {@link #encode}, {@link #encoderLogDensity} and the energies, a conditional model's rows {@code q} carry the
+     * model-space context as their last {@code k} columns ({@code [B, d + k]}); momenta and results are {@code [B, d]}.
+     */
     public INDArray[] forward(INDArray q, INDArray p) {
         if (useFused) {
             List<double[]> last = fused.forwardFlow(parameters(), cast(q), cast(p), false);
@@ -830,13 +894,30 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      * the data half needs training data ({@link TrainStep#constraints()} reports the whole).
      */
     public double[] constraintViolations(int n, long seed) {
+        return constraintViolations(n, seed, null);
+    }
+
+    /**
+     * {@link #constraintViolations(int, long)} of a conditional model at the given contexts ({@code [m, k]}, data
+     * units; base sample {@code i} takes context row {@code i mod m}). Without contexts a conditional model is
+     * measured at the centre of its training contexts.
+     */
+    public double[] constraintViolations(int n, long seed, INDArray contexts) {
         if (generatorCount == 0) {
             return new double[0];
         }
         int d = config.dimension();
         INDArray s0 = parts.base().sample(n, d, Noise.stream(seed, 0, Noise.Purpose.PENALTY), dataType);
-        Map<String, INDArray> feeds = Map.of("penaltyQ", s0.get(all(), interval(0, d)).dup(),
-                "penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
+        INDArray q0 = s0.get(all(), interval(0, d)).dup();
+        if (config.conditional()) {
+            INDArray c = contexts == null ? Nd4j.zeros(dataType, 1, config.contextSize()) : contextToModelSpace(contexts);
+            INDArray rows = Nd4j.create(dataType, n, config.contextSize());
+            for (int i = 0; i < n; i++) {
+                rows.putRow(i, c.getRow(i % c.rows()));
+            }
+            q0 = Nd4j.hstack(q0, rows);
+        }
+        Map<String, INDArray> feeds = Map.of("penaltyQ", q0, "penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
         if (useFused) {
             return fused.constraints(parameters(), feeds.get("penaltyQ"), feeds.get("penaltyP"));
         }
@@ -899,17 +980,41 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         return dataType;
     }
 
-    /** Maps data points to the model's space: {@code (x − centre) / scale}. */
+    /**
+     * Maps data rows to the model's space: {@code (x − centre) / scale}, and a conditional model's context columns
+     * {@code (c − contextCentre) / contextScale}. Rows are {@code [n, d + k]}.
+     */
     public INDArray toModelSpace(INDArray x) {
         checkDimension(x);
         INDArray q = x.castTo(dataType).dup('c');
-        if (config.identityScaling()) {
-            return q;
+        int d = config.dimension();
+        if (!config.identityScaling()) {
+            INDArray pos = config.conditional() ? q.get(all(), interval(0, d)) : q;
+            pos.subiRowVector(centreRow()).divi(config.scale());
         }
-        return q.subiRowVector(centreRow()).divi(config.scale());
+        if (config.conditional()) {
+            q.get(all(), interval(d, config.rowWidth())).assign(contextToModelSpace(q.get(all(), interval(d, config.rowWidth()))));
+        }
+        return q;
     }
 
-    /** Maps model-space positions back to data units. */
+    /** A conditional model's contexts {@code [n, k]} (data units) in the model's space. */
+    public INDArray contextToModelSpace(INDArray contexts) {
+        int k = config.contextSize();
+        if (k == 0) {
+            throw new IllegalArgumentException("the model is not conditional: it takes no context");
+        }
+        if (contexts.rank() != 2 || contexts.columns() != k) {
+            throw new IllegalArgumentException("expected contexts of shape [n, " + k + "], got " + java.util.Arrays.toString(contexts.shape()));
+        }
+        double[] centre = config.contextCentre().stream().mapToDouble(Double::doubleValue).toArray();
+        double[] scale = config.contextScale().stream().mapToDouble(Double::doubleValue).toArray();
+        return contexts.castTo(dataType).dup('c')
+                .subiRowVector(Nd4j.create(centre, new long[] {1, k}, DataType.DOUBLE).castTo(dataType))
+                .diviRowVector(Nd4j.create(scale, new long[] {1, k}, DataType.DOUBLE).castTo(dataType));
+    }
+
+    /** Maps model-space positions {@code [n, d]} back to data units. */
     public INDArray toDataSpace(INDArray q) {
         INDArray x = q.dup('c');
         if (config.identityScaling()) {
@@ -924,9 +1029,10 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private void checkDimension(INDArray x) {
-        if (x.rank() != 2 || x.columns() != config.dimension()) {
-            throw new IllegalArgumentException("expected points of shape [n, " + config.dimension() + "], got "
-                    + java.util.Arrays.toString(x.shape()));
+        if (x.rank() != 2 || x.columns() != config.rowWidth()) {
+            throw new IllegalArgumentException("expected points of shape [n, " + config.rowWidth() + "]"
+                    + (config.conditional() ? " (" + config.dimension() + " coordinates, then " + config.contextSize() + " context values)" : "")
+                    + ", got " + java.util.Arrays.toString(x.shape()));
         }
     }
 

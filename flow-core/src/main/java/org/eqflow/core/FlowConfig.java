@@ -42,6 +42,14 @@ import org.eqflow.core.symmetry.SymmetrySpec;
  *                             ELBO (the paper), {@code K > 1} the importance-weighted bound
  *                             {@code E log (1/K) Σ_k w_k}, which is tighter and pushes the model's marginal, not the
  *                             encoder's fit, towards the data (docs/maths.md, "The training objective")
+ * @param contextSize          {@code k}: the model is the conditional density {@code p(x | c)} of a context
+ *                             {@code c ∈ R^k} (0: unconditional). Rows of data carry the context as their last {@code k}
+ *                             columns; the symmetry acts on {@code x} only, and {@code c} enters the first layer of every
+ *                             MLP ({@code K}, {@code U}, the encoder) as a per-row bias {@code c V1} (docs/maths.md,
+ *                             "Conditional densities")
+ * @param contextCentre        subtracted from the context before scaling (length {@code k})
+ * @param contextScale         per-column scale of the context: the model sees {@code (c − contextCentre)/contextScale}
+ *                             (length {@code k}; the context is not acted on by the symmetry, so it may be scaled per column)
  */
 public record FlowConfig(
         int dimension,
@@ -67,7 +75,10 @@ public record FlowConfig(
         long seed,
         List<Double> centre,
         double scale,
-        int trainingSamples) {
+        int trainingSamples,
+        int contextSize,
+        List<Double> contextCentre,
+        List<Double> contextScale) {
 
     /** The kinetic energy family. */
     public enum Kinetic { MLP, QUADRATIC }
@@ -129,6 +140,18 @@ public record FlowConfig(
         require(centre.size() == dimension, "centre has " + centre.size() + " coordinates but the dimension is " + dimension);
         for (Double c : centre) {
             require(c != null && Double.isFinite(c), "centre coordinates must be finite numbers");
+        }
+        require(contextSize >= 0 && contextSize <= MAX_DIMENSION, "the context size must be in 0.." + MAX_DIMENSION
+                + ", got " + contextSize);
+        contextCentre = contextCentre == null || contextCentre.isEmpty() ? zeros(contextSize) : List.copyOf(contextCentre);
+        contextScale = contextScale == null || contextScale.isEmpty() ? ones(contextSize) : List.copyOf(contextScale);
+        require(contextCentre.size() == contextSize && contextScale.size() == contextSize, "the context's centre and scale need "
+                + contextSize + " values each, got " + contextCentre.size() + " and " + contextScale.size());
+        for (int i = 0; i < contextSize; i++) {
+            Double c = contextCentre.get(i);
+            Double v = contextScale.get(i);
+            require(c != null && Double.isFinite(c), "context centre values must be finite numbers");
+            require(v != null && v > 0 && Double.isFinite(v), "context scales must be > 0 and finite, got " + v);
         }
         java.util.Objects.requireNonNull(kinetic, "kinetic");
         potential = potential == null ? "mlp" : potential;  // files written before the field existed
@@ -228,6 +251,9 @@ public record FlowConfig(
         b.centre = new ArrayList<>(centre);
         b.scale = scale;
         b.trainingSamples = trainingSamples;
+        b.contextSize = contextSize;
+        b.contextCentre = new ArrayList<>(contextCentre);
+        b.contextScale = new ArrayList<>(contextScale);
         return b;
     }
 
@@ -240,6 +266,24 @@ public record FlowConfig(
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    private static List<Double> ones(int n) {
+        List<Double> z = new ArrayList<>();
+        for (int i = 0; i < Math.max(n, 0); i++) {
+            z.add(1.0);
+        }
+        return z;
+    }
+
+    /** Whether the model is conditional: {@link #contextSize} {@code > 0}. */
+    public boolean conditional() {
+        return contextSize > 0;
+    }
+
+    /** Columns of a data row: {@code d} coordinates, then {@code k} context values. */
+    public int rowWidth() {
+        return dimension + contextSize;
     }
 
     private static List<Double> zeros(int n) {
@@ -312,6 +356,9 @@ public record FlowConfig(
         private List<Double> centre = List.of();
         private double scale = 1.0;
         private int trainingSamples = DEFAULT_TRAINING_SAMPLES;
+        private int contextSize;
+        private List<Double> contextCentre = List.of();
+        private List<Double> contextScale = List.of();
 
         private Builder(int dimension) {
             this.dimension = dimension;
@@ -392,6 +439,17 @@ public record FlowConfig(
         }
         /** Isotropic scale s: the model sees {@code (x − centre)/s} (default 1). */
         public Builder scale(double v) { scale = v; return this; }
+        /**
+         * The size k of the context: the model becomes the conditional density {@code p(x | c)}, its rows
+         * {@code [x | c]} (default 0: unconditional).
+         */
+        public Builder contextSize(int v) { contextSize = v; return this; }
+        /** Per-column centre and scale of the context: the model sees {@code (c − centre)/scale} (default 0 and 1). */
+        public Builder contextScaling(List<Double> centre, List<Double> scale) {
+            contextCentre = new ArrayList<>(centre);
+            contextScale = new ArrayList<>(scale);
+            return this;
+        }
 
         /**
          * Validates and builds. The constraint, when not given, is {@link #defaultConstraint the measured
@@ -405,7 +463,8 @@ public record FlowConfig(
             }
             return new FlowConfig(dimension, hidden, leapfrogSteps, stepSize, learnableStepSize, separateHamiltonians,
                     kinetic, potential, base, symmetries, c, kappa, penaltySites, multiplierRate, multiplierEma,
-                    initialMultiplier, maxMultiplier, learningRate, clipNorm, precision, seed, centre, scale, trainingSamples);
+                    initialMultiplier, maxMultiplier, learningRate, clipNorm, precision, seed, centre, scale, trainingSamples,
+                    contextSize, contextCentre, contextScale);
         }
     }
 }

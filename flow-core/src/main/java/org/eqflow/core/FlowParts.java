@@ -52,8 +52,41 @@ public record FlowParts(
         for (int i = 0; i < c.leapfrogSteps(); i++) {
             blocks.add(new FlowBlock(hams.get(count == 1 ? 0 : i), stepSize(sd, c, params, i)));
         }
-        GaussianEncoder encoder = new GaussianEncoder(params, "enc", c.dimension(), c.hidden());
+        GaussianEncoder encoder = new GaussianEncoder(params, "enc", c.dimension(), c.hidden(), c.contextSize());
         return new FlowParts(c, c.baseDensity(), List.copyOf(hams), new HamiltonianFlow(blocks), encoder, symmetry);
+    }
+
+    /**
+     * The parts of a conditional model bound to a context {@code [B, k]} (row {@code b} of every batch these parts
+     * see is evaluated at context row {@code b}): every energy and the encoder conditioned, the flow rebuilt from the
+     * conditioned Hamiltonians with the same step sizes. An unconditional model's parts are returned as they are.
+     */
+    public FlowParts given(SameDiff sd, SDVariable context) {
+        if (!config.conditional()) {
+            return this;
+        }
+        java.util.Map<Hamiltonian, Hamiltonian> bound = new java.util.IdentityHashMap<>();
+        for (Hamiltonian h : hamiltonians) {
+            bound.put(h, new Hamiltonian(h.kinetic().given(sd, context), h.potential().given(sd, context)));
+        }
+        List<FlowBlock> blocks = new ArrayList<>();
+        for (FlowBlock b : flow.blocks()) {
+            blocks.add(new FlowBlock(bound.get(b.hamiltonian()), b.stepSize()));
+        }
+        return new FlowParts(config, base, hamiltonians.stream().map(bound::get).toList(), new HamiltonianFlow(blocks),
+                encoder.given(sd, context), symmetry);
+    }
+
+    /**
+     * Splits model-space rows {@code [B, d + k]} into the positions {@code [B, d]} and the context {@code [B, k]}
+     * (slices, never gathers); an unconditional model's rows are its positions, and the context is null.
+     */
+    public SDVariable[] splitRows(SameDiff sd, SDVariable rows) {
+        if (!config.conditional()) {
+            return new SDVariable[] {rows, null};
+        }
+        int d = config.dimension();
+        return new SDVariable[] {sd.slice(rows, new int[] {0, 0}, -1, d), sd.slice(rows, new int[] {0, d}, -1, config.contextSize())};
     }
 
     /**
@@ -94,17 +127,33 @@ public record FlowParts(
      */
     public Lagrangian lagrangian(SameDiff sd, SDVariable q, SDVariable noise, org.eqflow.core.flow.PhaseState penaltyStates,
                                  SDVariable lambda) {
-        org.eqflow.core.objective.Elbo.Weights weights = org.eqflow.core.objective.Elbo.logWeightsAndPath(sd, encoder, flow, base, q, noise);
+        return lagrangian(sd, q, null, noise, penaltyStates, null, lambda);
+    }
+
+    /**
+     * {@link #lagrangian(SameDiff, SDVariable, SDVariable, org.eqflow.core.flow.PhaseState, SDVariable)} of a
+     * conditional model: {@code context [B, k]} of the data rows, {@code penaltyContext} of the penalty's base states
+     * (both null for an unconditional model).
+     */
+    public Lagrangian lagrangian(SameDiff sd, SDVariable q, SDVariable context, SDVariable noise,
+                                 org.eqflow.core.flow.PhaseState penaltyStates, SDVariable penaltyContext, SDVariable lambda) {
+        if (config.conditional() && (context == null || (penaltyStates != null && penaltyContext == null))) {
+            throw new IllegalArgumentException("a conditional model's Lagrangian needs the context of its data and penalty rows");
+        }
+        FlowParts atData = given(sd, context);
+        FlowParts atBase = penaltyStates == null ? this : given(sd, penaltyContext);
+        org.eqflow.core.objective.Elbo.Weights weights = org.eqflow.core.objective.Elbo.logWeightsAndPath(sd, atData.encoder,
+                atData.flow, base, q, noise);
         SDVariable logW = weights.logWeights();
         SDVariable negElbo = org.eqflow.core.objective.Iwae.bound(sd, logW, config.trainingSamples()).neg();
-        SDVariable atBase = penaltyStates == null || symmetry.isEmpty() ? null : constraints(sd, penaltyStates);
-        SDVariable c = atBase;
+        SDVariable baseC = penaltyStates == null || symmetry.isEmpty() ? null : atBase.constraints(sd, penaltyStates);
+        SDVariable c = baseC;
         if (c != null && config.penaltySites() == FlowConfig.PenaltySites.DATA_AND_BASE) {
-            c = c.add(org.eqflow.core.objective.SymmetryPenalty.alongInverseFlow(sd, symmetry.get(), flow, weights.path())).mul(0.5);
+            c = c.add(org.eqflow.core.objective.SymmetryPenalty.alongInverseFlow(sd, symmetry.get(), atData.flow, weights.path())).mul(0.5);
         }
         SDVariable loss = lambda == null || c == null ? negElbo
                 : negElbo.add(org.eqflow.core.objective.SymmetryPenalty.lagrangeTerm(c, lambda, config.kappa()));
-        return new Lagrangian(logW, negElbo, c, atBase, loss);
+        return new Lagrangian(logW, negElbo, c, baseC, loss);
     }
 
     /** {@code log w = log π(T⁻¹(q, p)) − log h(p|q)} per row, {@code p} the encoder's draw with {@code noise}. */
@@ -145,10 +194,13 @@ public record FlowParts(
             return new QuadraticEnergy(c.dimension());
         }
         if (c.constraint() == FlowConfig.Constraint.HARD) {
-            return new RadialEnergy(params, prefix, c.dimension(), symmetry.orElseThrow().invariantSubsets(), c.hidden());
+            return new RadialEnergy(params, prefix, c.dimension(), symmetry.orElseThrow().invariantSubsets(), c.hidden(),
+                    c.contextSize());
         }
-        return kinetic ? new SoftplusMlp(params, prefix, c.dimension(), c.hidden())
-                : c.potentialSpec().create(params, prefix, c.dimension(), c.hidden());
+        if (kinetic || c.potentialSpec() instanceof org.eqflow.core.energy.EnergySpec.Mlp) {
+            return new SoftplusMlp(params, prefix, c.dimension(), c.hidden(), c.contextSize());
+        }
+        return c.potentialSpec().create(params, prefix, c.dimension(), c.hidden());
     }
 
     private static SDVariable stepSize(SameDiff sd, FlowConfig c, ParameterSource params, int i) {

@@ -20,4 +20,13 @@ public interface Energy {
 
     /** {@code ∇x E(x)}, shape {@code [B, d]}, as forward ops. */
     SDVariable gradient(SameDiff sd, SDVariable x);
+
+    /**
+     * This energy conditioned on a context {@code c} {@code [B, k]} (row {@code b} of {@code x} is evaluated at
+     * row {@code b} of {@code c}): {@code E(x; c)}. An energy without context weights ignores the context and returns
+     * itself, the default.
+     */
+    default Energy given(SameDiff sd, SDVariable context) {
+        return this;
+    }
 }

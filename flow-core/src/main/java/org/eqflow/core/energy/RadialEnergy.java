@@ -29,6 +29,11 @@ public final class RadialEnergy implements Energy {
      *                enter the MLP as they are
      */
     public RadialEnergy(ParameterSource params, String prefix, int dimension, List<int[]> subsets, int hidden) {
+        this(params, prefix, dimension, subsets, hidden, 0);
+    }
+
+    /** A conditional radial energy {@code f(|x_S1|², …, x_rest; c)} when {@code contextSize > 0} (use it through {@link #given}). */
+    public RadialEnergy(ParameterSource params, String prefix, int dimension, List<int[]> subsets, int hidden, int contextSize) {
         this.dimension = dimension;
         this.subsets = List.copyOf(subsets);
         BitSet used = new BitSet(dimension);
@@ -50,7 +55,20 @@ public final class RadialEnergy implements Energy {
             }
         }
         this.rest = others.stream().mapToInt(Integer::intValue).toArray();
-        this.mlp = new SoftplusMlp(params, prefix, subsets.size() + rest.length, hidden);
+        this.mlp = new SoftplusMlp(params, prefix, subsets.size() + rest.length, hidden, contextSize);
+    }
+
+    private RadialEnergy(RadialEnergy e, SoftplusMlp mlp) {
+        this.dimension = e.dimension;
+        this.subsets = e.subsets;
+        this.rest = e.rest;
+        this.mlp = mlp;
+    }
+
+    @Override
+    public RadialEnergy given(SameDiff sd, SDVariable context) {
+        SoftplusMlp bound = mlp.given(sd, context);
+        return bound == mlp ? this : new RadialEnergy(this, bound);
     }
 
     @Override

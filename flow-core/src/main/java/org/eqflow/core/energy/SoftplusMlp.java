@@ -33,6 +33,10 @@ public final class SoftplusMlp implements Energy {
     private final SDVariable w2;
     private final SDVariable b2;
     private final SDVariable w3;
+    /** The context's first-layer weights {@code V1 [k, h]} of a conditional energy, else null. */
+    private final SDVariable v1;
+    /** {@code c V1} of the bound context ({@link #given}), else null. */
+    private final SDVariable rowBias;
 
     /**
      * @param prefix    parameter name prefix (alphanumeric), e.g. {@code "kin"}
@@ -40,12 +44,46 @@ public final class SoftplusMlp implements Energy {
      * @param hidden    hidden width {@code h}
      */
     public SoftplusMlp(ParameterSource params, String prefix, int dimension, int hidden) {
+        this(params, prefix, dimension, hidden, 0);
+    }
+
+    /**
+     * A conditional energy {@code E(x; c)} when {@code contextSize > 0}: the context enters the first layer,
+     * {@code A1 = x W1 + c V1 + b1} ({@code V1} named {@code prefix + "V1"}); use it through {@link #given}.
+     */
+    public SoftplusMlp(ParameterSource params, String prefix, int dimension, int hidden, int contextSize) {
         this.dimension = dimension;
         this.w1 = params.parameter(prefix + "W1", new long[] {dimension, hidden}, ParameterInit.lecun());
         this.b1 = params.parameter(prefix + "b1", new long[] {1, hidden}, ParameterInit.bias(dimension));
         this.w2 = params.parameter(prefix + "W2", new long[] {hidden, hidden}, ParameterInit.lecun());
         this.b2 = params.parameter(prefix + "b2", new long[] {1, hidden}, ParameterInit.bias(hidden));
         this.w3 = params.parameter(prefix + "w3", new long[] {1, hidden}, ParameterInit.lecun(OUTPUT_GAIN));
+        this.v1 = contextSize > 0 ? params.parameter(prefix + "V1", new long[] {contextSize, hidden}, ParameterInit.lecun()) : null;
+        this.rowBias = null;
+    }
+
+    private SoftplusMlp(SoftplusMlp m, SDVariable rowBias) {
+        this.dimension = m.dimension;
+        this.w1 = m.w1;
+        this.b1 = m.b1;
+        this.w2 = m.w2;
+        this.b2 = m.b2;
+        this.w3 = m.w3;
+        this.v1 = m.v1;
+        this.rowBias = rowBias;
+    }
+
+    @Override
+    public SoftplusMlp given(SameDiff sd, SDVariable context) {
+        return v1 == null ? this : new SoftplusMlp(this, context.mmul(v1));
+    }
+
+    private SDVariable firstLayer(SDVariable x) {
+        if (v1 != null && rowBias == null) {
+            throw new IllegalStateException("a conditional energy needs its context: use given(sd, context)");
+        }
+        SDVariable a1 = x.mmul(w1).add(b1);
+        return rowBias == null ? a1 : a1.add(rowBias);
     }
 
     @Override
@@ -55,14 +93,14 @@ public final class SoftplusMlp implements Energy {
 
     @Override
     public SDVariable value(SameDiff sd, SDVariable x) {
-        SDVariable a1 = x.mmul(w1).add(b1);
+        SDVariable a1 = firstLayer(x);
         SDVariable a2 = StableOps.softplus(sd, a1).mmul(w2).add(b2);
         return sd.mmul(StableOps.softplus(sd, a2), w3, false, true, false);
     }
 
     @Override
     public SDVariable gradient(SameDiff sd, SDVariable x) {
-        SDVariable a1 = x.mmul(w1).add(b1);
+        SDVariable a1 = firstLayer(x);
         SDVariable a2 = StableOps.softplus(sd, a1).mmul(w2).add(b2);
         SDVariable g2 = sd.nn.sigmoid(a2).mul(w3);
         SDVariable g1 = sd.mmul(g2, w2, false, true, false).mul(sd.nn.sigmoid(a1));

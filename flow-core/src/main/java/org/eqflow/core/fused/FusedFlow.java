@@ -13,9 +13,9 @@ import java.util.Map;
  * {@code flow.HamiltonianFlow#integrate} does in the graph.
  */
 final class FusedFlow {
-    /** Makes the gradient kernel of one energy for a batch size. */
+    /** Makes the gradient kernel of one energy for a batch size, conditioned on the rows' context {@code [batch, k]} (null: none). */
     interface KernelFactory {
-        GradientKernel create(int batch, SoftplusGradient.Scratch scratch);
+        GradientKernel create(int batch, SoftplusGradient.Scratch scratch, Dense context);
     }
 
     /** A separable Hamiltonian: kernels of {@code ∇K} and {@code ∇U}. */
@@ -71,10 +71,13 @@ final class FusedFlow {
         private final List<GradientKernel> potentialNodes = new ArrayList<>();
         private final Map<GradientKernel, Dense> upstream = new IdentityHashMap<>();
         private final Dense scaled;
+        /** The rows' context {@code [batch, k]} of a conditional model (the caller fills it), else null. */
+        final Dense context;
 
-        Tape(int batch, boolean inverse, SoftplusGradient.Scratch scratch) {
+        Tape(int batch, boolean inverse, SoftplusGradient.Scratch scratch, Dense context) {
             this.batch = batch;
             this.inverse = inverse;
+            this.context = context;
             q = new Dense[steps + 1];
             p = new Dense[steps + 1];
             pHalf = new Dense[steps];
@@ -94,13 +97,13 @@ final class FusedFlow {
                 Hamiltonian ham = hamiltonians.get(hamiltonianOf(block[n]));
                 start[n] = shared && n > 0 ? end[n - 1] : potentialNode(ham, scratch);
                 end[n] = potentialNode(ham, scratch);
-                kin[n] = ham.kinetic().create(batch, scratch);
+                kin[n] = ham.kinetic().create(batch, scratch, context);
             }
             scaled = new Dense(batch, dimension);
         }
 
         private GradientKernel potentialNode(Hamiltonian ham, SoftplusGradient.Scratch scratch) {
-            GradientKernel g = ham.potential().create(batch, scratch);
+            GradientKernel g = ham.potential().create(batch, scratch, context);
             potentialNodes.add(g);
             upstream.put(g, new Dense(batch, dimension));
             return g;

@@ -69,6 +69,10 @@ public final class FusedLagrangian {
     private Penalty dataPenalty;
     private FusedFlow.Tape sampleTape;
     private final HostArrays host = new HostArrays();
+    /** The stacked first layers {@code [W1; V1]} of a conditional model's MLPs (empty otherwise). */
+    private final List<ContextStack> stacks = new ArrayList<>();
+    /** The context of {@link #forwardFlow}'s tape. */
+    private Dense sampleContext;
 
     /**
      * What the fused engine needs to know of a model besides its symmetry and base density (the model's
@@ -80,10 +84,13 @@ public final class FusedLagrangian {
      * @param penaltyAtData    the penalty is half at the base sites, half at the states of the batch's inverse flow
      * @param trainingSamples  K: the batch's rows come in groups of K draws of one point and the objective is the
      *                         importance-weighted bound over each group (1: the ELBO)
+     * @param contextSize      k of a conditional model (0: none): rows of positions carry their context as their last
+     *                         k columns, and every MLP's first layer is {@code [W1; V1]} on {@code [x | c]} ({@link ContextStack})
      */
     public record Spec(int dimension, int hidden, int leapfrogSteps, double stepSize, boolean learnableStepSize,
                        boolean separateHamiltonians, boolean quadraticKinetic, boolean hard, boolean soft,
-                       boolean penaltyAlongFlow, boolean penaltyAtData, double kappa, boolean float64, int trainingSamples) {
+                       boolean penaltyAlongFlow, boolean penaltyAtData, double kappa, boolean float64, int trainingSamples,
+                       int contextSize) {
     }
 
     /**
@@ -118,9 +125,9 @@ public final class FusedLagrangian {
         for (int i = 0; i < count; i++) {
             String suffix = count == 1 ? "" : Integer.toString(i);
             FusedFlow.KernelFactory kin = config.quadraticKinetic()
-                    ? (b, scratch) -> GradientKernel.quadratic()
-                    : energy(take("kin" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets);
-            hams.add(new FusedFlow.Hamiltonian(kin, energy(take("pot" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets)));
+                    ? (b, scratch, context) -> GradientKernel.quadratic()
+                    : energy(mlp("kin" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets);
+            hams.add(new FusedFlow.Hamiltonian(kin, energy(mlp("pot" + suffix, "W1", "b1", "W2", "b2", "w3"), subsets)));
         }
         List<Param> logSteps = new ArrayList<>();
         if (config.learnableStepSize()) {
@@ -129,8 +136,8 @@ public final class FusedLagrangian {
             }
         }
         this.flow = new FusedFlow(hams, config.leapfrogSteps(), d, config.stepSize(), logSteps);
-        encoderMean = take("encMu", "W1", "b1", "W2", "b2", "W3", "b3");
-        encoderLogScale = take("encSigma", "W1", "b1", "W2", "b2", "W3", "b3");
+        encoderMean = mlp("encMu", "W1", "b1", "W2", "b2", "W3", "b3");
+        encoderLogScale = mlp("encSigma", "W1", "b1", "W2", "b2", "W3", "b3");
         if (taken.size() != params.size()) {
             throw new IllegalArgumentException("the model has parameters the fused engine does not know: " + parameterShapes.keySet());
         }
@@ -177,9 +184,24 @@ public final class FusedLagrangian {
 
     private FusedFlow.KernelFactory energy(List<Param> mlp, List<int[]> subsets) {
         if (subsets.isEmpty()) {
-            return (b, scratch) -> SoftplusGradient.create(blas, mlp, b, scratch);
+            return (b, scratch, context) -> ContextKernel.wrap(SoftplusGradient.create(blas, mlp, b, scratch), context,
+                    config.dimension());
         }
-        return (b, scratch) -> new RadialGradient(blas, mlp, subsets, config.dimension(), b, scratch);
+        return (b, scratch, context) -> new RadialGradient(blas, mlp, subsets, config.dimension(), b, scratch, context);
+    }
+
+    /**
+     * The parameters {@code prefix + names} of one MLP, its first layer stacked with the context's {@code V1} in a
+     * conditional model ({@link ContextStack}).
+     */
+    private List<Param> mlp(String prefix, String... names) {
+        List<Param> out = take(prefix, names);
+        if (config.contextSize() > 0) {
+            ContextStack stack = new ContextStack(out.get(0), require(prefix + "V1"));
+            stacks.add(stack);
+            out.set(0, stack.stacked);
+        }
+        return out;
     }
 
     /** Why the fused engine cannot compute this model, or empty if it can. */
@@ -215,7 +237,7 @@ public final class FusedLagrangian {
         if (ws == null || ws.batch != b) {
             ws = new Workspace(b);
         }
-        read(q, ws.tape.q[0]);
+        readRows(q, ws.tape.q[0], ws.tape.context);
         read(noise, ws.noise);
         forward(ws, ws.rowLogW);
         double negElbo = -Iwae.bound(ws.rowLogW, config.trainingSamples(), ws.rowAdjoint);
@@ -224,7 +246,7 @@ public final class FusedLagrangian {
         Penalty atStates = null;
         if (bp > 0) {
             Penalty pen = penalty(bp);
-            read(penaltyQ, pen.q[0]);
+            readRows(penaltyQ, pen.q[0], pen.context);
             read(penaltyP, pen.p[0]);
             loss += pen.evaluate(constraints, lambda, soft);
             if (atData) {
@@ -241,6 +263,9 @@ public final class FusedLagrangian {
             }
         }
         elboBackward(atStates == null ? null : atStates.qAt, atStates == null ? null : atStates.pAt);
+        for (ContextStack stack : stacks) {
+            stack.scatterGradient();
+        }
         Map<String, double[]> grads = new LinkedHashMap<>();
         for (Param p : params.values()) {
             grads.put(p.name, p.grad.v.clone());
@@ -256,7 +281,7 @@ public final class FusedLagrangian {
         loadValues(values);
         double[] constraints = new double[generatorEntries.length];
         Penalty pen = penalty(Math.toIntExact(penaltyQ.rows()));
-        read(penaltyQ, pen.q[0]);
+        readRows(penaltyQ, pen.q[0], pen.context);
         read(penaltyP, pen.p[0]);
         pen.evaluate(constraints, null, false);
         if (atData) {  // the base sites carry half of the training constraint
@@ -283,7 +308,7 @@ public final class FusedLagrangian {
         Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
         double[] out = new double[Math.toIntExact(q.rows())];
         double[] blockOut = new double[w.batch];
-        forEachBlock(q, noise, w.tape.q[0], w.noise, (start, count) -> {
+        forEachBlock(q, noise, w.tape.q[0], w.tape.context, w.noise, (start, count) -> {
             forward(w, blockOut);
             System.arraycopy(blockOut, 0, out, start, count);
         });
@@ -302,7 +327,8 @@ public final class FusedLagrangian {
         int steps = flow.steps();
         int block = Math.max(1, Math.min(rows, EVALUATION_BLOCK));
         if (sampleTape == null || sampleTape.batch != block) {
-            sampleTape = flow.new Tape(block, false, new SoftplusGradient.Scratch(block, config.hidden(), blas.isFloat32()));
+            sampleTape = flow.new Tape(block, false, new SoftplusGradient.Scratch(block, config.hidden(), blas.isFloat32()),
+                    contextBuffer(block));
         }
         FusedFlow.Tape tape = sampleTape;
         List<double[]> out = new ArrayList<>();
@@ -310,7 +336,7 @@ public final class FusedLagrangian {
         for (int i = 0; i < 2 * kept; i++) {
             out.add(new double[rows * d]);
         }
-        forEachBlock(q0, p0, tape.q[0], tape.p[0], (start, count) -> {
+        forEachBlock(q0, p0, tape.q[0], tape.context, tape.p[0], (start, count) -> {
             tape.forward();
             for (int k = 0; k < kept; k++) {
                 int n = allStates ? k : steps;
@@ -327,7 +353,7 @@ public final class FusedLagrangian {
         loadValues(values);
         Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
         double[] out = new double[Math.toIntExact(q.rows())];
-        forEachBlock(q, p, w.tape.q[0], w.tape.p[0], (start, count) -> {
+        forEachBlock(q, p, w.tape.q[0], w.tape.context, w.tape.p[0], (start, count) -> {
             w.tape.forward();
             double[] q0 = w.tape.q[flow.steps()].v;
             double[] p0 = w.tape.p[flow.steps()].v;
@@ -348,9 +374,10 @@ public final class FusedLagrangian {
         loadValues(values);
         Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
         double[] out = new double[Math.toIntExact(q.rows()) * d];
-        forEachBlock(q, noise, w.tape.q[0], w.tape.p[0], (start, count) -> {
-            double[] mu = w.mean.forward(w.tape.q[0]).v;
-            double[] logSigma = w.logScale.forward(w.tape.q[0]).v;
+        forEachBlock(q, noise, w.tape.q[0], w.tape.context, w.tape.p[0], (start, count) -> {
+            Dense in = w.encoderInput();
+            double[] mu = w.mean.forward(in).v;
+            double[] logSigma = w.logScale.forward(in).v;
             double[] e = w.tape.p[0].v;
             for (int i = 0; i < count * d; i++) {
                 out[start * d + i] = mu[i] + Math.exp(logSigma[i]) * e[i];
@@ -366,9 +393,10 @@ public final class FusedLagrangian {
         loadValues(values);
         Workspace w = evaluationWorkspace(Math.toIntExact(q.rows()));
         double[] out = new double[Math.toIntExact(q.rows())];
-        forEachBlock(q, p, w.tape.q[0], w.tape.p[0], (start, count) -> {
-            double[] mu = w.mean.forward(w.tape.q[0]).v;
-            double[] logSigma = w.logScale.forward(w.tape.q[0]).v;
+        forEachBlock(q, p, w.tape.q[0], w.tape.context, w.tape.p[0], (start, count) -> {
+            Dense in = w.encoderInput();
+            double[] mu = w.mean.forward(in).v;
+            double[] logSigma = w.logScale.forward(in).v;
             double[] pv = w.tape.p[0].v;
             for (int r = 0, i = 0; r < count; r++) {
                 double sum = constant;
@@ -397,14 +425,20 @@ public final class FusedLagrangian {
     }
 
     /**
-     * Cuts {@code (a, b)} ({@code [n, d]} each) into blocks of {@code intoA.rows} rows, copies each into
-     * {@code intoA}, {@code intoB} (a short last block padded with zeros, whose results the task drops) and runs
-     * the task on it.
+     * Cuts {@code (a, b)} into blocks of {@code intoA.rows} rows, copies each into {@code intoA} (and the context columns
+     * of {@code a}'s rows into {@code intoContext}, with a conditional model: {@code a} is {@code [n, d + k]}) and
+     * {@code intoB} (a short last block padded with zeros, whose results the task drops) and runs the task on it.
      */
-    private void forEachBlock(INDArray a, INDArray b, Dense intoA, Dense intoB, BlockTask task) {
+    private void forEachBlock(INDArray a, INDArray b, Dense intoA, Dense intoContext, Dense intoB, BlockTask task) {
         int rows = Math.toIntExact(a.rows());
         int d = config.dimension();
-        double[] aAll = new double[rows * d];
+        int k = config.contextSize();
+        int w = d + k;
+        if (a.columns() != w || b.columns() != d) {
+            throw new IllegalArgumentException("expected rows of " + w + " and " + d + " columns, got shapes "
+                    + java.util.Arrays.toString(a.shape()) + " and " + java.util.Arrays.toString(b.shape()));
+        }
+        double[] aAll = new double[rows * w];
         double[] bAll = new double[rows * d];
         host.read(a, aAll);
         host.read(b, bAll);
@@ -413,10 +447,42 @@ public final class FusedLagrangian {
             int count = Math.min(block, rows - start);
             java.util.Arrays.fill(intoA.v, 0.0);
             java.util.Arrays.fill(intoB.v, 0.0);
-            System.arraycopy(aAll, start * d, intoA.v, 0, count * d);
+            split(aAll, start, count, intoA, intoContext);
             System.arraycopy(bAll, start * d, intoB.v, 0, count * d);
             task.run(start, count);
         }
+    }
+
+    /** Rows {@code start … start + count − 1} of row-major {@code [n, d + k]} values into positions and context. */
+    private void split(double[] all, int start, int count, Dense positions, Dense context) {
+        int d = config.dimension();
+        int k = config.contextSize();
+        if (k == 0) {
+            System.arraycopy(all, start * d, positions.v, 0, count * d);
+            return;
+        }
+        java.util.Arrays.fill(context.v, 0.0);
+        for (int r = 0; r < count; r++) {
+            System.arraycopy(all, (start + r) * (d + k), positions.v, r * d, d);
+            System.arraycopy(all, (start + r) * (d + k) + d, context.v, r * k, k);
+        }
+    }
+
+    /** Model-space rows {@code [B, d + k]} into positions {@code [B, d]} and, with a context, {@code context [B, k]}. */
+    private void readRows(INDArray rows, Dense positions, Dense context) {
+        int w = config.dimension() + config.contextSize();
+        if (rows.rank() != 2 || rows.columns() != w || rows.rows() != positions.rows) {
+            throw new IllegalArgumentException("expected rows of shape [" + positions.rows + ", " + w + "], got "
+                    + java.util.Arrays.toString(rows.shape()));
+        }
+        double[] all = new double[positions.rows * w];
+        host.read(rows, all);
+        split(all, 0, positions.rows, positions, context);
+    }
+
+    /** A context buffer for {@code rows} rows, or null for an unconditional model. */
+    private Dense contextBuffer(int rows) {
+        return config.contextSize() == 0 ? null : new Dense(rows, config.contextSize());
     }
 
     // ---------------------------------------------------------------- ELBO through the inverse flow
@@ -431,8 +497,9 @@ public final class FusedLagrangian {
         int d = config.dimension();
         FusedFlow.Tape tape = w.tape;
         // encoder: p = μ + σ ⊙ ε,  log h = Σ (−ε²/2 − log σ) − (d/2) log 2π
-        Dense mu = w.mean.forward(tape.q[0]);
-        Dense logSigma = w.logScale.forward(tape.q[0]);
+        Dense in = w.encoderInput();
+        Dense mu = w.mean.forward(in);
+        Dense logSigma = w.logScale.forward(in);
         double[] pv = tape.p[0].v;
         double[] sv = w.sigma.v;
         double[] ev = w.noise.v;
@@ -518,6 +585,8 @@ public final class FusedLagrangian {
      */
     private final class Penalty {
         private final int rows;
+        /** The sites' context rows {@code [rows, k]} of a conditional model, else null. */
+        final Dense context;
         /** The forward flow of the base samples (along the flow only), else null. */
         private final FusedFlow.Tape tape;
         /** The sites: {@code q[0]}, {@code p[0]} hold the base samples (or the data, for the data sites). */
@@ -540,7 +609,12 @@ public final class FusedLagrangian {
 
         /** The base sites for {@code rows} base samples; {@code share} of the constraint is theirs. */
         Penalty(int rows, double share, SoftplusGradient.Scratch scratch) {
-            this(rows, alongFlow ? flow.new Tape(rows, false, scratch) : null, null, null, baseTerms(rows, share), scratch);
+            this(rows, share, scratch, contextBuffer(rows));
+        }
+
+        private Penalty(int rows, double share, SoftplusGradient.Scratch scratch, Dense context) {
+            this(rows, alongFlow ? flow.new Tape(rows, false, scratch, context) : null, null, null, baseTerms(rows, share), scratch,
+                    context);
         }
 
         /**
@@ -548,12 +622,13 @@ public final class FusedLagrangian {
          * gradient, the adjoints of those states are left in {@link #qAt}, {@link #pAt} for the tape's backward.
          */
         Penalty(FusedFlow.Tape inverse, double share, SoftplusGradient.Scratch scratch) {
-            this(inverse.batch, null, inverse.q, inverse.p, dataTerms(inverse.batch, share), scratch);
+            this(inverse.batch, null, inverse.q, inverse.p, dataTerms(inverse.batch, share), scratch, inverse.context);
         }
 
         private Penalty(int rows, FusedFlow.Tape tape, Dense[] fixedQ, Dense[] fixedP, double[][] terms,
-                        SoftplusGradient.Scratch scratch) {
+                        SoftplusGradient.Scratch scratch, Dense context) {
             this.rows = rows;
+            this.context = context;
             int d = config.dimension();
             this.tape = tape;
             this.q = tape != null ? tape.q : fixedQ != null ? fixedQ : new Dense[] {new Dense(rows, d)};
@@ -567,8 +642,8 @@ public final class FusedLagrangian {
                 termSite[t] = (int) terms[t][0];
                 FusedFlow.Hamiltonian h = flow.hamiltonians().get((int) terms[t][1]);
                 termWeight[t] = terms[t][2];
-                kin[t] = h.kinetic().create(rows, scratch);
-                pot[t] = h.potential().create(rows, scratch);
+                kin[t] = h.kinetic().create(rows, scratch, context);
+                pot[t] = h.potential().create(rows, scratch, context);
             }
             kBar = new Dense(rows, d);
             uBar = new Dense(rows, d);
@@ -736,13 +811,16 @@ public final class FusedLagrangian {
         final Dense pBar;
         final ReluMlp mean;
         final ReluMlp logScale;
+        /** The encoder's input {@code [q | c]} of a conditional model, else null (the encoder reads {@code q}). */
+        private final Dense stackedInput;
 
         Workspace(int batch) {
             this.batch = batch;
             int d = config.dimension();
             int hidden = config.hidden();
             SoftplusGradient.Scratch scratch = new SoftplusGradient.Scratch(batch, hidden, blas.isFloat32());
-            tape = flow.new Tape(batch, true, scratch);
+            tape = flow.new Tape(batch, true, scratch, contextBuffer(batch));
+            stackedInput = config.contextSize() == 0 ? null : new Dense(batch, d + config.contextSize());
             noise = new Dense(batch, d);
             sigma = new Dense(batch, d);
             rowLogH = new double[batch];
@@ -754,6 +832,20 @@ public final class FusedLagrangian {
             Matrix encoderScratch = blas.isFloat32() ? new DenseF(batch, hidden) : new Dense(batch, hidden);
             mean = new ReluMlp(blas, encoderMean, batch, encoderScratch);
             logScale = new ReluMlp(blas, encoderLogScale, batch, encoderScratch);
+        }
+
+        /** The encoder's input for the rows now in {@code tape.q[0]} (and {@code tape.context}). */
+        Dense encoderInput() {
+            if (stackedInput == null) {
+                return tape.q[0];
+            }
+            int d = config.dimension();
+            int k = config.contextSize();
+            for (int r = 0; r < batch; r++) {
+                System.arraycopy(tape.q[0].v, r * d, stackedInput.v, r * (d + k), d);
+                System.arraycopy(tape.context.v, r * k, stackedInput.v, r * (d + k) + d, k);
+            }
+            return stackedInput;
         }
     }
 
@@ -786,6 +878,9 @@ public final class FusedLagrangian {
                 throw new IllegalArgumentException("no value for parameter " + p.name);
             }
             read(v, p.value);
+        }
+        for (ContextStack stack : stacks) {
+            stack.load();
         }
     }
 

@@ -30,9 +30,11 @@ final class RadialGradient implements GradientKernel {
      * @param params   the MLP's {@code W1, b1, W2, b2, w3} ({@code W1} has one row per feature)
      * @param subsets  the rotated coordinate subsets
      * @param dimension {@code d}
+     * @param context  the rows' context {@code [batch, k]} of a conditional model (its MLP's first layer is the stacked
+     *                 {@code [W1; V1]}), else null
      */
     RadialGradient(Blas blas, List<Param> params, List<int[]> subsets, int dimension, int batch,
-                   SoftplusGradient.Scratch scratch) {
+                   SoftplusGradient.Scratch scratch, Dense context) {
         this.feature = new int[dimension];
         this.squared = new boolean[dimension];
         java.util.Arrays.fill(feature, -1);
@@ -49,11 +51,12 @@ final class RadialGradient implements GradientKernel {
             }
         }
         this.features = next;
-        if (params.get(0).value.rows != features) {
+        int contextColumns = context == null ? 0 : context.cols;
+        if (params.get(0).value.rows != features + contextColumns) {
             throw new IllegalArgumentException("the radial energy's first layer has " + params.get(0).value.rows
-                    + " inputs, but its subsets give " + features + " features");
+                    + " inputs, but its subsets give " + features + " features and the context " + contextColumns);
         }
-        this.inner = SoftplusGradient.create(blas, params, batch, scratch);
+        this.inner = ContextKernel.wrap(SoftplusGradient.create(blas, params, batch, scratch), context, features);
         this.r = new Dense(batch, features);
         this.rBar = new Dense(batch, features);
         this.uBar = new Dense(batch, features);

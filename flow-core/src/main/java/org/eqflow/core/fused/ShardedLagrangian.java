@@ -138,7 +138,7 @@ public final class ShardedLagrangian {
         }
         List<List<double[]>> parts = run(n, b, 1, (s, from, to) -> shards.get(s).forwardFlow(values, rows(q0, from, to),
                 rows(p0, from, to), allStates));
-        int d = Math.toIntExact(q0.columns());
+        int d = Math.toIntExact(p0.columns());
         List<double[]> out = new ArrayList<>();
         for (int k = 0; k < parts.get(0).size(); k++) {
             double[] all = new double[b * d];
