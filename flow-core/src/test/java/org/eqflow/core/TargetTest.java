@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class TargetTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"ring", "rings", "circles", "8gaussians", "checkerboard", "moons", "grid:3,2,0.3"})
+    @ValueSource(strings = {"ring", "rings", "circles", "8gaussians", "checkerboard", "moons", "grid:3,2,0.3", "cring-marginal"})
     void densityIntegratesToOne(String spec) {
         Target t = Targets.parse(spec);
         int n = 300;
@@ -36,7 +36,7 @@ class TargetTest {
      * binomial standard errors plus the quadrature error.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"ring", "rings", "circles", "8gaussians", "checkerboard", "moons", "grid:3,2,0.3"})
+    @ValueSource(strings = {"ring", "rings", "circles", "8gaussians", "checkerboard", "moons", "grid:3,2,0.3", "cring-marginal"})
     void samplerMatchesDensity(String spec) {
         Target t = Targets.parse(spec);
         double[][] boxes = {{0, 3, 0, 3}, {-1.5, 0.5, -2, 1}, {-4, -1, 0.5, 4}};

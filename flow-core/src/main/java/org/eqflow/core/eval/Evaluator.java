@@ -55,6 +55,8 @@ public final class Evaluator {
     private double[] factorEquivariance = new double[0];
     private double[] factorLeak = new double[0];
     private long chunks;
+    /** A conditional model's contexts of the first chunk: the constraint is measured at them. */
+    private INDArray contexts;
 
     /**
      * @param symmetry the symmetry for the invariance error (the model's own if empty); skipped when a
@@ -161,6 +163,11 @@ public final class Evaluator {
             }
         }
         rowsSeen += n;
+        if (hamiltonian != null && hamiltonian.config().conditional() && contexts == null) {
+            int d = hamiltonian.dimension();
+            contexts = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, Math.min(n, CONSTRAINT_SAMPLES)),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(d, d + hamiltonian.config().contextSize())).dup();
+        }
         for (double v : elbos) {
             elbo.add(v);
         }
@@ -188,7 +195,7 @@ public final class Evaluator {
                 err = TransportedIwae.invarianceError(hamiltonian, symmetry.get(), subset, ROTATIONS, Math.min(samples, 64), chunkSeed);
                 INDArray q = hamiltonian.toModelSpace(subset);
                 java.util.SplittableRandom rng = Noise.stream(chunkSeed, 1, Noise.Purpose.EVALUATION);
-                double[][] p = new double[take][(int) q.columns()];
+                double[][] p = new double[take][hamiltonian.dimension()];
                 for (double[] row : p) {
                     for (int j = 0; j < row.length; j++) {
                         row[j] = rng.nextGaussian();
@@ -242,7 +249,7 @@ public final class Evaluator {
         Map<String, Double> constraint = new LinkedHashMap<>();
         Map<String, Double> multipliers = new LinkedHashMap<>();
         List<String> names = hamiltonian == null ? List.of() : hamiltonian.generatorNames();
-        double[] c = hamiltonian == null ? new double[0] : hamiltonian.constraintViolations(CONSTRAINT_SAMPLES, seed);
+        double[] c = hamiltonian == null ? new double[0] : hamiltonian.constraintViolations(CONSTRAINT_SAMPLES, seed, contexts);
         double[] lambda = hamiltonian == null ? new double[0] : hamiltonian.multipliers();
         for (int k = 0; k < names.size(); k++) {
             constraint.put(names.get(k), c[k]);

@@ -24,7 +24,8 @@ public final class FlowEquivariance {
      * in the model's space, on the engine the model uses.
      *
      * @param model    the flow
-     * @param q        positions {@code [B, d]} in the model's space
+     * @param q        positions {@code [B, d]} in the model's space (a conditional model's rows {@code [B, d + k]} with their
+     *                 context, which the elements do not move)
      * @param p        momenta {@code [B, d]}
      * @param elements group elements of the model's symmetry
      * @return the error
@@ -49,7 +50,8 @@ public final class FlowEquivariance {
         double worst = 0;
         double leak = 0;
         for (GroupElement g : elements) {
-            INDArray[] moved = model.forward(array(GroupElement.applyToRows(g.onQ(), q0), q), array(GroupElement.applyToRows(g.onP(), p0), p));
+            INDArray[] moved = model.forward(array(GroupElement.applyToLeadingColumns(g.onQ(), q0), q),
+                    array(GroupElement.applyToRows(g.onP(), p0), p));
             double[][] mq = moved[0].castTo(DataType.DOUBLE).toDoubleMatrix();
             double[][] mp = moved[1].castTo(DataType.DOUBLE).toDoubleMatrix();
             double[][] gq = GroupElement.applyToRows(g.onQ(), q1);
@@ -57,7 +59,7 @@ public final class FlowEquivariance {
             for (int i = 0; i < q0.length; i++) {
                 double s = 0;
                 double l = 0;
-                for (int j = 0; j < q0[i].length; j++) {
+                for (int j = 0; j < p0[i].length; j++) {
                     s += sq(mq[i][j] - gq[i][j]) + sq(mp[i][j] - gp[i][j]);
                     if (leakCoordinates[j]) {
                         l += sq(mq[i][j] - q1[i][j]) + sq(mp[i][j] - p1[i][j]);

@@ -43,7 +43,7 @@ public final class TransportedIwae {
         double[][] out = new double[elements.size()][n];
         for (int e = 0; e < elements.size(); e++) {
             GroupElement g = elements.get(e);
-            INDArray rq = qRep.mmul(Nd4j.create(g.onQ()).castTo(dt).transpose());
+            INDArray rq = onPositions(qRep, Nd4j.create(g.onQ()).castTo(dt).transpose(), d);
             INDArray rp = p.mmul(Nd4j.create(g.onP()).castTo(dt).transpose());
             double[] logJoint = model.logJoint(rq, rp).toDoubleVector();
             double[] w = new double[m];
@@ -55,6 +55,16 @@ public final class TransportedIwae {
             }
         }
         return out;
+    }
+
+    /** {@code rows · Rᵀ} on the first {@code d} columns; a conditional model's context columns after them stay. */
+    private static INDArray onPositions(INDArray rows, INDArray rt, int d) {
+        if (rows.columns() == d) {
+            return rows.mmul(rt);
+        }
+        org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        return Nd4j.hstack(rows.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d)).mmul(rt),
+                rows.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(d, rows.columns())));
     }
 
     /** The identity followed by {@code count} random elements of the symmetry's group (linear generators only). */

@@ -55,6 +55,20 @@ public record GroupElement(double[][] onQ, double[][] onP) {
         return out;
     }
 
+    /**
+     * {@link #applyToRows} on the first {@code d = m.length} columns of each row; the columns after them (a conditional
+     * model's context, which the symmetry does not act on) are kept as they are.
+     */
+    public static double[][] applyToLeadingColumns(double[][] m, double[][] rows) {
+        double[][] moved = applyToRows(m, rows);
+        double[][] out = new double[rows.length][];
+        for (int r = 0; r < rows.length; r++) {
+            out[r] = rows[r].clone();
+            System.arraycopy(moved[r], 0, out[r], 0, m.length);
+        }
+        return out;
+    }
+
     /** Matrix exponential by scaling and squaring with a Taylor series (fine for the small matrices here). */
     static double[][] expm(double[][] a) {
         int d = a.length;

@@ -14,6 +14,15 @@ public interface Target {
     /** The data dimension. */
     int dimension();
 
+    /**
+     * The number of context values of a conditional target {@code p(x | c)} (0: unconditional). Its rows are then
+     * {@code [x | c]}, {@link #dimension()} + this many values: {@link #sample} draws the context with the point and
+     * {@link #logDensity} is {@code log p(x | c)}, {@link #entropy()} the conditional entropy {@code E_c H(x | c)}.
+     */
+    default int contextSize() {
+        return 0;
+    }
+
     /** One draw. */
     double[] sample(SplittableRandom rng);
 

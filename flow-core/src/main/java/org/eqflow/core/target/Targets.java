@@ -6,7 +6,9 @@ import java.util.Locale;
  * Reads target names: {@code ring:R,σ} (default 2,0.2), {@code shell:d,R,σ}, {@code shells:d,R1,…,Rk,σ} (concentric
  * shells, equally weighted), {@code rings}, {@code circles},
  * {@code 8gaussians}, {@code checkerboard}, {@code moons}, {@code grid:k,spacing,σ} (default 3,2,0.2),
- * {@code doublewell:k} (k particles in the plane, default 4), and products of independent targets {@code A*B}
+ * {@code doublewell:k} (k particles in the plane, default 4), the conditional {@code cring} and
+ * {@code cshell:d,R0,R1,S0,S1} ({@link ConditionalShell}: rows {@code [x | c]}) and the densities of their {@code x}
+ * alone, {@code cring-marginal} and {@code cshell-marginal:d,R0,R1,S0,S1}, and products of independent targets {@code A*B}
  * ({@link Product}, e.g. {@code ring:2,0.2*ring:1,0.15}).
  */
 public final class Targets {
@@ -21,7 +23,12 @@ public final class Targets {
                 if (part.isBlank() || part.contains("*")) {
                     throw new IllegalArgumentException("target '" + spec + "': a product is A*B with a target on each side of '*'");
                 }
-                factors.add(parse(part));
+                Target factor = parse(part);
+                if (factor.contextSize() > 0) {
+                    throw new IllegalArgumentException("target '" + spec + "': a conditional target (" + part.trim()
+                            + ") cannot be a factor of a product");
+                }
+                factors.add(factor);
             }
             return new Product(factors);
         }
@@ -45,12 +52,18 @@ public final class Targets {
             case "moons" -> arity(spec, a, 0, new Moons());
             case "grid" -> a.length == 0 ? GaussianMixture.grid(3, 2, 0.2)
                     : arity(spec, a, 3, a.length == 3 ? GaussianMixture.grid(integer(spec, a[0]), a[1], a[2]) : null);
+            case "cring" -> arity(spec, a, 0, new ConditionalShell(2, 2, 1, 0.2, 0.1));
+            case "cshell" -> arity(spec, a, 5, a.length == 5 ? new ConditionalShell(integer(spec, a[0]), a[1], a[2], a[3], a[4]) : null);
+            case "cring-marginal" -> arity(spec, a, 0, new ConditionalShell(2, 2, 1, 0.2, 0.1).marginal());
+            case "cshell-marginal" -> arity(spec, a, 5, a.length == 5
+                    ? new ConditionalShell(integer(spec, a[0]), a[1], a[2], a[3], a[4]).marginal() : null);
             case "doublewell" -> a.length == 0 ? new DoubleWell(4)
                     : arity(spec, a, 1, a.length == 1 ? new DoubleWell(integer(spec, a[0])) : null);
             default -> throw new IllegalArgumentException("unknown target '" + spec + "': use ring:R,SIGMA, shell:D,R,SIGMA, "
                     + "shells:D,R1,...,Rk,SIGMA, "
                     + "rings, circles, 8gaussians, checkerboard, moons, grid:K,SPACING,SIGMA "
-                    + "or doublewell:K, or a product of independent ones A*B");
+                    + "doublewell:K, the conditional cring or cshell:D,R0,R1,S0,S1 (and their -marginal), "
+                    + "or a product of independent ones A*B");
         };
     }
 
