@@ -81,4 +81,40 @@ public record Standardization(List<Double> centre, double scale) {
         }
         return new Standardization(centre, scale > 0 ? scale : 1.0);
     }
+
+    /**
+     * The scaling of a conditional model's context: per column, its mean and standard deviation (1 for a constant
+     * column). The symmetry does not act on the context, so each column may have its own scale.
+     */
+    public record Context(List<Double> centre, List<Double> scale) {
+
+        /** No scaling of {@code k} columns. */
+        public static Context identity(int k) {
+            return new Context(java.util.Collections.nCopies(k, 0.0), java.util.Collections.nCopies(k, 1.0));
+        }
+
+        /** Fits the columns after the first {@code d} of the rows. */
+        public static Context fit(double[][] rows, int d) {
+            int k = rows[0].length - d;
+            List<Double> centre = new ArrayList<>();
+            List<Double> scale = new ArrayList<>();
+            for (int j = d; j < d + k; j++) {
+                double mean = 0;
+                for (double[] r : rows) {
+                    mean += r[j] / rows.length;
+                }
+                double var = 0;
+                for (double[] r : rows) {
+                    var += (r[j] - mean) * (r[j] - mean) / rows.length;
+                }
+                double sd = Math.sqrt(var);
+                if (!Double.isFinite(mean) || !Double.isFinite(sd)) {
+                    throw new IllegalArgumentException("context column " + (j - d + 1) + " overflows double precision: rescale it");
+                }
+                centre.add(mean);
+                scale.add(sd > 0 ? sd : 1.0);
+            }
+            return new Context(centre, scale);
+        }
+    }
 }

@@ -64,11 +64,12 @@ final class DataCommand implements Callable<Integer> {
                     t.name(), t.entropy(), org.eqflow.core.manifold.SphereFlow.LOG_AREA);
         } else {
             Target t = Targets.parse(target);
-            header = Output.pointsHeader(t.dimension());
+            header = Output.pointsHeader(t.dimension(), t.contextSize());
             x = t.sample(n, Noise.stream(seed, 0, Noise.Purpose.DATA));
             entropyLine = () -> {
                 Target.Entropy h = t.entropy();
-                return String.format(Locale.ROOT, "entropy of %s: %.4f nats (± %.1e)", t.spec(), h.nats(), h.errorBound());
+                return String.format(Locale.ROOT, "%sentropy of %s: %.4f nats (± %.1e)", t.contextSize() > 0 ? "conditional " : "",
+                        t.spec(), h.nats(), h.errorBound());
             };
         }
         Output.write(out, spec.commandLine(), w -> {

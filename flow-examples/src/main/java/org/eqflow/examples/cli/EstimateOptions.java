@@ -3,6 +3,7 @@ package org.eqflow.examples.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.eqflow.core.EquivariantHamiltonianFlow;
+import org.eqflow.core.model.DensityModel;
 import org.eqflow.core.model.TrainableModel;
 import org.eqflow.examples.io.CsvException;
 import org.eqflow.examples.io.CsvPoints;
@@ -23,11 +24,30 @@ final class EstimateOptions {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
     long seed;
 
+    @Option(names = "--context-columns", paramLabel = "K", description = "conditional models: the last K columns of every row are "
+            + "the context c of p(x | c) (default: the model's own K; given, it must match)")
+    Integer contextColumns;
+
     @picocli.CommandLine.Mixin
     EngineOptions engine = new EngineOptions();
 
     @picocli.CommandLine.Mixin
     AllowClassOption allow = new AllowClassOption();
+
+    /** The context size of a model: a conditional Hamiltonian flow's {@code k}, else 0. */
+    static int contextSize(DensityModel model) {
+        return model instanceof EquivariantHamiltonianFlow h ? h.config().contextSize() : 0;
+    }
+
+    /** The model's context size, checked against {@code --context-columns} when that is given. */
+    static int checkContext(picocli.CommandLine cl, DensityModel model, Integer given) {
+        int k = contextSize(model);
+        if (given != null && given != k) {
+            throw new picocli.CommandLine.ParameterException(cl, "--context-columns " + given + " does not match the model, which "
+                    + (k == 0 ? "is not conditional: drop --context-columns" : "was trained with --context-columns " + k));
+        }
+        return k;
+    }
 
     /** The most importance samples per point. */
     static final int MAX_SAMPLES = 1 << 16;
@@ -52,10 +72,11 @@ final class EstimateOptions {
             }
             return engine.apply(flow, "evaluation");
         }
+        int k = checkContext(cl, flow, contextColumns);
         CsvPoints.Info info = CsvPoints.validate(data);
-        if (info.dimension() != flow.dimension()) {
-            throw new CsvException(data + ": points have dimension " + info.dimension() + " but the model expects "
-                    + flow.dimension());
+        if (info.dimension() != flow.dimension() + k) {
+            throw new CsvException(data + ": points have " + info.dimension() + " columns but the model expects "
+                    + (k == 0 ? flow.dimension() : flow.dimension() + " coordinates and then " + k + " context value(s)"));
         }
         ManifoldTraining.validate(data, flow);
         return engine.apply(flow, "evaluation");

@@ -99,6 +99,12 @@ final class EvalCommand implements Callable<Integer> {
         if (t.isPresent() && t.get().dimension() != d) {
             throw new IllegalArgumentException("target " + target + " has dimension " + t.get().dimension() + " but the model " + d);
         }
+        int k = EstimateOptions.contextSize(flow);
+        if (t.isPresent() && t.get().contextSize() != k) {
+            throw new IllegalArgumentException("target " + target + (t.get().contextSize() == 0 ? " is not conditional" : " is conditional on "
+                    + t.get().contextSize() + " context value(s)") + " but the model " + (k == 0 ? "is not" : "on " + k)
+                    + (k == 0 ? ": for the x of a conditional target use its -marginal" : ""));
+        }
         if (group != null && !symmetries.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --symmetry or --group, not both");
         }

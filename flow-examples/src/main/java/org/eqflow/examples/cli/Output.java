@@ -23,9 +23,17 @@ final class Output {
 
     /** The header {@code x0,x1,...} of a CSV of points, with its line end. */
     static String pointsHeader(int d) {
+        return pointsHeader(d, 0);
+    }
+
+    /** {@code x0,...,x(d-1),c0,...,c(k-1)}: the header of rows {@code [x | c]} of a conditional density. */
+    static String pointsHeader(int d, int k) {
         StringBuilder h = new StringBuilder();
         for (int j = 0; j < d; j++) {
             h.append(j == 0 ? "" : ",").append('x').append(j);
+        }
+        for (int j = 0; j < k; j++) {
+            h.append(",c").append(j);
         }
         return h.append('\n').toString();
     }

@@ -20,8 +20,13 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL.zip", required = true)
     Path model;
 
-    @Option(names = "-n", paramLabel = "N", required = true, description = "number of samples")
-    long n;
+    @Option(names = "-n", paramLabel = "N", description = "number of samples (required, except with a --context file)")
+    Long n;
+
+    @Option(names = "--context", paramLabel = "C.csv|v1,v2,...", description = "conditional models: draw from p(x | c), one sample per "
+            + "row of the CSV file C.csv (its K columns, header optional), or -n samples at the one context v1,...,vK; the rows written "
+            + "are x0,...,c0,... so that logprob and eval read them back")
+    String context;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
     long seed;
@@ -53,11 +58,18 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        DensityModel flow = engine.apply(allow.load(model), "sampling");
+        int d = flow.dimension();
+        int k = EstimateOptions.contextSize(flow);
+        if (context != null || k > 0) {
+            return conditional((org.eqflow.core.EquivariantHamiltonianFlow) checkConditional(flow, k), d, k);
+        }
+        if (n == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '-n=N'");
+        }
         if (n < 1 || n > MAX_N) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + ", got " + n);
         }
-        DensityModel flow = engine.apply(allow.load(model), "sampling");
-        int d = flow.dimension();
         if (reweight != null) {
             return reweighted(flow);
         }
@@ -79,6 +91,91 @@ final class SampleCommand implements Callable<Integer> {
             return b.toString();
         });
         return 0;
+    }
+
+    private DensityModel checkConditional(DensityModel flow, int k) {
+        if (k == 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--context: the model is not conditional (train it with "
+                    + "--context-columns K for p(x | c))");
+        }
+        if (context == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the model is the conditional density p(x | c) of " + k
+                    + " context value(s): give --context C.csv (one sample per row) or --context v1,...,v" + k + " with -n");
+        }
+        if (reweight != null || innerMomenta != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--reweight weighs draws against an energy, which has no context");
+        }
+        return flow;
+    }
+
+    /** Samples of {@code p(x | c)}: one per context row of a file, or {@code -n} at one context. */
+    private Integer conditional(org.eqflow.core.EquivariantHamiltonianFlow flow, int d, int k) throws Exception {
+        double[][] contexts = contexts(k);
+        boolean fromFile = java.nio.file.Files.exists(java.nio.file.Path.of(context));
+        if (fromFile && n != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-n goes with --context v1,...,vK: a context file gives one "
+                    + "sample per row (" + contexts.length + " rows)");
+        }
+        if (!fromFile) {
+            if (n == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--context " + context + " needs -n: how many samples at it");
+            }
+            if (n < 1 || n > MAX_N) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "-n must be in 1.." + MAX_N + ", got " + n);
+            }
+        } else {
+            n = (long) contexts.length;
+        }
+        writeChunks(Output.pointsHeader(d, k), (m, chunk) -> {
+            double[][] c = new double[m][];
+            for (int i = 0; i < m; i++) {
+                c[i] = fromFile ? contexts[(int) (chunk * CHUNK + i)] : contexts[0];
+            }
+            INDArray x = flow.sample(org.nd4j.linalg.factory.Nd4j.create(c), seed + 104_729L * chunk);
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < d; j++) {
+                    b.append(j == 0 ? "" : ",").append(x.getDouble(i, j));
+                }
+                for (int j = 0; j < k; j++) {
+                    b.append(',').append(c[i][j]);
+                }
+                b.append('\n');
+            }
+            return b.toString();
+        });
+        return 0;
+    }
+
+    /** {@code --context}: the rows of a CSV file, or one row of K numbers. */
+    private double[][] contexts(int k) throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Path.of(context);
+        double[][] rows;
+        if (java.nio.file.Files.exists(file)) {
+            rows = org.eqflow.examples.io.CsvPoints.readAll(file);
+            if (rows[0].length != k) {
+                throw new org.eqflow.examples.io.CsvException(file + ": contexts have " + rows[0].length + " columns but the model takes " + k);
+            }
+            return rows;
+        }
+        String[] parts = context.split(",", -1);
+        double[] row = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                row[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--context '" + context + "' is neither a file nor "
+                        + k + " comma-separated numbers ('" + parts[i].trim() + "' is not a number)");
+            }
+            if (!Double.isFinite(row[i])) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--context: value " + (i + 1) + " is not finite");
+            }
+        }
+        if (row.length != k) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--context gives " + row.length + " value(s) but the model "
+                    + "takes " + k);
+        }
+        return new double[][] {row};
     }
 
     /** Draws with their importance log-weights against an energy. */

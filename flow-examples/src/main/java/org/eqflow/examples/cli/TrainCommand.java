@@ -95,6 +95,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "; training doubles them while the step-doubling error of log q exceeds " + SpectralFlow.STEP_TOLERANCE + " nats)")
     Integer odeSteps;
 
+    @Option(names = "--context-columns", paramLabel = "K", description = "a conditional density p(x | c): the last K columns of every "
+            + "row (training, validation and test files) are the context c, which conditions K, U and the encoder and is not acted "
+            + "on by the symmetry (docs/conditional.md); a conditional --target sets it")
+    Integer contextColumns;
+
     @Option(names = "--train-size", paramLabel = "N", description = "with --target: draw N training points once (finite data)")
     Integer trainSize;
 
@@ -206,6 +211,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new FileAlreadyExistsException(out.toString(), null, "the model file exists; pass --force to overwrite it");
         }
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        if (contextColumns != null && contextColumns > 0 && (source.energy != null || ManifoldTraining.applies(source.target, manifold))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--context-columns makes a conditional density of data: it takes "
+                    + "no --energy or manifold flow");
+        }
         if (source.energy != null) {
             return new EnergyTraining(this).run();
         }
@@ -259,10 +268,16 @@ final class TrainCommand implements Callable<Integer> {
             }
             points = target.get().sample(trainSize, Noise.stream(seed, 0, Noise.Purpose.DATA));
         }
-        int d = points != null ? points[0].length : target.get().dimension();
+        int k = contextColumns(target, family, given);
+        int width = points != null ? points[0].length : target.get().dimension() + target.get().contextSize();
+        int d = width - k;
+        if (d < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--context-columns " + k + " leaves no coordinates: the data "
+                    + "have " + width + " columns");
+        }
         // A fixed length is asked for by --iterations alone; otherwise validation decides when to stop.
         boolean fixedLength = iterations != null && validation == null && patience == null;
-        INDArray val = validation == null ? null : readChecked(validation, d);
+        INDArray val = validation == null ? null : readChecked(validation, d, k);
         if (val == null && !fixedLength) {
             if (points != null) {
                 FiniteData.Split split = FiniteData.holdOut(points, seed);
@@ -277,7 +292,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         DataSource data = points != null ? new FiniteData(points, seed) : new TargetData(target.get(), seed);
-        INDArray testPoints = test == null ? null : readChecked(test, d);
+        INDArray testPoints = test == null ? null : readChecked(test, d, k);
         Path ckptDir = checkpointDir != null ? checkpointDir
                 : out.toAbsolutePath().resolveSibling(out.getFileName() + ".checkpoints");
         long cap = iterations != null ? iterations : TrainingOptions.Builder.DEFAULT_ITERATIONS;
@@ -302,9 +317,10 @@ final class TrainCommand implements Callable<Integer> {
             if (given.hasMatchedOption("--lr") || given.hasMatchedOption("--clip-norm")) {
                 overrideTraining(flow, given);
             }
-            if (flow.dimension() != d) {
+            if (flow.dimension() != d || EstimateOptions.contextSize(flow) != k) {
                 throw new IllegalArgumentException("the checkpoint's model has dimension " + flow.dimension()
-                        + " but the training data has dimension " + d);
+                        + (EstimateOptions.contextSize(flow) > 0 ? " and " + EstimateOptions.contextSize(flow) + " context column(s)" : "")
+                        + " but the training data has dimension " + d + (k > 0 ? " and " + k + " context column(s)" : ""));
             }
             LOG.info("resuming from {} at iteration {}", resume, flow.iteration());
         } else {
@@ -313,8 +329,10 @@ final class TrainCommand implements Callable<Integer> {
             List<Double> origin = java.util.Collections.nCopies(d, 0.0);
             boolean finiteFlow = family != FiniteOptions.Family.HAMILTONIAN;
             boolean symmetric = finiteFlow ? finite.symmetric() : !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
+            double[][] positions = k == 0 ? sample : java.util.Arrays.stream(sample).map(r -> java.util.Arrays.copyOf(r, d))
+                    .toArray(double[][]::new);
             Standardization pre = noStandardize ? new Standardization(origin, 1.0)
-                    : Standardization.forModel(sample, symmetric);
+                    : Standardization.forModel(positions, symmetric);
             String source = this.source.data != null ? this.source.data.toString() : target.get().spec();
             String amount = points != null ? points.length + " points" : "fresh samples every step";
             if (finiteFlow) {
@@ -326,6 +344,12 @@ final class TrainCommand implements Callable<Integer> {
                         config.symmetrize().equals("none") ? "" : "; its density averaged over " + config.symmetrize());
             } else {
                 FlowConfig config = model.config(d, seed, pre.centre(), pre.scale());
+                if (k > 0) {
+                    Standardization.Context c = noStandardize ? Standardization.Context.identity(k) : Standardization.Context.fit(sample, d);
+                    config = config.toBuilder().contextSize(k).contextScaling(c.centre(), c.scale()).build();
+                    LOG.info("conditional density p(x | c): the last {} column(s) are the context (centre {}, scale {})", k,
+                            c.centre(), c.scale());
+                }
                 flow = EquivariantHamiltonianFlow.create(config);
                 LOG.info("training {} on {} ({}), symmetry {}, constraint {}, objective {}, {} parameters", out, source, amount,
                         config.symmetries().isEmpty() ? "none" : String.join(" ", config.symmetries()),
@@ -379,10 +403,38 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static INDArray readChecked(Path file, int d) throws java.io.IOException {
+        return readChecked(file, d, 0);
+    }
+
+    /** A CSV of rows {@code [x | c]}: {@code d} coordinates and {@code k} context values. */
+    static INDArray readChecked(Path file, int d, int k) throws java.io.IOException {
         double[][] x = CsvPoints.readAll(file);
-        if (x[0].length != d) {
-            throw new org.eqflow.examples.io.CsvException(file + ": points have dimension " + x[0].length + " but the model expects " + d);
+        if (x[0].length != d + k) {
+            throw new org.eqflow.examples.io.CsvException(file + ": points have " + (k == 0 ? "dimension " : "") + x[0].length
+                    + (k == 0 ? "" : " columns") + " but the model expects " + (k == 0 ? "" + d : d + " coordinates and then " + k
+                    + " context value(s)"));
         }
         return org.nd4j.linalg.factory.Nd4j.create(x);
+    }
+
+    /**
+     * The context columns: a conditional target's own, or {@code --context-columns}; only the Hamiltonian flow trained from
+     * data takes a context.
+     */
+    private int contextColumns(Optional<Target> target, FiniteOptions.Family family, CommandLine.ParseResult given) {
+        int fromTarget = target.map(Target::contextSize).orElse(0);
+        if (contextColumns != null && contextColumns < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--context-columns must be >= 0, got " + contextColumns);
+        }
+        if (contextColumns != null && target.isPresent() && contextColumns != fromTarget) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--context-columns " + contextColumns + " does not match the "
+                    + "target " + target.get().spec() + ", which has " + fromTarget + " context value(s): drop --context-columns");
+        }
+        int k = target.isPresent() ? fromTarget : contextColumns == null ? 0 : contextColumns;
+        if (k > 0 && family != FiniteOptions.Family.HAMILTONIAN) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "conditional densities (--context-columns, or a conditional "
+                    + "target) are Hamiltonian flows: drop --flow");
+        }
+        return k;
     }
 }
