@@ -426,6 +426,14 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      * {@link #trainStep} draws the same quantities from {@code (seed, iteration)}.
      */
     public Objective objective(INDArray q, INDArray noise, INDArray penaltyQ, INDArray penaltyP, double[] lambda) {
+        double[][] l = new double[1][];
+        Map<String, INDArray> feeds = givenFeeds(q, noise, penaltyQ, penaltyP, lambda, l);
+        return evaluate(feeds, l[0]);
+    }
+
+    /** The checked feeds of {@link #objective(INDArray, INDArray, INDArray, INDArray, double[])}; {@code l[0]} gets the multipliers. */
+    private Map<String, INDArray> givenFeeds(INDArray q, INDArray noise, INDArray penaltyQ, INDArray penaltyP, double[] lambda,
+                                             double[][] l) {
         checkDimension(q);
         if (q.rows() % config.trainingSamples() != 0) {
             throw new IllegalArgumentException("with " + config.trainingSamples() + " training samples per point the rows come in groups of "
@@ -434,7 +442,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         Map<String, INDArray> feeds = new HashMap<>();
         feeds.put("q", q.castTo(dataType));
         feeds.put("noise", noise.castTo(dataType));
-        double[] l = new double[0];
+        l[0] = new double[0];
         if (generatorCount > 0) {
             if (penaltyQ == null || penaltyP == null) {
                 throw new IllegalArgumentException("a model with a symmetry needs the penalty's base states");
@@ -446,11 +454,42 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
                     throw new IllegalArgumentException("the soft constraint needs " + generatorCount + " multipliers, got "
                             + (lambda == null ? "none" : lambda.length));
                 }
-                l = lambda.clone();
-                feeds.put("lambda", Nd4j.create(l, new long[] {generatorCount}, DataType.DOUBLE).castTo(dataType));
+                l[0] = lambda.clone();
+                feeds.put("lambda", Nd4j.create(l[0], new long[] {generatorCount}, DataType.DOUBLE).castTo(dataType));
             }
         }
-        return evaluate(feeds, l);
+        return feeds;
+    }
+
+    /**
+     * An objective with the gradient of the loss with respect to a conditional model's context: {@code ∂L/∂c} of the
+     * data rows and of the penalty's rows (null without a symmetry), in the model's space, each {@code [rows, k]}.
+     */
+    public record ContextObjective(Objective objective, INDArray contextGradient, INDArray penaltyContextGradient) {
+    }
+
+    /**
+     * {@link #objective(INDArray, INDArray, INDArray, INDArray, double[])} of a conditional model, with {@code ∂L/∂c}:
+     * what a network passes back to the layers that compute the context (the DL4J density layer). On the fused
+     * engine (one shard); the graph's own input gradient gives it where the fused engine cannot run the model.
+     *
+     * @throws IllegalStateException if the model is not conditional or not on the fused engine
+     */
+    public ContextObjective objectiveWithContextGradient(INDArray q, INDArray noise, INDArray penaltyQ, INDArray penaltyP,
+                                                         double[] lambda) {
+        if (!config.conditional() || !useFused) {
+            throw new IllegalStateException(!config.conditional() ? "the model is not conditional: it has no context gradient"
+                    : "the context gradient is computed by the fused engine, and this model runs on the graph: " + engineDescription());
+        }
+        double[][] l = new double[1][];
+        Map<String, INDArray> feeds = givenFeeds(q, noise, penaltyQ, penaltyP, lambda, l);
+        FusedLagrangian.Result r = fused.evaluateWithContextGradient(parameters(), feeds.get("q"), feeds.get("noise"),
+                feeds.get("penaltyQ"), feeds.get("penaltyP"), l[0]);
+        int k = config.contextSize();
+        INDArray c = Nd4j.create(r.contextGradient(), new long[] {q.rows(), k}, DataType.DOUBLE);
+        INDArray pc = feeds.get("penaltyQ") == null ? null
+                : Nd4j.create(r.penaltyContextGradient(), new long[] {penaltyQ.rows(), k}, DataType.DOUBLE);
+        return new ContextObjective(new Objective(r.loss(), r.negElbo(), r.constraints(), r.gradients()), c, pc);
     }
 
     private Objective evaluate(Map<String, INDArray> feeds, double[] lambda) {

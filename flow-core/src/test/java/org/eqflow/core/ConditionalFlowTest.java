@@ -121,6 +121,57 @@ class ConditionalFlowTest {
         assertTrue(checked > 100, "checked " + checked);
     }
 
+    /**
+     * {@code ∂L/∂c} of the data rows and of the penalty's rows (what a DL4J network passes to the layers computing the context)
+     * against central differences of the loss in every context value, float64; float32 within 1e-3 of it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configurations")
+    void contextGradientEqualsCentralDifferences(String name, FlowConfig.Builder builder) {
+        FlowConfig config = config(builder);
+        EquivariantHamiltonianFlow m = perturbed(config);
+        int d = config.dimension();
+        int k = config.contextSize();
+        int rows = 6 * config.trainingSamples();
+        INDArray q = TestSupport.gaussian(21, rows, config.rowWidth(), 1.2);
+        INDArray noise = TestSupport.gaussian(22, rows, d, 1.0);
+        boolean symmetric = config.generatorCount() > 0;
+        INDArray penaltyQ = symmetric ? TestSupport.gaussian(23, 5, config.rowWidth(), 1.0) : null;
+        INDArray penaltyP = symmetric ? TestSupport.gaussian(24, 5, d, 1.0) : null;
+        double[] lambda = config.constraint() == FlowConfig.Constraint.SOFT ? new double[] {0.7, 1.3, 2.1, 0.4, 0.9, 1.1, 0.5, 0.8,
+            1.7, 0.6, 1.2, 0.3, 1.4, 0.2, 1.9} : null;
+        if (lambda != null) {
+            lambda = java.util.Arrays.copyOf(lambda, config.generatorCount());
+        }
+        EquivariantHamiltonianFlow.ContextObjective o = m.objectiveWithContextGradient(q, noise, penaltyQ, penaltyP, lambda);
+        assertEquals(m.objective(q, noise, penaltyQ, penaltyP, lambda).loss(), o.objective().loss(), 1e-12, "the same loss");
+        for (INDArray at : symmetric ? List.of(q, penaltyQ) : List.of(q)) {
+            INDArray analytic = at == q ? o.contextGradient() : o.penaltyContextGradient();
+            for (int r = 0; r < at.rows(); r++) {
+                for (int j = 0; j < k; j++) {
+                    double orig = at.getDouble(r, d + j);
+                    at.putScalar(r, d + j, orig + 1e-6);
+                    double plus = m.objective(q, noise, penaltyQ, penaltyP, lambda).loss();
+                    at.putScalar(r, d + j, orig - 1e-6);
+                    double minus = m.objective(q, noise, penaltyQ, penaltyP, lambda).loss();
+                    at.putScalar(r, d + j, orig);
+                    double numeric = (plus - minus) / 2e-6;
+                    assertTrue(TestSupport.close(analytic.getDouble(r, j), numeric, 1e-4, 1e-9), name + ": ∂L/∂c of "
+                            + (at == q ? "data" : "penalty") + " row " + r + ", column " + j + ": analytic " + analytic.getDouble(r, j)
+                            + " numeric " + numeric);
+                }
+            }
+        }
+        EquivariantHamiltonianFlow narrow = EquivariantHamiltonianFlow.create(config.toBuilder().precision(FlowConfig.Precision.FLOAT32).build());
+        for (String p : m.parameterNames()) {
+            narrow.graph().getVariable(p).getArr().assign(m.graph().getVariable(p).getArr());
+        }
+        INDArray f32 = narrow.objectiveWithContextGradient(q, noise, penaltyQ, penaltyP, lambda).contextGradient();
+        double scale = o.contextGradient().amaxNumber().doubleValue();
+        double diff = o.contextGradient().sub(f32.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(diff <= 1e-3 * scale + 1e-6, name + ": float32 context gradient off by " + diff + " at scale " + scale);
+    }
+
     /** The hard constraint holds at every context: {@code log π(T⁻¹(Rq, Rp; c)) = log π(T⁻¹(q, p; c))}. */
     @Test
     void hardModelIsInvariantInXAtEveryContext() {

@@ -5,11 +5,12 @@ package org.eqflow.core.fused;
  * {@code A1 = x W1 + c V1 + b1 = [x | c] [W1; V1] + b1}: the kernel of the same MLP on the stacked input
  * {@code [x | c]} with the stacked weights {@code [W1; V1]} ({@link ContextStack}), whose first {@code n} output
  * columns are {@code ∇x E} and whose first {@code n} input-adjoint columns are the Hessian-vector product in
- * {@code x}. The context is constant: the upstream adjoint of its columns is zero, and its own adjoint is dropped.
+ * {@code x}. The upstream adjoint of the context's columns is zero; their input adjoint is {@code ∂L/∂c}, added to the
+ * rows' {@link RowContext#adjoint} when it is wanted.
  */
 final class ContextKernel implements GradientKernel {
     private final GradientKernel inner;
-    private final Dense context;
+    private final RowContext context;
     private final int n;
     private final int k;
     private final Dense stacked;
@@ -19,14 +20,14 @@ final class ContextKernel implements GradientKernel {
 
     /**
      * @param inner   the kernel of the stacked MLP, input {@code [B, n + k]}
-     * @param context the rows' context {@code [B, k]}, read at each {@link #forward}
+     * @param context the rows' context {@code [B, k]}, read at each {@link #forward}, and its adjoint
      */
-    private ContextKernel(GradientKernel inner, Dense context, int n) {
+    private ContextKernel(GradientKernel inner, RowContext context, int n) {
         this.inner = inner;
         this.context = context;
         this.n = n;
-        this.k = context.cols;
-        int b = context.rows;
+        this.k = context.values.cols;
+        int b = context.values.rows;
         stacked = new Dense(b, n + k);
         out = new Dense(b, n);
         padded = new Dense(b, n + k);
@@ -34,7 +35,7 @@ final class ContextKernel implements GradientKernel {
     }
 
     /** {@code inner} conditioned on {@code context}, or {@code inner} itself when there is no context. */
-    static GradientKernel wrap(GradientKernel inner, Dense context, int inputs) {
+    static GradientKernel wrap(GradientKernel inner, RowContext context, int inputs) {
         return context == null ? inner : new ContextKernel(inner, context, inputs);
     }
 
@@ -44,7 +45,7 @@ final class ContextKernel implements GradientKernel {
         double[] s = stacked.v;
         for (int r = 0; r < x.rows; r++) {
             System.arraycopy(x.v, r * n, s, r * w, n);
-            System.arraycopy(context.v, r * k, s, r * w + n, k);
+            System.arraycopy(context.values.v, r * k, s, r * w + n, k);
         }
         double[] g = inner.forward(stacked).v;
         for (int r = 0; r < x.rows; r++) {
@@ -65,12 +66,18 @@ final class ContextKernel implements GradientKernel {
         for (int r = 0; r < out.rows; r++) {
             System.arraycopy(upstream.v, r * n, u, r * w, n);
         }
-        if (inputAdjoint == null) {
+        if (inputAdjoint == null && !context.wanted) {
             inner.backward(padded, null);
             return;
         }
         adjoint.zero();
         inner.backward(padded, adjoint);
+        if (context.wanted) {
+            context.addTrailingColumns(adjoint);
+        }
+        if (inputAdjoint == null) {
+            return;
+        }
         double[] a = adjoint.v;
         double[] x = inputAdjoint.v;
         for (int r = 0, o = 0; r < out.rows; r++, o += n) {

@@ -15,7 +15,7 @@ import java.util.Map;
 final class FusedFlow {
     /** Makes the gradient kernel of one energy for a batch size, conditioned on the rows' context {@code [batch, k]} (null: none). */
     interface KernelFactory {
-        GradientKernel create(int batch, SoftplusGradient.Scratch scratch, Dense context);
+        GradientKernel create(int batch, SoftplusGradient.Scratch scratch, RowContext context);
     }
 
     /** A separable Hamiltonian: kernels of {@code ∇K} and {@code ∇U}. */
@@ -72,9 +72,9 @@ final class FusedFlow {
         private final Map<GradientKernel, Dense> upstream = new IdentityHashMap<>();
         private final Dense scaled;
         /** The rows' context {@code [batch, k]} of a conditional model (the caller fills it), else null. */
-        final Dense context;
+        final RowContext context;
 
-        Tape(int batch, boolean inverse, SoftplusGradient.Scratch scratch, Dense context) {
+        Tape(int batch, boolean inverse, SoftplusGradient.Scratch scratch, RowContext context) {
             this.batch = batch;
             this.inverse = inverse;
             this.context = context;

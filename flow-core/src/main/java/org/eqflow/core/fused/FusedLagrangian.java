@@ -71,8 +71,6 @@ public final class FusedLagrangian {
     private final HostArrays host = new HostArrays();
     /** The stacked first layers {@code [W1; V1]} of a conditional model's MLPs (empty otherwise). */
     private final List<ContextStack> stacks = new ArrayList<>();
-    /** The context of {@link #forwardFlow}'s tape. */
-    private Dense sampleContext;
 
     /**
      * What the fused engine needs to know of a model besides its symmetry and base density (the model's
@@ -97,7 +95,12 @@ public final class FusedLagrangian {
      * What one evaluation gives: the loss, the negated training bound ({@code −mean ELBO}, or the importance-weighted
      * bound with K training samples), {@code C_k}, and a gradient per parameter (c order).
      */
-    public record Result(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
+    public record Result(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients,
+                         double[] contextGradient, double[] penaltyContextGradient) {
+        /** A result without context gradients. */
+        public Result(double loss, double negElbo, double[] constraints, Map<String, double[]> gradients) {
+            this(loss, negElbo, constraints, gradients, null, null);
+        }
     }
 
     /**
@@ -228,6 +231,19 @@ public final class FusedLagrangian {
      */
     public Result evaluate(Map<String, INDArray> values, INDArray q, INDArray noise, INDArray penaltyQ,
                            INDArray penaltyP, double[] lambda) {
+        return evaluate(values, q, noise, penaltyQ, penaltyP, lambda, false);
+    }
+
+    /**
+     * {@link #evaluate(Map, INDArray, INDArray, INDArray, INDArray, double[])}, with a conditional model's
+     * {@code ∂L/∂c} of the batch's rows and of the penalty's rows ({@link Result#contextGradient()},
+     * {@link Result#penaltyContextGradient()}, row-major {@code [rows, k]}, in the model's space) when {@code contextGradient}.
+     */
+    public Result evaluate(Map<String, INDArray> values, INDArray q, INDArray noise, INDArray penaltyQ,
+                           INDArray penaltyP, double[] lambda, boolean contextGradient) {
+        if (contextGradient && config.contextSize() == 0) {
+            throw new IllegalArgumentException("the model is not conditional: it has no context gradient");
+        }
         loadValues(values);
         for (Param p : params.values()) {
             p.grad.zero();
@@ -239,16 +255,20 @@ public final class FusedLagrangian {
         }
         readRows(q, ws.tape.q[0], ws.tape.context);
         read(noise, ws.noise);
+        wantContext(ws.tape.context, contextGradient);
         forward(ws, ws.rowLogW);
         double negElbo = -Iwae.bound(ws.rowLogW, config.trainingSamples(), ws.rowAdjoint);
         double[] constraints = new double[generatorEntries.length];
         double loss = negElbo;
         Penalty atStates = null;
+        Penalty penaltyRows = null;
         if (bp > 0) {
             Penalty pen = penalty(bp);
             readRows(penaltyQ, pen.q[0], pen.context);
             read(penaltyP, pen.p[0]);
+            wantContext(pen.context, contextGradient);
             loss += pen.evaluate(constraints, lambda, soft);
+            penaltyRows = pen;
             if (atData) {
                 if (dataPenalty == null || dataPenalty.rows != b) {
                     dataPenalty = new Penalty(ws.tape, 0.5, new SoftplusGradient.Scratch(b, config.hidden(), blas.isFloat32()));
@@ -270,7 +290,16 @@ public final class FusedLagrangian {
         for (Param p : params.values()) {
             grads.put(p.name, p.grad.v.clone());
         }
-        return new Result(loss, negElbo, constraints, grads);
+        if (!contextGradient) {
+            return new Result(loss, negElbo, constraints, grads);
+        }
+        double[] dataContext = ws.tape.context.adjoint.v.clone();
+        double[] penaltyContext = penaltyRows == null ? new double[0] : penaltyRows.context.adjoint.v.clone();
+        wantContext(ws.tape.context, false);
+        if (penaltyRows != null) {
+            wantContext(penaltyRows.context, false);
+        }
+        return new Result(loss, negElbo, constraints, grads, dataContext, penaltyContext);
     }
 
     /**
@@ -429,7 +458,7 @@ public final class FusedLagrangian {
      * of {@code a}'s rows into {@code intoContext}, with a conditional model: {@code a} is {@code [n, d + k]}) and
      * {@code intoB} (a short last block padded with zeros, whose results the task drops) and runs the task on it.
      */
-    private void forEachBlock(INDArray a, INDArray b, Dense intoA, Dense intoContext, Dense intoB, BlockTask task) {
+    private void forEachBlock(INDArray a, INDArray b, Dense intoA, RowContext intoContext, Dense intoB, BlockTask task) {
         int rows = Math.toIntExact(a.rows());
         int d = config.dimension();
         int k = config.contextSize();
@@ -454,13 +483,14 @@ public final class FusedLagrangian {
     }
 
     /** Rows {@code start … start + count − 1} of row-major {@code [n, d + k]} values into positions and context. */
-    private void split(double[] all, int start, int count, Dense positions, Dense context) {
+    private void split(double[] all, int start, int count, Dense positions, RowContext rowContext) {
         int d = config.dimension();
         int k = config.contextSize();
         if (k == 0) {
             System.arraycopy(all, start * d, positions.v, 0, count * d);
             return;
         }
+        Dense context = rowContext.values;
         java.util.Arrays.fill(context.v, 0.0);
         for (int r = 0; r < count; r++) {
             System.arraycopy(all, (start + r) * (d + k), positions.v, r * d, d);
@@ -469,7 +499,7 @@ public final class FusedLagrangian {
     }
 
     /** Model-space rows {@code [B, d + k]} into positions {@code [B, d]} and, with a context, {@code context [B, k]}. */
-    private void readRows(INDArray rows, Dense positions, Dense context) {
+    private void readRows(INDArray rows, Dense positions, RowContext context) {
         int w = config.dimension() + config.contextSize();
         if (rows.rank() != 2 || rows.columns() != w || rows.rows() != positions.rows) {
             throw new IllegalArgumentException("expected rows of shape [" + positions.rows + ", " + w + "], got "
@@ -481,8 +511,15 @@ public final class FusedLagrangian {
     }
 
     /** A context buffer for {@code rows} rows, or null for an unconditional model. */
-    private Dense contextBuffer(int rows) {
-        return config.contextSize() == 0 ? null : new Dense(rows, config.contextSize());
+    private RowContext contextBuffer(int rows) {
+        return RowContext.of(rows, config.contextSize());
+    }
+
+    private static void wantContext(RowContext c, boolean wanted) {
+        if (c != null) {
+            c.wanted = wanted;
+            c.adjoint.zero();
+        }
     }
 
     // ---------------------------------------------------------------- ELBO through the inverse flow
@@ -559,8 +596,16 @@ public final class FusedLagrangian {
                 lb[i] = pb[i] * sv[i] * ev[i] - a[r];
             }
         }
-        w.mean.backward(pBar);
-        w.logScale.backward(w.logScaleBar);
+        RowContext context = w.tape.context;
+        if (context != null && context.wanted) {
+            w.encoderAdjoint.zero();
+            w.mean.backward(pBar, w.encoderAdjoint);
+            w.logScale.backward(w.logScaleBar, w.encoderAdjoint);
+            context.addTrailingColumns(w.encoderAdjoint);
+        } else {
+            w.mean.backward(pBar);
+            w.logScale.backward(w.logScaleBar);
+        }
     }
 
     /** {@code out = −a_r ∇ log π(x)} row by row. */
@@ -586,7 +631,7 @@ public final class FusedLagrangian {
     private final class Penalty {
         private final int rows;
         /** The sites' context rows {@code [rows, k]} of a conditional model, else null. */
-        final Dense context;
+        final RowContext context;
         /** The forward flow of the base samples (along the flow only), else null. */
         private final FusedFlow.Tape tape;
         /** The sites: {@code q[0]}, {@code p[0]} hold the base samples (or the data, for the data sites). */
@@ -612,7 +657,7 @@ public final class FusedLagrangian {
             this(rows, share, scratch, contextBuffer(rows));
         }
 
-        private Penalty(int rows, double share, SoftplusGradient.Scratch scratch, Dense context) {
+        private Penalty(int rows, double share, SoftplusGradient.Scratch scratch, RowContext context) {
             this(rows, alongFlow ? flow.new Tape(rows, false, scratch, context) : null, null, null, baseTerms(rows, share), scratch,
                     context);
         }
@@ -626,7 +671,7 @@ public final class FusedLagrangian {
         }
 
         private Penalty(int rows, FusedFlow.Tape tape, Dense[] fixedQ, Dense[] fixedP, double[][] terms,
-                        SoftplusGradient.Scratch scratch, Dense context) {
+                        SoftplusGradient.Scratch scratch, RowContext context) {
             this.rows = rows;
             this.context = context;
             int d = config.dimension();
@@ -813,6 +858,8 @@ public final class FusedLagrangian {
         final ReluMlp logScale;
         /** The encoder's input {@code [q | c]} of a conditional model, else null (the encoder reads {@code q}). */
         private final Dense stackedInput;
+        /** The adjoint of {@link #stackedInput}, for the context gradient. */
+        final Dense encoderAdjoint;
 
         Workspace(int batch) {
             this.batch = batch;
@@ -821,6 +868,7 @@ public final class FusedLagrangian {
             SoftplusGradient.Scratch scratch = new SoftplusGradient.Scratch(batch, hidden, blas.isFloat32());
             tape = flow.new Tape(batch, true, scratch, contextBuffer(batch));
             stackedInput = config.contextSize() == 0 ? null : new Dense(batch, d + config.contextSize());
+            encoderAdjoint = config.contextSize() == 0 ? null : new Dense(batch, d + config.contextSize());
             noise = new Dense(batch, d);
             sigma = new Dense(batch, d);
             rowLogH = new double[batch];
@@ -843,7 +891,7 @@ public final class FusedLagrangian {
             int k = config.contextSize();
             for (int r = 0; r < batch; r++) {
                 System.arraycopy(tape.q[0].v, r * d, stackedInput.v, r * (d + k), d);
-                System.arraycopy(tape.context.v, r * k, stackedInput.v, r * (d + k) + d, k);
+                System.arraycopy(tape.context.values.v, r * k, stackedInput.v, r * (d + k) + d, k);
             }
             return stackedInput;
         }

@@ -34,7 +34,7 @@ final class RadialGradient implements GradientKernel {
      *                 {@code [W1; V1]}), else null
      */
     RadialGradient(Blas blas, List<Param> params, List<int[]> subsets, int dimension, int batch,
-                   SoftplusGradient.Scratch scratch, Dense context) {
+                   SoftplusGradient.Scratch scratch, RowContext context) {
         this.feature = new int[dimension];
         this.squared = new boolean[dimension];
         java.util.Arrays.fill(feature, -1);
@@ -51,7 +51,7 @@ final class RadialGradient implements GradientKernel {
             }
         }
         this.features = next;
-        int contextColumns = context == null ? 0 : context.cols;
+        int contextColumns = context == null ? 0 : context.values.cols;
         if (params.get(0).value.rows != features + contextColumns) {
             throw new IllegalArgumentException("the radial energy's first layer has " + params.get(0).value.rows
                     + " inputs, but its subsets give " + features + " features and the context " + contextColumns);

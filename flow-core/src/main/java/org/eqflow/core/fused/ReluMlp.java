@@ -58,6 +58,14 @@ final class ReluMlp {
 
     /** Accumulates the weight gradients of {@code ⟨upstream, Y⟩}. Overwrites the stored activations. */
     void backward(Dense upstream) {
+        backward(upstream, null);
+    }
+
+    /**
+     * {@link #backward(Dense)}, and when {@code inputAdjoint} is not null adds {@code ∂⟨upstream, Y⟩/∂x} to it (a conditional
+     * encoder's context columns: what the layers computing the context receive).
+     */
+    void backward(Dense upstream, Dense inputAdjoint) {
         upstream.addColumnSumsTo(b3.grad);
         blas.gemm(h2, true, upstream, false, w3.grad, 1, 1);
         blas.gemm(upstream, false, w3.value, true, scratch, 1, 0);
@@ -68,6 +76,9 @@ final class ReluMlp {
         maskInto(scratch, h1);
         columnSums(h1, b1.grad);
         blas.gemm(x, true, h1, false, w1.grad, 1, 1);
+        if (inputAdjoint != null) {
+            blas.gemm(h1, false, w1.value, true, inputAdjoint, 1, 1);
+        }
     }
 
     private void columnSums(Matrix a, Dense out) {

@@ -94,6 +94,12 @@ public final class ShardedLagrangian {
         return new FusedLagrangian.Result(loss, negElbo, constraints, grads);
     }
 
+    /** {@link FusedLagrangian#evaluate} with the context gradient (one shard). */
+    public FusedLagrangian.Result evaluateWithContextGradient(Map<String, INDArray> values, INDArray q, INDArray noise, INDArray penaltyQ,
+                                                              INDArray penaltyP, double[] lambda) {
+        return shards.get(0).evaluate(values, q, noise, penaltyQ, penaltyP, lambda, true);
+    }
+
     /** {@link FusedLagrangian#logWeights} of every row, computed in shards. */
     public double[] logWeights(Map<String, INDArray> values, INDArray q, INDArray noise) {
         int b = Math.toIntExact(q.rows());
