@@ -255,6 +255,11 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         return config.dimension();
     }
 
+    @Override
+    public int rowWidth() {
+        return config.rowWidth();
+    }
+
     /**
      * Continues with another learning rate and clipping threshold (a resume that asks for them): the
      * configuration records the new values, the optimiser's moments are kept.

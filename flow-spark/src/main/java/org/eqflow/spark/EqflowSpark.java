@@ -304,8 +304,8 @@ public final class EqflowSpark implements Runnable {
             EquivariantHamiltonianFlow model;
             if (resume != null) {
                 model = ModelFile.load(resume, common.load());
-                if (model.dimension() != cols.size()) {
-                    throw new IllegalArgumentException(resume + " has dimension " + model.dimension() + " but the data have " + cols.size()
+                if (model.rowWidth() != cols.size()) {
+                    throw new IllegalArgumentException(resume + "'s rows have " + model.rowWidth() + " columns but the data have " + cols.size()
                             + " columns " + cols);
                 }
                 LOG.info("resuming {} at iteration {}", resume, model.iteration());
@@ -396,9 +396,9 @@ public final class EqflowSpark implements Runnable {
             ModelBroadcast shipped = io.model(common);
             SparkSession spark = common.session("eqflow-spark score");
             Dataset<Row> frame = common.read(spark, data);
-            if ((columns == null || columns.isEmpty()) && frame.columns().length != shipped.dimension()) {
+            if ((columns == null || columns.isEmpty()) && frame.columns().length != shipped.rowWidth()) {
                 throw new IllegalArgumentException(data + " has " + frame.columns().length + " columns " + List.of(frame.columns())
-                        + " but the model has dimension " + shipped.dimension() + ": choose its coordinates with --columns");
+                        + " but the model's rows have " + shipped.rowWidth() + ": choose them with --columns");
             }
             List<String> cols = columns(frame, columns, data);
             common.write(SparkScoring.score(frame, cols, shipped, new SparkScoring.Settings(samples, seed, chunkRows)), io.out, io.format);

@@ -38,8 +38,11 @@ public final class ModelBroadcast implements Serializable {
     private final List<String> allowedClasses;
     private final boolean singleThreaded;
     private final int dimension;
+    /** The columns of a row: the dimension, and a conditional model's context after it. */
+    private final int rowWidth;
 
-    private ModelBroadcast(byte[] file, int dimension, List<String> allowedClasses, boolean singleThreaded) {
+    private ModelBroadcast(byte[] file, int dimension, int rowWidth, List<String> allowedClasses, boolean singleThreaded) {
+        this.rowWidth = rowWidth;
         this.file = file;
         this.dimension = dimension;
         this.allowedClasses = List.copyOf(allowedClasses);
@@ -57,7 +60,8 @@ public final class ModelBroadcast implements Serializable {
             Path tmp = Files.createTempFile("eqflow-broadcast", ".zip");
             try {
                 ModelFile.save(model, tmp, true);
-                return new ModelBroadcast(Files.readAllBytes(tmp), model.dimension(), load.allowedClasses(), singleThreaded);
+                return new ModelBroadcast(Files.readAllBytes(tmp), model.dimension(), model.rowWidth(), load.allowedClasses(),
+                        singleThreaded);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -77,16 +81,26 @@ public final class ModelBroadcast implements Serializable {
      */
     public static ModelBroadcast read(Path modelFile, LoadOptions load) throws IOException {
         byte[] bytes = Files.readAllBytes(modelFile);
-        int d = ModelFile.loadModel(modelFile, load).dimension();  // checked once, with the file's own path in its messages
+        org.eqflow.core.model.TrainableModel checked = ModelFile.loadModel(modelFile, load);  // checked once, with the file's own path
+        int d = checked.dimension();
+        int width = checked.rowWidth();
         if (!java.util.Arrays.equals(bytes, Files.readAllBytes(modelFile))) {  // what travels is what was checked
             throw new IOException(modelFile + " changed while it was being read: read it again once it is written");
         }
-        return new ModelBroadcast(bytes, d, load.allowedClasses(), true);
+        return new ModelBroadcast(bytes, d, width, load.allowedClasses(), true);
     }
 
     /** The model's dimension. */
     public int dimension() {
         return dimension;
+    }
+
+    /**
+     * The columns of a row the model scores: its dimension, followed by the context of a conditional density
+     * {@code p(x | c)}.
+     */
+    public int rowWidth() {
+        return rowWidth;
     }
 
     /** The size of the model file that travels to each executor, in bytes. */

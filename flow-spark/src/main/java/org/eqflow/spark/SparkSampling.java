@@ -43,6 +43,10 @@ public final class SparkSampling {
         if (n < 0 || partitions < 1) {
             throw new IllegalArgumentException("n >= 0 and partitions >= 1 are needed, got " + n + " and " + partitions);
         }
+        if (model.rowWidth() != model.dimension()) {
+            throw new IllegalArgumentException("the model is a conditional density p(x | c): its samples need contexts, which "
+                    + "distributed sampling does not take; sample it with eqflow sample --context C.csv");
+        }
         Broadcast<ModelBroadcast> shipped = sc.broadcast(model);
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < partitions; i++) {

@@ -78,9 +78,10 @@ public final class SparkScoring {
      */
     public static Dataset<Row> score(Dataset<Row> data, List<String> columns, ModelBroadcast model, Settings settings) {
         StructType schema = data.schema();
-        int d = model.dimension();
+        int d = model.rowWidth();
         if (columns.size() != d) {
-            throw new IllegalArgumentException("the model has dimension " + d + " but " + columns.size() + " columns were given: "
+            throw new IllegalArgumentException("the model's rows have " + d + " columns" + (d == model.dimension() ? ""
+                    : " (" + model.dimension() + " coordinates, then the context)") + " but " + columns.size() + " columns were given: "
                     + columns);
         }
         int[] at = new int[d];
@@ -211,7 +212,7 @@ public final class SparkScoring {
                 while (rows.size() < s.chunkRows() && points.hasNext()) {
                     rows.add(points.next());
                 }
-                int d = model.dimension();
+                int d = model.rowWidth();
                 List<Integer> good = new ArrayList<>();
                 for (int r = 0; r < rows.size(); r++) {
                     double[] x = rows.get(r);

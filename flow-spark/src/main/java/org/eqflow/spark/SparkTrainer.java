@@ -115,7 +115,7 @@ public final class SparkTrainer implements AutoCloseable {
         this.model = model;
         this.load = load;
         this.options = options;
-        int d = model.dimension();
+        int d = model.rowWidth();
         this.blocks = data.mapPartitionsWithIndex((i, it) -> List.of(block(it, d, i)).iterator(), true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         List<Integer> sizes = blocks.map(b -> b.n).collect();
@@ -212,13 +212,13 @@ public final class SparkTrainer implements AutoCloseable {
             }
             return List.of(select(it, s[i], seed, i, t).data().asDouble()).iterator();
         }, true).collect();
-        double[] all = new double[Math.toIntExact(options.batchSize() * (long) model.dimension())];
+        double[] all = new double[Math.toIntExact(options.batchSize() * (long) model.rowWidth())];
         int at = 0;
         for (double[] p : parts) {
             System.arraycopy(p, 0, all, at, p.length);
             at += p.length;
         }
-        return Nd4j.create(all, new long[] {options.batchSize(), model.dimension()}, DataType.DOUBLE);
+        return Nd4j.create(all, new long[] {options.batchSize(), model.rowWidth()}, DataType.DOUBLE);
     }
 
     /** One synchronous step: broadcast, per-partition slices, tree aggregation, the driver's update. */

@@ -19,6 +19,14 @@ public interface DensityModel {
     /** The data dimension {@code d}. */
     int dimension();
 
+    /**
+     * The columns of a row this model scores: {@code d}, or for a conditional density {@code p(x | c)} the {@code d}
+     * coordinates followed by the {@code k} context values.
+     */
+    default int rowWidth() {
+        return dimension();
+    }
+
     /** The precision of the parameters (and of the arrays this model returns). */
     DataType dataType();
 

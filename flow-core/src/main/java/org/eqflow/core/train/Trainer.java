@@ -56,9 +56,9 @@ public final class Trainer {
             throw new IllegalArgumentException("the training data has dimension " + data.dimension()
                     + " but the model takes batches of dimension " + model.batchDimension());
         }
-        if (validation != null && validation.columns() != model.dimension()) {
-            throw new IllegalArgumentException("the validation data has dimension " + validation.columns()
-                    + " but the model has dimension " + model.dimension());
+        if (validation != null && validation.columns() != model.rowWidth()) {
+            throw new IllegalArgumentException("the validation data has " + validation.columns() + " columns but the model's rows have "
+                    + model.rowWidth());
         }
         this.model = model;
         this.data = augmented(model, data, options);
