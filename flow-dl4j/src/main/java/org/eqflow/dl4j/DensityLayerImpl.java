@@ -141,12 +141,19 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         checkInput();
         checkLabels();
         clearPending();
+        int contextColumns = contextSize();
         if (!twin().usesFusedPath()) {
             Pair<Gradient, INDArray> graph = super.backpropGradient(epsilon, workspaceMgr);
-            return new Pair<>(graph.getFirst(), workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
+            INDArray back = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+            if (contextColumns > 0) {  // the score's gradient reaches the context columns only
+                int d = flowDimension();
+                back.get(all(), interval(d, d + contextColumns)).assign(graph.getSecond().get(all(), interval(d, d + contextColumns)));
+            }
+            return new Pair<>(graph.getFirst(), back);
         }
         long rows = input.rows();
-        Objective o = scopedOut(this::objective);
+        INDArray[] contextGradient = new INDArray[1];
+        Objective o = scopedOut(() -> objective(contextGradient));
         // The gradient of the batch-sum score, written in one pass into DL4J's flattened gradient array.
         double[] flat = new double[(int) gradients.length()];
         Gradient g = new DefaultGradient();
@@ -178,7 +185,12 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         pendingInput = input;
         pendingLabels = labels;
         recordConstraints(o.constraints());
-        return new Pair<>(g, workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
+        INDArray back = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+        if (contextColumns > 0) {
+            int d = flowDimension();
+            back.get(all(), interval(d, d + contextColumns)).assign(contextGradient[0].mul(rows).castTo(input.dataType()));
+        }
+        return new Pair<>(g, back);
     }
 
     /** Where {@code view}'s first element lies in {@code whole}'s memory, in elements. */
@@ -199,12 +211,33 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
 
     /** The twin's objective at the current batch, with the noise of its labels and the layer's multipliers. */
     private Objective objective() {
-        int d = dimension();
+        return objective(null);
+    }
+
+    /**
+     * {@link #objective()}; for a conditional layer with {@code contextGradient} not null, {@code contextGradient[0]} gets
+     * {@code ∂L/∂c} of each row ({@code [B, k]}, the batch mean's): the data term's and the penalty's, whose base sample of a
+     * row is taken at the row's context.
+     */
+    private Objective objective(INDArray[] contextGradient) {
+        int d = flowDimension();
         double[] lambda = paramTable.containsKey(EquivariantDensityLayer.LAMBDA)
                 ? getParam(EquivariantDensityLayer.LAMBDA).toDoubleVector() : null;
         EquivariantHamiltonianFlow t = twin();
-        return t.objective(t.toModelSpace(input), labels.get(all(), interval(0, d)), labels.get(all(), interval(d, 2 * d)),
-                labels.get(all(), interval(2 * d, 3 * d)), lambda);
+        INDArray q = t.toModelSpace(input);
+        INDArray penaltyQ = labels.get(all(), interval(d, 2 * d));
+        if (contextSize() > 0) {
+            penaltyQ = Nd4j.hstack(penaltyQ.castTo(q.dataType()), q.get(all(), interval(d, d + contextSize())));
+        }
+        INDArray eps = labels.get(all(), interval(0, d));
+        INDArray penaltyP = labels.get(all(), interval(2 * d, 3 * d));
+        if (contextGradient == null || contextSize() == 0) {
+            return t.objective(q, eps, penaltyQ, penaltyP, lambda);
+        }
+        EquivariantHamiltonianFlow.ContextObjective o = t.objectiveWithContextGradient(q, eps, penaltyQ, penaltyP, lambda);
+        contextGradient[0] = o.penaltyContextGradient() == null ? o.contextGradient()
+                : o.contextGradient().add(o.penaltyContextGradient());
+        return o.objective();
     }
 
     private void clearPending() {
@@ -262,6 +295,14 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
         return ((EquivariantDensityLayer) layerConf()).getDimension();
     }
 
+    private int flowDimension() {
+        return ((EquivariantDensityLayer) layerConf()).flowDimension();
+    }
+
+    private int contextSize() {
+        return ((EquivariantDensityLayer) layerConf()).getContextSize();
+    }
+
     private void checkInput() {
         int d = dimension();
         if (input == null) {
@@ -277,7 +318,7 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
     }
 
     private void checkLabels() {
-        int d = dimension();
+        int d = flowDimension();
         if (labels == null || labels.rank() != 2 || labels.columns() != 3L * d) {
             throw new IllegalArgumentException("the density layer's labels must be FlowNoise's 3·d = " + (3 * d)
                     + " columns (encoder noise and the penalty's base samples), got "

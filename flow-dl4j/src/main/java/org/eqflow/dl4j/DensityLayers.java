@@ -289,10 +289,12 @@ public final class DensityLayers {
     // ------------------------------------------------------------------ upstream layers
 
     /**
-     * The layers with trainable parameters upstream of a density layer (in a graph: its ancestors, not the
-     * layers of other branches), as {@code "name (Type) before density layer name"}. The density layer passes
-     * no gradient to them (it has no Jacobian term for the layers that make its features), so they are
-     * trained only by other heads; a network whose only head is the density layer leaves them as they are.
+     * The layers with trainable parameters upstream of a density layer's modelled coordinates (in a graph: its
+     * ancestors, not the layers of other branches), as {@code "name (Type) before density layer name"}. The density layer
+     * passes no gradient to them (it has no Jacobian term for the layers that make its features), so they are
+     * trained only by other heads; a network whose only head is the density layer leaves them as they are. Layers that
+     * feed only a conditional layer's context (the later inputs of a {@code MergeVertex(x, context)} before it) get the
+     * score's gradient and are not named.
      */
     public static List<String> trainableUpstream(Model model) {
         List<String> out = new ArrayList<>();
@@ -314,7 +316,7 @@ public final class DensityLayers {
                     continue;
                 }
                 String head = l.conf().getLayer().getLayerName();
-                for (String up : ancestors(head, inputs)) {
+                for (String up : feedingX(graph, head, (EquivariantDensityLayer) l.conf().getLayer(), inputs)) {
                     Layer u = graph.getLayer(up);
                     if (u != null && trains(u)) {
                         out.add("layer '" + up + "' (" + u.getClass().getSimpleName() + ") before density layer '" + head + "'");
@@ -323,6 +325,26 @@ public final class DensityLayers {
             }
         }
         return out;
+    }
+
+    /**
+     * The vertices whose output reaches the density layer's modelled coordinates x: every ancestor, except that a
+     * conditional layer fed by a {@code MergeVertex(x, context…)} gets its context from the merge's later inputs — layers
+     * feeding only those are trained by the density's context gradient and are not named.
+     */
+    private static Set<String> feedingX(ComputationGraph graph, String head, EquivariantDensityLayer conf, Map<String, List<String>> inputs) {
+        List<String> direct = inputs.getOrDefault(head, List.of());
+        if (conf.getContextSize() > 0 && direct.size() == 1
+                && graph.getConfiguration().getVertices().get(direct.get(0)) instanceof org.deeplearning4j.nn.conf.graph.MergeVertex) {
+            List<String> merged = inputs.getOrDefault(direct.get(0), List.of());
+            if (merged.size() >= 2) {
+                Set<String> x = new LinkedHashSet<>();
+                x.add(merged.get(0));
+                x.addAll(ancestors(merged.get(0), inputs));
+                return x;
+            }
+        }
+        return ancestors(head, inputs);
     }
 
     private static boolean trains(Layer l) {

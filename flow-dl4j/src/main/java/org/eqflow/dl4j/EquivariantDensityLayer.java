@@ -80,6 +80,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     private long seed;
     private List<Double> centre = new ArrayList<>();
     private double scale = 1.0;
+    /** k of a conditional density {@code p(x | c)}: the input's last k columns are the context (0: none). */
+    private int contextSize;
 
     /** For JSON. */
     public EquivariantDensityLayer() {
@@ -103,7 +105,12 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
             throw new IllegalArgumentException("the density layer has no form of the custom potential '" + c.potential()
                     + "'; train that model with flow-core");
         }
-        Builder b = new Builder().nIn(c.dimension()).hidden(c.hidden()).leapfrogSteps(c.leapfrogSteps()).stepSize(c.stepSize())
+        if (c.conditional() && !(c.contextCentre().stream().allMatch(v -> v == 0.0) && c.contextScale().stream().allMatch(v -> v == 1.0))) {
+            throw new IllegalArgumentException("the density layer takes the context as the layers before it make it, unscaled; this "
+                    + "model scales its context (centre " + c.contextCentre() + ", scale " + c.contextScale() + "): train it with "
+                    + "context scaling 0 and 1, or scale the context before the layer");
+        }
+        Builder b = new Builder().nIn(c.rowWidth()).contextSize(c.contextSize()).hidden(c.hidden()).leapfrogSteps(c.leapfrogSteps()).stepSize(c.stepSize())
                 .learnableStepSize(c.learnableStepSize()).separateHamiltonians(c.separateHamiltonians()).kinetic(c.kinetic())
                 .base(c.base()).constraint(c.constraint()).penaltySites(c.penaltySites()).multiplierRate(c.multiplierRate())
                 .multiplierEma(c.multiplierEma()).initialMultiplier(c.initialMultiplier()).maxMultiplier(c.maxMultiplier())
@@ -120,7 +127,11 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         if (dimension < 1) {
             throw new IllegalArgumentException("the density layer needs its input dimension: set nIn(d) or give the network an InputType");
         }
-        FlowConfig.Builder b = FlowConfig.builder(dimension).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
+        if (contextSize < 0 || contextSize >= dimension) {
+            throw new IllegalArgumentException("the density layer's input has " + dimension + " columns, so its context size must be in 0.."
+                    + (dimension - 1) + " (at least one coordinate is modelled), got " + contextSize);
+        }
+        FlowConfig.Builder b = FlowConfig.builder(dimension - contextSize).contextSize(contextSize).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
                 .learnableStepSize(learnableStepSize).separateHamiltonians(separateHamiltonians)
                 .kinetic(Choices.parse("the density layer's kinetic", kinetic, FlowConfig.Kinetic.class)).base(base).symmetries(symmetries)
                 .seed(seed).centre(centre).scale(scale)
@@ -151,6 +162,11 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
             b.kappa(kappa);
         }
         return b.build();
+    }
+
+    /** The dimension d of the modelled coordinates: the input's columns less the context's. */
+    public int flowDimension() {
+        return dimension - contextSize;
     }
 
     /** Number of generators whose multipliers this layer keeps (soft constraint only). */
@@ -198,7 +214,11 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         FlowConfig c = flowConfig(dt);
         ParameterSource fromDl4j = (name, shape, init) -> paramTable.get(name);
         FlowParts parts = FlowParts.build(sd, c, fromDl4j);
-        int d = dimension;
+        int d = c.dimension();
+        // A conditional layer's input is [x | c]: the flow acts on x, the context conditions its networks.
+        SDVariable[] rows = parts.splitRows(sd, input);
+        input = rows[0];
+        SDVariable context = rows[1];
         if (!c.identityScaling()) {
             // The model sees (x − centre) / scale, as flow-core's model does (the score is in the model's units, as flow-core's loss).
             double[] row = c.centre().stream().mapToDouble(Double::doubleValue).toArray();
@@ -210,10 +230,11 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         SDVariable rowCount = sd.sizeAt(input, 0).castTo(dt);
         SDVariable eps = sd.slice(labels, new int[] {0, 0}, -1, d);
         if (!paramTable.containsKey(LAMBDA)) {
-            return parts.lagrangian(sd, input, eps, null, null).loss().mul(rowCount).rename(SCORE);
+            return parts.lagrangian(sd, input, context, eps, null, null, null).loss().mul(rowCount).rename(SCORE);
         }
         PhaseState baseStates = new PhaseState(sd.slice(labels, new int[] {0, d}, -1, d), sd.slice(labels, new int[] {0, 2 * d}, -1, d));
-        FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, input, eps, baseStates, paramTable.get(LAMBDA));
+        // The penalty's base sample of each row is taken at that row's context.
+        FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, input, context, eps, baseStates, context, paramTable.get(LAMBDA));
         lagrangian.constraints().rename(CONSTRAINTS);
         // DL4J wants every parameter to reach the score: the moving average does, with weight zero.
         return lagrangian.loss().mul(rowCount).add(paramTable.get(LAMBDA_EMA).sum().mul(0.0)).rename(SCORE);
@@ -287,9 +308,13 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
 
     // ------------------------------------------------------------------ bean accessors (JSON needs them all; the builder documents each)
 
-    /** @return the input dimension d (0 until set by {@code nIn} or the network's {@code InputType}) */
+    /** @return the context size k (0: not conditional) */
+    public int getContextSize() { return contextSize; }
+    /** @param v the context size k */
+    public void setContextSize(int v) { contextSize = v; }
+    /** @return the input's columns: d, or d + k with a context (0 until set by {@code nIn} or the network's {@code InputType}) */
     public int getDimension() { return dimension; }
-    /** @param v the input dimension d */
+    /** @param v the input's columns */
     public void setDimension(int v) { dimension = v; }
     /** @return the hidden width of every MLP */
     public int getHidden() { return hidden; }
@@ -379,12 +404,14 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
                 && java.util.Objects.equals(constraint, l.constraint) && kappa == l.kappa && penaltySites.equals(l.penaltySites)
                 && multiplierRate == l.multiplierRate
                 && multiplierEma == l.multiplierEma && initialMultiplier == l.initialMultiplier && maxMultiplier == l.maxMultiplier
-                && outputSamples == l.outputSamples && seed == l.seed && centre.equals(l.centre) && scale == l.scale;
+                && outputSamples == l.outputSamples && seed == l.seed && centre.equals(l.centre) && scale == l.scale
+                && contextSize == l.contextSize;
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(super.hashCode(), dimension, hidden, leapfrogSteps, symmetries, constraint, kappa, seed);
+        return java.util.Objects.hash(super.hashCode(), dimension, hidden, leapfrogSteps, symmetries, constraint, kappa, seed,
+                contextSize);
     }
 
     /**
@@ -405,7 +432,10 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
          * {@code addLayer} instead). Default: none.
          */
         public Builder name(String name) { layer.setLayerName(name); return this; }
-        /** The input dimension d. Default: from the network's {@code InputType} when it is built. */
+        /**
+         * The input's columns: d, or d + k for a conditional layer ({@link #contextSize}). Default: from the network's
+         * {@code InputType} when it is built.
+         */
         public Builder nIn(int d) { layer.dimension = d; return this; }
         /** Hidden width of every MLP ({@code K}, {@code U}, encoder). Default {@value FlowConfig.Builder#DEFAULT_HIDDEN}. */
         public Builder hidden(int h) { layer.hidden = h; return this; }
@@ -463,6 +493,13 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         }
         /** Isotropic scale s: the flow sees {@code (x − centre) / s} (one scale keeps rotations rotations). Default 1. */
         public Builder scale(double s) { layer.scale = s; return this; }
+        /**
+         * A conditional density {@code p(x | c)}: the input's last {@code k} columns are the context c, which conditions
+         * K, U and the encoder and is not acted on by the symmetry (docs/conditional.md). The layer passes its score's
+         * gradient to the context columns (and none to x), so layers that compute the context from other inputs train;
+         * wire them with a {@code MergeVertex(x, context)} in a {@code ComputationGraph} (docs/dl4j.md). Default 0.
+         */
+        public Builder contextSize(int k) { layer.contextSize = k; return this; }
 
         /** Validates (names now; sizes through {@link FlowConfig} once the dimension is known) and returns a copy. */
         public EquivariantDensityLayer build() {

@@ -24,6 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class FlowNoise implements DataSetPreProcessor {
     private final int dimension;
+    /** The columns of the features: the dimension and a conditional layer's context. */
+    private final int width;
     private final String base;
     private final long seed;
     private long counter;
@@ -34,7 +36,7 @@ public final class FlowNoise implements DataSetPreProcessor {
      * or {@link #FlowNoise(ComputationGraph, String, long)} then.
      */
     public FlowNoise(EquivariantDensityLayer layer, long seed) {
-        this(requireSized(layer).getDimension(), layer.getBase(), seed);
+        this(requireSized(layer).flowDimension(), layer.getContextSize(), layer.getBase(), seed);
     }
 
     /** For the (single) density layer of an initialised network, its dimension read from the network. */
@@ -50,6 +52,18 @@ public final class FlowNoise implements DataSetPreProcessor {
 
     /** For a density layer of input dimension {@code dimension} and base density {@code base}, its noise drawn from {@code seed}. */
     public FlowNoise(int dimension, String base, long seed) {
+        this(dimension, 0, base, seed);
+    }
+
+    /**
+     * For a conditional density layer: {@code dimension} modelled coordinates followed by {@code contextSize} context columns
+     * in the features; the noise is {@code 3 · dimension} columns.
+     */
+    public FlowNoise(int dimension, int contextSize, String base, long seed) {
+        if (contextSize < 0) {
+            throw new IllegalArgumentException("the context size must be >= 0, got " + contextSize);
+        }
+        this.width = dimension + contextSize;
         if (dimension < 1) {
             throw new IllegalArgumentException("FlowNoise needs the density layer's input dimension, got " + dimension
                     + ": set nIn(d) on the layer, or build the network first and use new FlowNoise(net, seed)");
@@ -62,8 +76,9 @@ public final class FlowNoise implements DataSetPreProcessor {
     @Override
     public void preProcess(DataSet ds) {
         INDArray f = ds.getFeatures();
-        if (f.columns() != dimension) {
-            throw new IllegalArgumentException("features have " + f.columns() + " columns but the density layer expects " + dimension);
+        if (f.columns() != width) {
+            throw new IllegalArgumentException("features have " + f.columns() + " columns but the density layer expects " + width
+                    + (width == dimension ? "" : " (" + dimension + " coordinates, then " + (width - dimension) + " context values)"));
         }
         ds.setLabels(noise(f.rows(), counter++).castTo(f.dataType()));
     }
