@@ -21,7 +21,8 @@ import picocli.CommandLine;
 /** {@code eqflow demo}: the paper's experiments and more, as plots, CSVs and a summary. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the examples: so2 (paper Fig. 2A), multimodal (Fig. 2B), beyond (hard vs soft vs none, so(3),",
-            "data efficiency), anomaly (a DL4J pipeline), finite (8 Gaussians under C8: the G-residual flow), manifold (SU(2), SU(3):",
+            "data efficiency), anomaly (a DL4J pipeline), conditional (p(x | c): one point normal under one context,",
+            "anomalous under another), finite (8 Gaussians under C8: the G-residual flow), manifold (SU(2), SU(3):",
             "densities invariant under conjugation; S²: invariant about an axis), or all. Writes PNG plots, the CSV behind",
             "each, and summary.md. The default size takes about two and a half minutes on a 2-core laptop for the paper's examples,",
             "about 2.5 more for finite and 4 more for manifold; --quick about 30 seconds (manifold: under 2 minutes);",
@@ -29,7 +30,7 @@ import picocli.CommandLine;
 final class DemoCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
 
-    @Parameters(index = "0", paramLabel = "so2|multimodal|beyond|anomaly|finite|manifold|all", defaultValue = "all")
+    @Parameters(index = "0", paramLabel = "so2|multimodal|beyond|anomaly|conditional|finite|manifold|all", defaultValue = "all")
     String which;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "demo-out", description = "output directory (default ${DEFAULT-VALUE})")

@@ -11,7 +11,7 @@ import org.eqflow.core.io.AtomicFiles;
 /** Runs the examples and writes {@code summary.md} beside their plots. */
 public final class Demo {
     /** The examples, in the order {@code all} runs them. */
-    public static final List<String> EXAMPLES = List.of("so2", "multimodal", "beyond", "anomaly", "finite", "manifold");
+    public static final List<String> EXAMPLES = List.of("so2", "multimodal", "beyond", "anomaly", "conditional", "finite", "manifold");
 
     private Demo() {
     }
@@ -23,10 +23,11 @@ public final class Demo {
             case "multimodal" -> 4;  // two models (soft-uniform and normal base), each trained and plotted
             case "beyond" -> 4 + 2 * (size == DemoSize.FULL ? 4 : size == DemoSize.TINY ? 1 : 3);
             case "anomaly" -> 2;
+            case "conditional" -> 2;
             case "finite" -> (FiniteExample.withDihedral(size) ? 4 : 3) + 2 * FiniteExample.sizes(size).length;
             case "manifold" -> ManifoldExample.TARGETS.size() + 1;
             default -> throw new IllegalArgumentException("unknown example '" + example + "': use so2, multimodal, beyond, anomaly, "
-                    + "finite, manifold or all");
+                    + "conditional, finite, manifold or all");
         };
     }
 
@@ -45,6 +46,7 @@ public final class Demo {
                 case "multimodal" -> MultimodalExample.run(ctx);
                 case "beyond" -> BeyondExample.run(ctx);
                 case "anomaly" -> AnomalyExample.run(ctx);
+                case "conditional" -> ConditionalExample.run(ctx);
                 case "finite" -> FiniteExample.run(ctx);
                 case "manifold" -> ManifoldExample.run(ctx);
                 default -> throw new IllegalArgumentException("unknown example '" + e + "'");
