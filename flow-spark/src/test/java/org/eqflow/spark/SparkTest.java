@@ -66,16 +66,61 @@ class SparkTest {
         return out;
     }
 
+    /** Rows [x | c] of a conditional model: the context the point's radius, and its index mod 3 for a second column. */
+    static List<double[]> withContext(List<double[]> points, int k) {
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i < points.size(); i++) {
+            double[] x = points.get(i);
+            double[] row = java.util.Arrays.copyOf(x, x.length + k);
+            for (int j = 0; j < k; j++) {
+                row[x.length + j] = j == 0 ? Math.hypot(x[0], x[1]) - 2 : i % 3;
+            }
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** A conditional model's rows [x | c] are scored as the model scores them; sampling it on the cluster is refused. */
+    @Test
+    void aConditionalModelIsScoredOnItsRowsWithTheirContext() {
+        EquivariantHamiltonianFlow model = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).symmetry("so2").contextSize(2)
+                .hidden(8).seed(3).build());
+        List<double[]> points = withContext(ring(20, 5), 2);
+        StructType schema = new StructType().add("a", DataTypes.DoubleType).add("b", DataTypes.DoubleType)
+                .add("c", DataTypes.DoubleType).add("e", DataTypes.DoubleType);
+        List<Row> rows = new ArrayList<>();
+        for (double[] p : points) {
+            rows.add(RowFactory.create(p[0], p[1], p[2], p[3]));
+        }
+        ModelBroadcast shipped = ModelBroadcast.of(model, LoadOptions.defaults());
+        assertEquals(4, shipped.rowWidth());
+        List<Row> scored = SparkScoring.score(spark.createDataFrame(rows, schema).repartition(1), List.of("a", "b", "c", "e"), shipped,
+                new SparkScoring.Settings(16, 11, 64)).collectAsList();
+        Iwae.Estimate[] e = model.logDensity(Nd4j.create(points.toArray(new double[0][])).castTo(DataType.DOUBLE), 16,
+                SparkScoring.chunkSeed(11, 0, 0));
+        for (int i = 0; i < points.size(); i++) {
+            assertEquals(e[i].logDensity(), scored.get(i).getDouble(4), 1e-12);
+        }
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkSampling.sample(sc, shipped, 10, 2, 1));
+        assertTrue(refused.getMessage().contains("eqflow sample --context"), refused.getMessage());
+        IllegalArgumentException narrow = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkScoring.score(spark.createDataFrame(rows, schema), List.of("a", "b"), shipped, new SparkScoring.Settings(16, 11, 64)));
+        assertTrue(narrow.getMessage().contains("4 columns (2 coordinates, then the context)"), narrow.getMessage());
+    }
+
     @Test
     void dataParallelTrainingEqualsSingleProcessTrainingOnTheSameBatches() {
         for (FlowConfig config : List.of(
                 FlowConfig.builder(2).symmetry("so2").hidden(8).leapfrogSteps(2).initialMultiplier(1.5).float64().seed(4).build(),
                 FlowConfig.builder(2).symmetry("so2").constraint(FlowConfig.Constraint.HARD).trainingSamples(2).hidden(8)
-                        .leapfrogSteps(2).float64().seed(5).scale(1.5).build())) {
+                        .leapfrogSteps(2).float64().seed(5).scale(1.5).build(),
+                FlowConfig.builder(2).symmetry("so2").contextSize(1).contextScaling(List.of(0.5), List.of(2.0)).hidden(8)
+                        .leapfrogSteps(2).initialMultiplier(1.5).float64().seed(6).build())) {
             EquivariantHamiltonianFlow distributed = EquivariantHamiltonianFlow.create(config);
             EquivariantHamiltonianFlow single = EquivariantHamiltonianFlow.create(config);
             // four partitions of 30, 90, 30 and no rows: shares 3, 10, 3 and 0 of a batch of 16
-            List<double[]> points = ring(150, 1);
+            List<double[]> points = withContext(ring(150, 1), config.contextSize());
             JavaRDD<double[]> data = sc.parallelize(points.subList(0, 30), 1).union(sc.parallelize(points.subList(30, 120), 1))
                     .union(sc.parallelize(points.subList(120, 150), 1)).union(sc.parallelize(List.<double[]>of(), 1));
             SparkTrainer.Options options = new SparkTrainer.Options(5, 16, TrainingOptions.Schedule.COSINE, 9, 0, 2, null, 0);
