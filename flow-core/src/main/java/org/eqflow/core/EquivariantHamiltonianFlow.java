@@ -202,7 +202,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     // ---------------------------------------------------------------- training
 
     /**
-     * One Adam update on a batch of data points {@code [B, d]} (data units), by the model's
+     * One Adam update on a batch of data points {@code [B, d]} (data units; a conditional model's rows {@code [B, d + k]}), by the model's
      * {@link Optimizer}. Noise comes from {@code (seed, iteration)}. A step whose loss, gradient or updated
      * weights are not finite changes no weight, halves the learning rate and is reported as skipped; after
      * {@value Optimizer#MAX_CONSECUTIVE_SKIPS} in a row a {@link TrainingDivergedException} is thrown.
@@ -415,16 +415,17 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         reverseKl = new ReverseKlEngine(config, parameters(), target, dataType, softConstraint());
     }
 
-    /** {@code 2d} (base draws) under reverse-KL training, else {@code d} (data points). */
+    /** {@code 2d} (base draws) under reverse-KL training, else the rows' width: {@code d}, plus a conditional model's {@code k}. */
     @Override
     public int batchDimension() {
         return reverseKl != null ? 2 * config.dimension() : config.rowWidth();
     }
 
     /**
-     * The Lagrangian, its parts and its gradients at points {@code q} of the model's space {@code [B, d]},
-     * with the noise given rather than drawn: the encoder's {@code noise [B, d]}, the penalty's base states
-     * {@code penaltyQ, penaltyP [B', d]} (null without a symmetry) and the multipliers {@code lambda} (one
+     * The Lagrangian, its parts and its gradients at points {@code q} of the model's space {@code [B, d]} (a conditional
+     * model's rows {@code [B, d + k]}, the context last), with the noise given rather than drawn: the encoder's
+     * {@code noise [B, d]}, the penalty's base states {@code penaltyQ, penaltyP [B', d]} (null without a symmetry; a
+     * conditional model's {@code penaltyQ} carries each base state's context, {@code [B', d + k]}) and the multipliers {@code lambda} (one
      * per generator; ignored unless the constraint is soft). With K {@link FlowConfig#trainingSamples} the rows
      * come in groups of K copies of one point (each with its own noise). On the engine in use (see {@link #useEngine}).
      * This is what an adapter that supplies its own noise calls (the DL4J density layer, from its labels);
@@ -633,7 +634,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     /**
-     * The IWAE estimate of {@code log p(x)} for each row (data units) with {@code m} importance samples,
+     * The IWAE estimate of {@code log p(x)} (a conditional model's {@code log p(x | c)} of rows {@code [x | c]}) for each row (data units) with {@code m} importance samples,
      * and its Monte Carlo standard error. Seeded: the same call gives the same numbers.
      *
      * <p>Far from the data the estimate can fail: a float32 model's activations overflow (an encoder scale

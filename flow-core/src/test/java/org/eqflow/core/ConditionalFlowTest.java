@@ -244,15 +244,7 @@ class ConditionalFlowTest {
     }
 
     private static EquivariantHamiltonianFlow perturbed(FlowConfig config) {
-        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config);
-        long seed = 40;
-        for (String name : m.parameterNames()) {
-            INDArray p = m.graph().getVariable(name).getArr();
-            if (name.matches(".*b\\d")) {
-                p.addi(TestSupport.gaussian(seed++, 1, (int) p.length(), 0.1).reshape(p.shape()).castTo(p.dataType()));
-            }
-        }
-        return m;
+        return TestSupport.perturbBiases(EquivariantHamiltonianFlow.create(config));
     }
 
     private static void assertEqual(Map<String, INDArray> expected, Map<String, INDArray> actual) {

@@ -27,14 +27,7 @@ class LossGradientTest {
     }
 
     private static EquivariantHamiltonianFlow perturbed(EquivariantHamiltonianFlow m) {
-        long seed = 40;
-        for (String name : m.parameterNames()) {
-            INDArray p = m.graph().getVariable(name).getArr();
-            if (name.matches(".*b\\d")) {
-                p.addi(TestSupport.gaussian(seed++, 1, (int) p.length(), 0.1).reshape(p.shape()));
-            }
-        }
-        return m;
+        return TestSupport.perturbBiases(m);
     }
 
     private static EquivariantHamiltonianFlow create(int hidden, FlowConfig.Constraint constraint, int trainingSamples) {

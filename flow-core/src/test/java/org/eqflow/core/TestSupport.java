@@ -26,6 +26,21 @@ public final class TestSupport {
     }
 
     /** The gradient-check criterion of the project: {@code |a − n| ≤ rel·max(|a|,|n|) + abs}. */
+    /**
+     * The model with its biases moved off their initial values (Gaussian, scale 0.1, seeded), so that gradient and
+     * parity checks do not sit at an initialisation's symmetric point.
+     */
+    public static org.eqflow.core.EquivariantHamiltonianFlow perturbBiases(org.eqflow.core.EquivariantHamiltonianFlow m) {
+        long seed = 40;
+        for (String name : m.parameterNames()) {
+            INDArray p = m.graph().getVariable(name).getArr();
+            if (name.matches(".*b\\d")) {
+                p.addi(gaussian(seed++, 1, (int) p.length(), 0.1).reshape(p.shape()).castTo(p.dataType()));
+            }
+        }
+        return m;
+    }
+
     public static boolean close(double analytic, double numeric, double rel, double abs) {
         return Math.abs(analytic - numeric) <= rel * Math.max(Math.abs(analytic), Math.abs(numeric)) + abs;
     }

@@ -261,15 +261,7 @@ class FusedParityTest {
 
     /** A fresh model with biases moved off zero, so no relu unit sits exactly on its kink. */
     private static EquivariantHamiltonianFlow perturbed(FlowConfig config) {
-        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(config);
-        long seed = 40;
-        for (String name : m.parameterNames()) {
-            INDArray p = m.graph().getVariable(name).getArr();
-            if (name.matches(".*b\\d")) {
-                p.addi(TestSupport.gaussian(seed++, 1, (int) p.length(), 0.1).reshape(p.shape()).castTo(p.dataType()));
-            }
-        }
-        return m;
+        return TestSupport.perturbBiases(EquivariantHamiltonianFlow.create(config));
     }
 
     private static void assertGradientsEqual(Map<String, INDArray> expected, Map<String, INDArray> actual, double rel, double abs) {
