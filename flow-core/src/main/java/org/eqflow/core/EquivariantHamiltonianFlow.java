@@ -786,6 +786,23 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         return sampleAt(baseSample(Math.toIntExact(contexts.rows()), seed, contextToModelSpace(contexts)));
     }
 
+    /** {@code n} samples of a conditional model at one context {@code c} (data units): {@code [n, d]}. */
+    public INDArray sample(double[] context, int n, long seed) {
+        INDArray c = Nd4j.create(context, new long[] {1, context.length}, DataType.DOUBLE);
+        return sample(Nd4j.tile(c, n, 1), seed);
+    }
+
+    /**
+     * {@link #logDensity(INDArray, int, long)} of a conditional model with the points {@code x [n, d]} and their contexts
+     * {@code c [n, k]} given apart: {@code log p(x_i | c_i)}.
+     */
+    public Iwae.Estimate[] logDensity(INDArray x, INDArray contexts, int m, long seed) {
+        if (contexts.rows() != x.rows()) {
+            throw new IllegalArgumentException(x.rows() + " points but " + contexts.rows() + " contexts: one context per point");
+        }
+        return logDensity(Nd4j.hstack(x.castTo(DataType.DOUBLE), contexts.castTo(DataType.DOUBLE)), m, seed);
+    }
+
     private INDArray sampleAt(INDArray[] s0) {
         long n = s0[1].rows();
         if (useFused) {

@@ -212,6 +212,12 @@ class ConditionalFlowTest {
         e = assertThrows(IllegalArgumentException.class, () -> m.sample(Nd4j.zeros(3, 3), 1));
         assertTrue(e.getMessage().contains("[n, 2]"), e.getMessage());
         assertEquals(5, m.sample(Nd4j.zeros(5, 2), 1).rows());
+        INDArray at = m.sample(new double[] {0.5, -1}, 4, 2);
+        assertEquals(4, at.rows());
+        assertClose(m.sample(Nd4j.create(new double[][] {{0.5, -1}, {0.5, -1}, {0.5, -1}, {0.5, -1}}), 2), at, "n draws at one context");
+        INDArray x = TestSupport.gaussian(5, 3, 2, 1.0);
+        INDArray c = TestSupport.gaussian(6, 3, 2, 1.0);
+        assertEquals(m.logDensity(Nd4j.hstack(x, c), 4, 1)[2].logDensity(), m.logDensity(x, c, 4, 1)[2].logDensity(), 1e-12);
     }
 
     @Test
