@@ -48,6 +48,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1")
     long seed;
 
+    @Option(names = "--seeds", paramLabel = "N", defaultValue = "1", description = "so2 and beyond: Fig. 2A's runs and the "
+            + "data-efficiency curve over seeds S … S+N-1, mean ± standard error in their tables and error bars in their plots "
+            + "(default ${DEFAULT-VALUE})")
+    int seeds;
+
     @Option(names = "--force", description = "write into a non-empty --out")
     boolean force;
 
@@ -59,11 +64,14 @@ final class DemoCommand implements Callable<Integer> {
         if ((quick ? 1 : 0) + (full ? 1 : 0) + (tiny ? 1 : 0) > 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "choose one of --quick and --full");
         }
+        if (seeds < 1 || seeds > 100) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--seeds must be in 1..100, got " + seeds);
+        }
         DemoSize size = tiny ? DemoSize.TINY : quick ? DemoSize.QUICK : full ? DemoSize.FULL : DemoSize.DEFAULT;
         List<String> examples = which.equals("all") ? Demo.EXAMPLES : List.of(which);
         int steps = 0;
         for (String e : examples) {
-            steps += Demo.steps(e, size);
+            steps += Demo.steps(e, size, seeds);
         }
         if (Files.isDirectory(out) && !force) {
             try (Stream<Path> s = Files.list(out)) {
@@ -77,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         ProgressBar bar = ProgressListener.wanted() ? new ProgressBarBuilder().setTaskName("demo").setInitialMax(steps)
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
         try {
-            Demo.run(examples, out, size, seed, what -> {
+            Demo.run(examples, out, size, seed, seeds, what -> {
                 LOG.info(what);
                 if (bar != null) {
                     bar.step();

@@ -57,29 +57,45 @@ final class BeyondExample {
 
         int[] sizes = ctx.size == DemoSize.FULL ? new int[] {100, 300, 1000, 10_000}
                 : ctx.size == DemoSize.TINY ? new int[] {50} : new int[] {100, 300, 1000};
-        md.append("\n### Data efficiency (ring): test NLL − entropy by training-set size\n\n| training points | soft so(2) | no constraint |\n|---|---|---|\n");
+        int seeds = ctx.seeds;
+        md.append(String.format(Locale.ROOT, "%n### Data efficiency (ring): test NLL − entropy by training-set size%s%n%n"
+                + "| training points | soft so(2) | no constraint |%n|---|---|---|%n", seeds == 1 ? ""
+                : String.format(Locale.ROOT, " (seeds %d–%d: mean ± standard error)", ctx.seed, ctx.seed + seeds - 1)));
         Map<String, double[][]> series = Plots.series();
-        double[][] soft = new double[2][sizes.length];
-        double[][] none = new double[2][sizes.length];
+        double[][] soft = new double[3][sizes.length];
+        double[][] none = new double[3][sizes.length];
+        FlowConfig.Constraint[] kinds = {FlowConfig.Constraint.SOFT, FlowConfig.Constraint.NONE};
         for (int i = 0; i < sizes.length; i++) {
-            double[][] train = ring.sample(sizes[i], Noise.stream(ctx.seed, 100 + i, Noise.Purpose.DATA));
-            double[] gaps = new double[2];
-            int k = 0;
-            for (FlowConfig.Constraint c : new FlowConfig.Constraint[] {FlowConfig.Constraint.SOFT, FlowConfig.Constraint.NONE}) {
-                ctx.step("beyond: " + sizes[i] + " points, " + c.name().toLowerCase(Locale.ROOT));
-                EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(DemoContext.constrained(ctx.config(2).symmetry("so2"), c).build());
-                DemoContext.Curve curve = ctx.train(m, new FiniteData(train, ctx.seed), DemoContext.rows(train), test);
-                gaps[k++] = -curve.test()[curve.test().length - 1] - h;
+            double[][] gaps = new double[2][seeds];
+            for (int s = 0; s < seeds; s++) {
+                long seed = ctx.seed + s;
+                double[][] train = ring.sample(sizes[i], Noise.stream(seed, 100 + i, Noise.Purpose.DATA));
+                for (int k = 0; k < kinds.length; k++) {
+                    ctx.step("beyond: " + sizes[i] + " points, " + kinds[k].name().toLowerCase(Locale.ROOT)
+                            + (seeds == 1 ? "" : ", seed " + seed));
+                    EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(DemoContext.constrained(ctx.config(2).symmetry("so2")
+                            .seed(seed), kinds[k]).build());
+                    DemoContext.Curve curve = ctx.train(m, new FiniteData(train, seed), DemoContext.rows(train), test);
+                    gaps[k][s] = -curve.test()[curve.test().length - 1] - h;
+                }
             }
-            soft[0][i] = sizes[i];
-            soft[1][i] = gaps[0];
-            none[0][i] = sizes[i];
-            none[1][i] = gaps[1];
-            md.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f |%n", sizes[i], gaps[0], gaps[1]));
+            double[][][] into = {soft, none};
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %d |", sizes[i]));
+            for (int k = 0; k < kinds.length; k++) {
+                double mean = java.util.Arrays.stream(gaps[k]).average().orElseThrow();
+                double se = seeds < 2 ? 0 : Math.sqrt(java.util.Arrays.stream(gaps[k]).map(v -> (v - mean) * (v - mean)).sum()
+                        / (seeds - 1) / seeds);
+                into[k][0][i] = sizes[i];
+                into[k][1][i] = mean;
+                into[k][2][i] = se;
+                row.append(seeds == 1 ? String.format(Locale.ROOT, " %.3f |", mean) : String.format(Locale.ROOT, " %.3f ± %.3f |", mean, se));
+            }
+            md.append(row).append('\n');
         }
         series.put("soft so(2)", soft);
         series.put("no constraint", none);
-        Plots.lines(ctx.out, "beyond-data-efficiency", "data efficiency (ring)", "training points", "test NLL − entropy (nats)", series);
+        Plots.linesWithErrors(ctx.out, "beyond-data-efficiency", "data efficiency (ring)" + (seeds == 1 ? ""
+                : ", " + seeds + " seeds, ±1 s.e."), "training points", "test NLL − entropy (nats)", series);
         md.append("\n![data efficiency](beyond-data-efficiency.png)\n\n");
         return md.toString();
     }

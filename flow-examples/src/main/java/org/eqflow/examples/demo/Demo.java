@@ -18,10 +18,15 @@ public final class Demo {
 
     /** Number of progress steps an example reports (for a progress bar). */
     public static int steps(String example, DemoSize size) {
+        return steps(example, size, 1);
+    }
+
+    /** {@link #steps(String, DemoSize)} with the data-efficiency curve over {@code seeds} seeds. */
+    public static int steps(String example, DemoSize size, int seeds) {
         return switch (example) {
-            case "so2" -> 2 * (size == DemoSize.FULL ? 4 : 3) + 1;
+            case "so2" -> 2 * seeds * (size == DemoSize.FULL ? 4 : 3) + 1;
             case "multimodal" -> 4;  // two models (soft-uniform and normal base), each trained and plotted
-            case "beyond" -> 4 + 2 * (size == DemoSize.FULL ? 4 : size == DemoSize.TINY ? 1 : 3);
+            case "beyond" -> 4 + 2 * seeds * (size == DemoSize.FULL ? 4 : size == DemoSize.TINY ? 1 : 3);
             case "anomaly" -> 2;
             case "conditional" -> 2;
             case "finite" -> (FiniteExample.withDihedral(size) ? 4 : 3) + 2 * FiniteExample.sizes(size).length;
@@ -33,8 +38,14 @@ public final class Demo {
 
     /** Runs the examples into {@code out}, calling {@code progress} at each step; returns the summary text. */
     public static String run(List<String> examples, Path out, DemoSize size, long seed, Consumer<String> progress) throws IOException {
+        return run(examples, out, size, seed, 1, progress);
+    }
+
+    /** {@link #run(List, Path, DemoSize, long, Consumer)} with the data-efficiency curve over seeds {@code seed … seed + seeds − 1}. */
+    public static String run(List<String> examples, Path out, DemoSize size, long seed, int seeds, Consumer<String> progress)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
-        DemoContext ctx = new DemoContext(out, size, seed, progress);
+        DemoContext ctx = new DemoContext(out, size, seed, seeds, progress);
         StringBuilder md = new StringBuilder("# eqflow demo\n\n")
                 .append(String.format(Locale.ROOT, "Size `%s`: hidden %d, %d iterations of %d points per model, seed %d. "
                         + "Every plot has the CSV of its numbers beside it.%n%n", size.name(), size.hidden(), size.iterations(),

@@ -24,12 +24,22 @@ final class DemoContext {
     final Path out;
     final DemoSize size;
     final long seed;
+    /** Seeds {@code seed … seed + seeds − 1} of the curves that carry error bars (the data-efficiency curve). */
+    final int seeds;
     private final Consumer<String> progress;
 
     DemoContext(Path out, DemoSize size, long seed, Consumer<String> progress) {
+        this(out, size, seed, 1, progress);
+    }
+
+    DemoContext(Path out, DemoSize size, long seed, int seeds, Consumer<String> progress) {
+        if (seeds < 1) {
+            throw new IllegalArgumentException("seeds must be >= 1, got " + seeds);
+        }
         this.out = out;
         this.size = size;
         this.seed = seed;
+        this.seeds = seeds;
         this.progress = progress;
     }
 

@@ -51,8 +51,14 @@ public final class Plots {
     /** Lines with error bars: one series per entry, {x[], y[], error[]}. Writes NAME.png and NAME.csv (series,x,y,error). */
     static void linesWithErrors(Path dir, String name, String title, String xTitle, String yTitle, Map<String, double[][]> series)
             throws IOException {
+        linesWithErrors(dir, name, title, xTitle, yTitle, series, true);
+    }
+
+    /** {@link #linesWithErrors(Path, String, String, String, String, Map)} on a logarithmic or a linear x axis. */
+    static void linesWithErrors(Path dir, String name, String title, String xTitle, String yTitle, Map<String, double[][]> series,
+                                boolean logX) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setXAxisLogarithmic(logX);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         chart.getStyler().setMarkerSize(5);
         StringBuilder csv = new StringBuilder("series,x,y,error\n");

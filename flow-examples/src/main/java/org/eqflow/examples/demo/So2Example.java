@@ -43,41 +43,71 @@ final class So2Example {
         double entropy = ring.entropy().nats();
         StringBuilder md = new StringBuilder("## SO(2) domain knowledge (paper Fig. 2A)\n\n")
                 .append(String.format(Locale.ROOT, "Target `ring:2,0.2` (entropy %.3f nats). Finite data: %d training points. "
-                        + "%d iterations of %d points, hidden %d; log-likelihoods are IWAE (M = %d) means over %d points.%n%n",
+                        + "%d iterations of %d points, hidden %d; log-likelihoods are IWAE (M = %d) means over %d points%s.%n%n",
                         entropy, FINITE_SIZE, ctx.size.iterations(), ctx.size.batch(), ctx.size.hidden(), ctx.size.evalSamples(),
-                        ctx.size.evalPoints()))
+                        ctx.size.evalPoints(), ctx.seeds == 1 ? "" : String.format(Locale.ROOT, "; seeds %d–%d (data, weights and "
+                        + "noise), every number mean ± standard error", ctx.seed, ctx.seed + ctx.seeds - 1)))
                 .append("| regime | model | train log-lik | test log-lik | test NLL − entropy | invariance error |\n")
                 .append("|---|---|---|---|---|---|\n");
         EquivariantHamiltonianFlow showcase = null;
+        int seeds = ctx.seeds;
         for (String regime : new String[] {"infinite", "finite"}) {
             Map<String, double[][]> curves = Plots.series();
             for (Map.Entry<String, Double> k : kappas.entrySet()) {
-                ctx.step("so2: " + regime + " data, " + k.getKey());
-                FlowConfig.Builder b = ctx.config(2).symmetry("so2");
-                if (k.getValue() == null) {
-                    b.constraint(FlowConfig.Constraint.NONE);
-                } else {
-                    b.kappa(k.getValue());
-                }
-                EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(b.build());
                 boolean inf = regime.equals("infinite");
-                INDArray trainPts = inf ? freshTrain : DemoContext.rows(finite);
-                DemoContext.Curve c = ctx.train(m, inf ? new TargetData(ring, ctx.seed) : new FiniteData(finite, ctx.seed),
-                        trainPts, test);
-                curves.put(k.getKey() + " (train)", new double[][] {c.iterations(), c.train()});
-                curves.put(k.getKey() + " (test)", new double[][] {c.iterations(), c.test()});
-                double inv = TransportedIwae.invarianceError(m, m.parts().symmetry().orElseThrow(),
-                        test.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, Math.min(200, test.rows())),
-                                org.nd4j.linalg.indexing.NDArrayIndex.all()), 8, ctx.size.evalSamples(), ctx.seed);
-                double last = c.test()[c.test().length - 1];
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f |%n", regime, k.getKey(),
-                        c.train()[c.train().length - 1], last, -last - entropy, inv));
-                if (inf && "κ = 1e-3".equals(k.getKey())) {
-                    showcase = m;
+                double[][] trainCurves = new double[seeds][];
+                double[][] testCurves = new double[seeds][];
+                double[] invariance = new double[seeds];
+                double[] iterations = null;
+                for (int s = 0; s < seeds; s++) {
+                    long seed = ctx.seed + s;
+                    ctx.step("so2: " + regime + " data, " + k.getKey() + (seeds == 1 ? "" : ", seed " + seed));
+                    FlowConfig.Builder b = ctx.config(2).symmetry("so2").seed(seed);
+                    if (k.getValue() == null) {
+                        b.constraint(FlowConfig.Constraint.NONE);
+                    } else {
+                        b.kappa(k.getValue());
+                    }
+                    EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(b.build());
+                    INDArray seedTest = s == 0 ? test : DemoContext.rows(ring.sample(ctx.size.evalPoints(), Noise.stream(seed, 1, Noise.Purpose.DATA)));
+                    double[][] seedFinite = s == 0 ? finite : ring.sample(FINITE_SIZE, Noise.stream(seed, 3, Noise.Purpose.DATA));
+                    INDArray trainPts = inf ? (s == 0 ? freshTrain : DemoContext.rows(ring.sample(ctx.size.evalPoints(),
+                            Noise.stream(seed, 2, Noise.Purpose.DATA)))) : DemoContext.rows(seedFinite);
+                    DemoContext.Curve c = ctx.train(m, inf ? new TargetData(ring, seed) : new FiniteData(seedFinite, seed), trainPts, seedTest);
+                    iterations = c.iterations();
+                    trainCurves[s] = c.train();
+                    testCurves[s] = c.test();
+                    invariance[s] = TransportedIwae.invarianceError(m, m.parts().symmetry().orElseThrow(),
+                            seedTest.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, Math.min(200, seedTest.rows())),
+                                    org.nd4j.linalg.indexing.NDArrayIndex.all()), 8, ctx.size.evalSamples(), ctx.seed);
+                    if (s == 0 && inf && "κ = 1e-3".equals(k.getKey())) {
+                        showcase = m;
+                    }
                 }
+                double[][] train = meanAndError(trainCurves);
+                double[][] testCurve = meanAndError(testCurves);
+                curves.put(k.getKey() + " (train)", new double[][] {iterations, train[0], train[1]});
+                curves.put(k.getKey() + " (test)", new double[][] {iterations, testCurve[0], testCurve[1]});
+                int last = iterations.length - 1;
+                double[] gaps = new double[seeds];
+                double[] trainLast = new double[seeds];
+                double[] testLast = new double[seeds];
+                for (int s = 0; s < seeds; s++) {
+                    gaps[s] = -testCurves[s][last] - entropy;
+                    trainLast[s] = trainCurves[s][last];
+                    testLast[s] = testCurves[s][last];
+                }
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", regime, k.getKey(), cell(trainLast), cell(testLast),
+                        cell(gaps), cell(invariance)));
             }
-            Plots.lines(ctx.out, "so2-" + regime + "-curves", "SO(2) ring, " + regime + " data: log-likelihood",
-                    "iteration", "mean log p (nats)", curves);
+            String title = "SO(2) ring, " + regime + " data: log-likelihood" + (seeds == 1 ? "" : " (" + seeds + " seeds, ±1 s.e.)");
+            if (seeds == 1) {
+                Map<String, double[][]> plain = Plots.series();
+                curves.forEach((name, v) -> plain.put(name, new double[][] {v[0], v[1]}));
+                Plots.lines(ctx.out, "so2-" + regime + "-curves", title, "iteration", "mean log p (nats)", plain);
+            } else {
+                Plots.linesWithErrors(ctx.out, "so2-" + regime + "-curves", title, "iteration", "mean log p (nats)", curves, false);
+            }
         }
         ctx.step("so2: heat maps");
         heatMaps(ctx, ring, showcase);
@@ -85,6 +115,38 @@ final class So2Example {
                 .append("![target](so2-target-density.png) ![learned](so2-learned-density.png)\n")
                 .append("![K](so2-kinetic.png) ![U](so2-potential.png)\n\n");
         return md.toString();
+    }
+
+    /** Per column of {@code rows} (one row per seed): the mean and its standard error (0 for one seed). */
+    static double[][] meanAndError(double[][] rows) {
+        int n = rows[0].length;
+        double[][] out = new double[2][n];
+        for (int j = 0; j < n; j++) {
+            double[] column = new double[rows.length];
+            for (int s = 0; s < rows.length; s++) {
+                column[s] = rows[s][j];
+            }
+            out[0][j] = Arrays.stream(column).average().orElseThrow();
+            double mean = out[0][j];
+            out[1][j] = rows.length < 2 ? 0 : Math.sqrt(Arrays.stream(column).map(v -> (v - mean) * (v - mean)).sum()
+                    / (rows.length - 1) / rows.length);
+        }
+        return out;
+    }
+
+    /** A table cell: the value, or over several seeds {@code mean ± standard error}. */
+    private static String cell(double[] values) {
+        double[][] m = meanAndError(transpose(values));
+        return values.length == 1 ? String.format(Locale.ROOT, "%.3f", values[0])
+                : String.format(Locale.ROOT, "%.3f ± %.3f", m[0][0], m[1][0]);
+    }
+
+    private static double[][] transpose(double[] values) {
+        double[][] t = new double[values.length][1];
+        for (int i = 0; i < values.length; i++) {
+            t[i][0] = values[i];
+        }
+        return t;
     }
 
     static void heatMaps(DemoContext ctx, Target target, EquivariantHamiltonianFlow m) throws IOException {
