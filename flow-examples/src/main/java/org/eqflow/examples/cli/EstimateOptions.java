@@ -49,6 +49,31 @@ final class EstimateOptions {
         return k;
     }
 
+    /**
+     * One context of {@code k} values written {@code v1,...,vk} (the {@code --context} of sample and plot).
+     *
+     * @throws picocli.CommandLine.ParameterException naming the option and the value that is not a finite number
+     */
+    static double[] contextValues(picocli.CommandLine cl, String text, int k) {
+        String[] parts = text.split(",", -1);
+        double[] row = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                row[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.ParameterException(cl, "--context '" + text + "' is neither a file nor " + k
+                        + " comma-separated numbers ('" + parts[i].trim() + "' is not a number)");
+            }
+            if (!Double.isFinite(row[i])) {
+                throw new picocli.CommandLine.ParameterException(cl, "--context: value " + (i + 1) + " is not finite");
+            }
+        }
+        if (row.length != k) {
+            throw new picocli.CommandLine.ParameterException(cl, "--context gives " + row.length + " value(s) but the model takes " + k);
+        }
+        return row;
+    }
+
     /** The most importance samples per point. */
     static final int MAX_SAMPLES = 1 << 16;
 

@@ -48,6 +48,10 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0")
     long seed;
 
+    @Option(names = "--context", paramLabel = "v1,...,vK", description = "conditional models: draw p(x | c) at this context (and a "
+            + "conditional --target at the same)")
+    String context;
+
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "directory for the PNGs and CSVs (created if needed)")
     Path out;
 
@@ -82,8 +86,21 @@ final class PlotCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "target " + target + " has " + t.dimension()
                     + " coordinates, the model 2");
         }
+        int k = EstimateOptions.contextSize(flow);
+        if (k == 0 && context != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--context: " + model + " is not conditional");
+        }
+        if (k > 0 && context == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), model + " is the conditional density p(x | c) of " + k
+                    + " context value(s): give --context v1,...,v" + k + " to draw it at one context");
+        }
+        if (t != null && t.contextSize() != k) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "target " + target + " has " + t.contextSize()
+                    + " context value(s), the model " + k);
+        }
+        double[] c = k == 0 ? new double[0] : EstimateOptions.contextValues(spec.commandLine(), context, k);
         Files.createDirectories(out);
-        double r = range != null ? range : defaultRange(flow);
+        double r = range != null ? range : defaultRange(flow, c);
         double[] axis = new double[grid];
         for (int i = 0; i < grid; i++) {
             axis[i] = -r + 2 * r * (i + 0.5) / grid;
@@ -91,7 +108,9 @@ final class PlotCommand implements Callable<Integer> {
         double[][] points = new double[grid * grid][];
         for (int i = 0; i < grid; i++) {
             for (int j = 0; j < grid; j++) {
-                points[i * grid + j] = new double[] {axis[i], axis[j]};
+                double[] row = Arrays.copyOf(new double[] {axis[i], axis[j]}, 2 + k);
+                System.arraycopy(c, 0, row, 2, k);
+                points[i * grid + j] = row;
             }
         }
         double[] modelLogP = Arrays.stream(flow.logDensity(Nd4j.create(points), samples, seed))
@@ -100,8 +119,8 @@ final class PlotCommand implements Callable<Integer> {
         double[][] targetMap = null;
         if (t != null) {
             double[] lp = new double[points.length];
-            for (int k = 0; k < points.length; k++) {
-                lp[k] = t.logDensity(points[k]);
+            for (int i = 0; i < points.length; i++) {
+                lp[i] = t.logDensity(points[i]);
             }
             targetMap = map(lp, grid);
         }
@@ -122,7 +141,7 @@ final class PlotCommand implements Callable<Integer> {
         } else {
             lo = 0;
         }
-        String what = log ? "log density" : "density";
+        String what = (log ? "log density" : "density") + (k == 0 ? "" : " at c = " + Arrays.toString(c));
         Plots.heatMap(out, "model-density", "model " + what + " (" + model.getFileName() + ")", "x0", axis, "x1", axis, modelMap, lo, hi);
         if (targetMap != null) {
             Plots.heatMap(out, "target-density", "target " + what + " (" + t.spec() + ")", "x0", axis, "x1", axis, targetMap, lo, hi);
@@ -144,8 +163,9 @@ final class PlotCommand implements Callable<Integer> {
         return m;
     }
 
-    private double defaultRange(DensityModel flow) {
-        INDArray x = flow.sample(1000, seed);
+    private double defaultRange(DensityModel flow, double[] c) {
+        INDArray x = c.length == 0 ? flow.sample(1000, seed)
+                : ((org.eqflow.core.EquivariantHamiltonianFlow) flow).sample(c, 1000, seed);
         double far = Math.max(Math.abs(x.maxNumber().doubleValue()), Math.abs(x.minNumber().doubleValue()));
         return Math.min(10, Math.max(1e-3, 1.1 * far));
     }

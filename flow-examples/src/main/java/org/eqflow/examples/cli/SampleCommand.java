@@ -158,23 +158,7 @@ final class SampleCommand implements Callable<Integer> {
             }
             return rows;
         }
-        String[] parts = context.split(",", -1);
-        double[] row = new double[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                row[i] = Double.parseDouble(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--context '" + context + "' is neither a file nor "
-                        + k + " comma-separated numbers ('" + parts[i].trim() + "' is not a number)");
-            }
-            if (!Double.isFinite(row[i])) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--context: value " + (i + 1) + " is not finite");
-            }
-        }
-        if (row.length != k) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--context gives " + row.length + " value(s) but the model "
-                    + "takes " + k);
-        }
+        double[] row = EstimateOptions.contextValues(spec.commandLine(), context, k);
         return new double[][] {row};
     }
 

@@ -58,6 +58,13 @@ class ConditionalCliTest {
         CliTest.Run back = CliTest.run("logprob", "--model", model.toString(), "--data", drawn.toString(), "--samples", "4");
         assertEquals(0, back.code(), "sample's output is scored as it is: " + back.err());
 
+        Path plots = dir.resolve("plots");
+        CliTest.Run p = CliTest.run("plot", "--model", model.toString(), "--target", "cring", "--context", "0.5", "--grid", "8", "--samples",
+                "4", "--out", plots.toString());
+        assertEquals(0, p.code(), p.err());
+        assertTrue(Files.exists(plots.resolve("model-density.png")) && Files.exists(plots.resolve("target-density.png")));
+        assertError(CliTest.run("plot", "--model", model.toString(), "--out", plots.toString()), "give --context v1,...,v1");
+
         assertError(CliTest.run("sample", "--model", model.toString(), "-n", "5", "--out", "-"),
                 "conditional density p(x | c) of 1 context value(s): give --context");
         assertError(CliTest.run("sample", "--model", model.toString(), "--context", "0.1,0.2", "-n", "5", "--out", "-"),
