@@ -235,8 +235,10 @@ public final class DensityLayerImpl extends SameDiffOutputLayer {
             return t.objective(q, eps, penaltyQ, penaltyP, lambda);
         }
         EquivariantHamiltonianFlow.ContextObjective o = t.objectiveWithContextGradient(q, eps, penaltyQ, penaltyP, lambda);
-        contextGradient[0] = o.penaltyContextGradient() == null ? o.contextGradient()
-                : o.contextGradient().add(o.penaltyContextGradient());
+        INDArray g = o.penaltyContextGradient() == null ? o.contextGradient() : o.contextGradient().add(o.penaltyContextGradient());
+        // the model sees (c − centre)/scale: the input's gradient is the model space's divided by the scale
+        double[] scale = t.config().contextScale().stream().mapToDouble(Double::doubleValue).toArray();
+        contextGradient[0] = g.divRowVector(Nd4j.create(scale, new long[] {1, scale.length}, DataType.DOUBLE));
         return o.objective();
     }
 

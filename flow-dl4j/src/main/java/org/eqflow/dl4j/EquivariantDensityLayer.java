@@ -82,6 +82,9 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     private double scale = 1.0;
     /** k of a conditional density {@code p(x | c)}: the input's last k columns are the context (0: none). */
     private int contextSize;
+    /** The context's per-column centre and scale (empty: 0 and 1). */
+    private List<Double> contextCentre = new ArrayList<>();
+    private List<Double> contextScale = new ArrayList<>();
 
     /** For JSON. */
     public EquivariantDensityLayer() {
@@ -105,17 +108,16 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
             throw new IllegalArgumentException("the density layer has no form of the custom potential '" + c.potential()
                     + "'; train that model with flow-core");
         }
-        if (c.conditional() && !(c.contextCentre().stream().allMatch(v -> v == 0.0) && c.contextScale().stream().allMatch(v -> v == 1.0))) {
-            throw new IllegalArgumentException("the density layer takes the context as the layers before it make it, unscaled; this "
-                    + "model scales its context (centre " + c.contextCentre() + ", scale " + c.contextScale() + "): train it with "
-                    + "context scaling 0 and 1, or scale the context before the layer");
-        }
         Builder b = new Builder().nIn(c.rowWidth()).contextSize(c.contextSize()).hidden(c.hidden()).leapfrogSteps(c.leapfrogSteps()).stepSize(c.stepSize())
                 .learnableStepSize(c.learnableStepSize()).separateHamiltonians(c.separateHamiltonians()).kinetic(c.kinetic())
                 .base(c.base()).constraint(c.constraint()).penaltySites(c.penaltySites()).multiplierRate(c.multiplierRate())
                 .multiplierEma(c.multiplierEma()).initialMultiplier(c.initialMultiplier()).maxMultiplier(c.maxMultiplier())
                 .seed(c.seed()).centre(c.centre().stream().mapToDouble(Double::doubleValue).toArray()).scale(c.scale());
         c.symmetries().forEach(b::symmetry);
+        if (c.conditional()) {
+            b.contextScaling(c.contextCentre().stream().mapToDouble(Double::doubleValue).toArray(),
+                    c.contextScale().stream().mapToDouble(Double::doubleValue).toArray());
+        }
         if (c.constraint() == FlowConfig.Constraint.SOFT && c.generatorCount() > 0) {
             b.kappa(c.kappa());
         }
@@ -131,7 +133,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
             throw new IllegalArgumentException("the density layer's input has " + dimension + " columns, so its context size must be in 0.."
                     + (dimension - 1) + " (at least one coordinate is modelled), got " + contextSize);
         }
-        FlowConfig.Builder b = FlowConfig.builder(dimension - contextSize).contextSize(contextSize).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
+        FlowConfig.Builder b = FlowConfig.builder(dimension - contextSize).contextSize(contextSize)
+                .contextScaling(contextCentre, contextScale).hidden(hidden).leapfrogSteps(leapfrogSteps).stepSize(stepSize)
                 .learnableStepSize(learnableStepSize).separateHamiltonians(separateHamiltonians)
                 .kinetic(Choices.parse("the density layer's kinetic", kinetic, FlowConfig.Kinetic.class)).base(base).symmetries(symmetries)
                 .seed(seed).centre(centre).scale(scale)
@@ -219,6 +222,13 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         SDVariable[] rows = parts.splitRows(sd, input);
         input = rows[0];
         SDVariable context = rows[1];
+        if (context != null && !(c.contextCentre().stream().allMatch(v -> v == 0.0) && c.contextScale().stream().allMatch(v -> v == 1.0))) {
+            // the context as flow-core's model sees it: (c − centre)/scale per column
+            double[] centre = c.contextCentre().stream().mapToDouble(Double::doubleValue).toArray();
+            double[] scale = c.contextScale().stream().mapToDouble(Double::doubleValue).toArray();
+            context = context.sub(sd.constant(Nd4j.create(centre, new long[] {1, centre.length}, DataType.DOUBLE).castTo(dt)))
+                    .div(sd.constant(Nd4j.create(scale, new long[] {1, scale.length}, DataType.DOUBLE).castTo(dt)));
+        }
         if (!c.identityScaling()) {
             // The model sees (x − centre) / scale, as flow-core's model does (the score is in the model's units, as flow-core's loss).
             double[] row = c.centre().stream().mapToDouble(Double::doubleValue).toArray();
@@ -312,6 +322,14 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
     public int getContextSize() { return contextSize; }
     /** @param v the context size k */
     public void setContextSize(int v) { contextSize = v; }
+    /** @return the context's per-column centre (empty: zeros) */
+    public List<Double> getContextCentre() { return contextCentre; }
+    /** @param v the context's per-column centre */
+    public void setContextCentre(List<Double> v) { contextCentre = new ArrayList<>(v); }
+    /** @return the context's per-column scale (empty: ones) */
+    public List<Double> getContextScale() { return contextScale; }
+    /** @param v the context's per-column scale */
+    public void setContextScale(List<Double> v) { contextScale = new ArrayList<>(v); }
     /** @return the input's columns: d, or d + k with a context (0 until set by {@code nIn} or the network's {@code InputType}) */
     public int getDimension() { return dimension; }
     /** @param v the input's columns */
@@ -405,7 +423,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
                 && multiplierRate == l.multiplierRate
                 && multiplierEma == l.multiplierEma && initialMultiplier == l.initialMultiplier && maxMultiplier == l.maxMultiplier
                 && outputSamples == l.outputSamples && seed == l.seed && centre.equals(l.centre) && scale == l.scale
-                && contextSize == l.contextSize;
+                && contextSize == l.contextSize && contextCentre.equals(l.contextCentre) && contextScale.equals(l.contextScale);
     }
 
     @Override
@@ -500,6 +518,22 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
          * wire them with a {@code MergeVertex(x, context)} in a {@code ComputationGraph} (docs/dl4j.md). Default 0.
          */
         public Builder contextSize(int k) { layer.contextSize = k; return this; }
+        /**
+         * The context's per-column scaling: the networks see {@code (c − centre)/scale}, as flow-core's model with the same
+         * {@code contextCentre}/{@code contextScale} (a model trained by {@code eqflow train --context-columns} has them).
+         * Default: none.
+         */
+        public Builder contextScaling(double[] centre, double[] scale) {
+            layer.contextCentre = new ArrayList<>();
+            layer.contextScale = new ArrayList<>();
+            for (double v : centre) {
+                layer.contextCentre.add(v);
+            }
+            for (double v : scale) {
+                layer.contextScale.add(v);
+            }
+            return this;
+        }
 
         /** Validates (names now; sizes through {@link FlowConfig} once the dimension is known) and returns a copy. */
         public EquivariantDensityLayer build() {
@@ -519,6 +553,8 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
             EquivariantDensityLayer copy = (EquivariantDensityLayer) layer.clone();
             copy.symmetries = new ArrayList<>(layer.symmetries);
             copy.centre = new ArrayList<>(layer.centre);
+            copy.contextCentre = new ArrayList<>(layer.contextCentre);
+            copy.contextScale = new ArrayList<>(layer.contextScale);
             return copy;
         }
     }

@@ -37,7 +37,8 @@ import org.nd4j.linalg.learning.config.Adam;
 class ConditionalDensityLayerTest {
 
     private static EquivariantDensityLayer.Builder layer() {
-        return EquivariantDensityLayer.builder().nIn(3).contextSize(1).hidden(10).symmetry("so2").kappa(1e-3).outputSamples(16).seed(7);
+        return EquivariantDensityLayer.builder().nIn(3).contextSize(1).contextScaling(new double[] {0.2}, new double[] {0.6}).hidden(10)
+                .symmetry("so2").kappa(1e-3).outputSamples(16).seed(7);
     }
 
     private static MultiLayerNetwork net(DataType dt) {
@@ -125,6 +126,23 @@ class ConditionalDensityLayerTest {
         assertEquals(2, twin.dimension());
     }
 
+    /** A conditional model trained with flow-core (context scaled per column, as eqflow train does) deploys in DL4J. */
+    @Test
+    void aFlowCoreConditionalModelDeploys() {
+        EquivariantHamiltonianFlow model = EquivariantHamiltonianFlow.create(org.eqflow.core.FlowConfig.builder(2).symmetry("so2")
+                .contextSize(1).contextScaling(List.of(-0.1), List.of(0.58)).hidden(8).seed(3).build());
+        for (int i = 0; i < 3; i++) {
+            model.trainStep(rows(64, i));
+        }
+        MultiLayerNetwork net = DensityLayers.toNetwork(model, new Adam(1e-3));
+        INDArray r = rows(6, 12);
+        INDArray out = DensityLayers.logDensity(net, r, 5);
+        double[] expected = java.util.Arrays.stream(model.logDensity(r, 64, 5)).mapToDouble(e -> e.logDensity()).toArray();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], out.getDouble(i, 0), 1e-4, "row " + i);
+        }
+    }
+
     @Test
     void configurationRoundTripsThroughJson() {
         MultiLayerNetwork net = net(DataType.FLOAT);
@@ -133,6 +151,7 @@ class ConditionalDensityLayerTest {
         EquivariantDensityLayer l = (EquivariantDensityLayer) back.getConf(0).getLayer();
         assertEquals(1, l.getContextSize());
         assertEquals(2, l.flowDimension());
+        assertEquals(List.of(0.6), l.getContextScale());
         assertEquals(net.getLayerWiseConfigurations().getConf(0).getLayer(), l);
         INDArray r = rows(5, 9);
         assertEquals(5, net.output(r).rows());
