@@ -178,7 +178,7 @@ class CliTest {
         Files.writeString(wide, "1,2,3\n");
         Run w = run("eval", "--model", model.toString(), "--data", wide.toString());
         assertEquals(1, w.code());
-        assertTrue(w.err().contains("dimension 3 but the model expects 2"), w.err());
+        assertTrue(w.err().contains("points have 3 columns but the model expects 2"), w.err());
     }
 
     @Test

@@ -77,7 +77,7 @@ class SuCliTest {
         Path wide = dir.resolve("wide.csv");
         Files.writeString(wide, "1,0,0,0,0,0,1,0\n");
         CliTest.Run w = CliTest.run("eval", "--model", model.toString(), "--data", wide.toString());
-        assertTrue(w.err().contains("points have dimension 8 but the model expects 4"), w.err());
+        assertTrue(w.err().contains("points have 8 columns but the model expects 4"), w.err());
         // SU(3): i·I is unitary with det = −i
         double[] iI = new double[18];
         for (int k = 0; k < 3; k++) {
