@@ -398,7 +398,9 @@ public final class EqflowSpark implements Runnable {
             Dataset<Row> frame = common.read(spark, data);
             if ((columns == null || columns.isEmpty()) && frame.columns().length != shipped.rowWidth()) {
                 throw new IllegalArgumentException(data + " has " + frame.columns().length + " columns " + List.of(frame.columns())
-                        + " but the model's rows have " + shipped.rowWidth() + ": choose them with --columns");
+                        + (shipped.rowWidth() == shipped.dimension() ? " but the model has dimension " + shipped.dimension()
+                        + ": choose its coordinates with --columns" : " but the model's rows have " + shipped.rowWidth() + " ("
+                        + shipped.dimension() + " coordinates, then the context): choose them with --columns"));
             }
             List<String> cols = columns(frame, columns, data);
             common.write(SparkScoring.score(frame, cols, shipped, new SparkScoring.Settings(samples, seed, chunkRows)), io.out, io.format);
