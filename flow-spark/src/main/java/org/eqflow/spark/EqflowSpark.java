@@ -245,6 +245,10 @@ public final class EqflowSpark implements Runnable {
         @Option(names = "--symmetry", paramLabel = "SPEC", description = "a symmetry, e.g. so2 or so3:0,1,2 (repeatable; default none)")
         List<String> symmetries = new ArrayList<>();
 
+        @Option(names = "--context-columns", paramLabel = "K", defaultValue = "0", description = "a conditional density p(x | c): the "
+                + "last K of the columns are the context c (docs/conditional.md; default ${DEFAULT-VALUE})")
+        int contextColumns;
+
         @Option(names = "--constraint", paramLabel = "C", description = "soft, hard or none (default: the library's for the symmetry)")
         String constraint;
 
@@ -310,8 +314,13 @@ public final class EqflowSpark implements Runnable {
                 }
                 LOG.info("resuming {} at iteration {}", resume, model.iteration());
             } else {
-                int d = cols.size();
-                FlowConfig.Builder b = FlowConfig.builder(d).symmetries(symmetries).seed(seed)
+                int k = contextColumns;
+                int d = cols.size() - k;
+                if (k < 0 || d < 1) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--context-columns must be in 0.." + (cols.size() - 1)
+                            + " (at least one coordinate is modelled; the data have " + cols.size() + " columns), got " + k);
+                }
+                FlowConfig.Builder b = FlowConfig.builder(d).contextSize(k).symmetries(symmetries).seed(seed)
                         .precision(float64 ? FlowConfig.Precision.FLOAT64 : FlowConfig.Precision.FLOAT32);
                 if (constraint != null) {
                     b.constraint(org.eqflow.core.Choices.parse("--constraint", constraint, FlowConfig.Constraint.class));
@@ -330,11 +339,17 @@ public final class EqflowSpark implements Runnable {
                     if (sample.length == 0) {
                         throw new IllegalArgumentException(data + " has no rows");
                     }
-                    Standardization s = Standardization.forModel(sample, !symmetries.isEmpty());
+                    double[][] positions = java.util.Arrays.stream(sample).map(r -> java.util.Arrays.copyOf(r, d)).toArray(double[][]::new);
+                    Standardization s = Standardization.forModel(positions, !symmetries.isEmpty());
                     b.centre(s.centre()).scale(s.scale());
+                    if (k > 0) {
+                        Standardization.Context c = Standardization.Context.fit(sample, d);
+                        b.contextScaling(c.centre(), c.scale());
+                    }
                 }
                 model = EquivariantHamiltonianFlow.create(b.build());
-                LOG.info("training {} on {} (columns {}), symmetry {}, constraint {}, engine {}", out, data, cols,
+                LOG.info("training {} on {} (columns {}{}), symmetry {}, constraint {}, engine {}", out, data, cols,
+                        k == 0 ? "" : "; the last " + k + " the context",
                         symmetries.isEmpty() ? "none" : String.join(" ", symmetries),
                         model.config().constraint().name().toLowerCase(Locale.ROOT), model.engineDescription());
             }

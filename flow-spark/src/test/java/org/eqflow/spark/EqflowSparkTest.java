@@ -109,6 +109,30 @@ class EqflowSparkTest {
                 "--partitions", "3");
         assertEquals(0, sample.code(), sample.err());
         assertEquals(50, SparkSession.active().read().parquet(draws.toString()).count());
+
+        // a conditional density: the last column (the point's radius − 2) is the context
+        Path rowsWithContext = dir.resolve("conditional.csv");
+        StringBuilder c = new StringBuilder("x0,x1,c0\n");
+        for (String line : lines.subList(1, lines.size())) {
+            String[] v = line.split(",");
+            c.append(line).append(',').append(Math.hypot(Double.parseDouble(v[0]), Double.parseDouble(v[1])) - 2).append('\n');
+        }
+        Files.writeString(rowsWithContext, c);
+        Path conditional = dir.resolve("conditional.zip");
+        Run ct = run("train", "--master", "local[2]", "--data", rowsWithContext.toString(), "--out", conditional.toString(),
+                "--symmetry", "so2", "--context-columns", "1", "--iterations", "10", "--batch-size", "32", "--hidden", "8");
+        assertEquals(0, ct.code(), ct.err());
+        EquivariantHamiltonianFlow cm = ModelFile.load(conditional);
+        assertEquals(1, cm.config().contextSize());
+        assertEquals(2, cm.dimension());
+        Run cs = run("score", "--master", "local[2]", "--model", conditional.toString(), "--data", rowsWithContext.toString(), "--out",
+                dir.resolve("conditional-scores").toString(), "--samples", "4");
+        assertEquals(0, cs.code(), cs.err());
+        assertEquals(300, SparkSession.active().read().parquet(dir.resolve("conditional-scores").toString()).count());
+        Run refused = run("sample", "--master", "local[2]", "--model", conditional.toString(), "-n", "5", "--out",
+                dir.resolve("never").toString());
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("eqflow sample --context"), refused.err());
     }
 
     @Test
