@@ -25,7 +25,7 @@ import picocli.CommandLine;
             "anomalous under another), finite (8 Gaussians under C8: the G-residual flow), manifold (SU(2), SU(3):",
             "densities invariant under conjugation; S²: invariant about an axis), or all. Writes PNG plots, the CSV behind",
             "each, and summary.md. The default size runs Fig. 2A and the data-efficiency curve over five seeds (error bars)",
-            "and takes about seven minutes on a 2-core laptop for the paper's examples, about 2.5 more for finite and 4 more",
+            "and takes about six minutes on a 2-core laptop for the paper's examples, about 2.5 more for finite and 4 more",
             "for manifold; --quick about 30 seconds (one seed; manifold: under 2 minutes); --full is paper-length."})
 final class DemoCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
