@@ -505,6 +505,10 @@ public final class FusedLagrangian {
             throw new IllegalArgumentException("expected rows of shape [" + positions.rows + ", " + w + "], got "
                     + java.util.Arrays.toString(rows.shape()));
         }
+        if (context == null) {  // unconditional: the rows are the positions, read in place
+            host.read(rows, positions.v);
+            return;
+        }
         double[] all = new double[positions.rows * w];
         host.read(rows, all);
         split(all, 0, positions.rows, positions, context);
