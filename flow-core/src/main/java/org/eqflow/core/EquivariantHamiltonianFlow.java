@@ -1054,7 +1054,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
             INDArray pos = config.conditional() ? q.get(all(), interval(0, d)) : q;
             pos.subiRowVector(centreRow()).divi(config.scale());
         }
-        if (config.conditional()) {
+        if (config.conditional() && !config.identityContextScaling()) {
             q.get(all(), interval(d, config.rowWidth())).assign(contextToModelSpace(q.get(all(), interval(d, config.rowWidth()))));
         }
         return q;

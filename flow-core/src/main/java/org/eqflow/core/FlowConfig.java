@@ -276,6 +276,14 @@ public record FlowConfig(
         return z;
     }
 
+    /**
+     * @return whether the model sees the context as it is: every context centre 0 and scale 1 (true without a context;
+     *         no {@code get}/{@code is} prefix, as {@link #identityScaling()})
+     */
+    public boolean identityContextScaling() {
+        return contextCentre.stream().allMatch(c -> c == 0.0) && contextScale.stream().allMatch(c -> c == 1.0);
+    }
+
     /** Whether the model is conditional: {@link #contextSize} {@code > 0}. */
     public boolean conditional() {
         return contextSize > 0;

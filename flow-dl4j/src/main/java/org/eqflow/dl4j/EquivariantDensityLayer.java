@@ -222,7 +222,7 @@ public final class EquivariantDensityLayer extends SameDiffOutputLayer {
         SDVariable[] rows = parts.splitRows(sd, input);
         input = rows[0];
         SDVariable context = rows[1];
-        if (context != null && !(c.contextCentre().stream().allMatch(v -> v == 0.0) && c.contextScale().stream().allMatch(v -> v == 1.0))) {
+        if (context != null && !c.identityContextScaling()) {
             // the context as flow-core's model sees it: (c − centre)/scale per column
             double[] centre = c.contextCentre().stream().mapToDouble(Double::doubleValue).toArray();
             double[] scale = c.contextScale().stream().mapToDouble(Double::doubleValue).toArray();

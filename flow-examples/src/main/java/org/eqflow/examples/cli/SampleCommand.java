@@ -110,8 +110,9 @@ final class SampleCommand implements Callable<Integer> {
 
     /** Samples of {@code p(x | c)}: one per context row of a file, or {@code -n} at one context. */
     private Integer conditional(org.eqflow.core.EquivariantHamiltonianFlow flow, int d, int k) throws Exception {
-        double[][] contexts = contexts(k);
-        boolean fromFile = java.nio.file.Files.exists(java.nio.file.Path.of(context));
+        java.nio.file.Path file = java.nio.file.Path.of(context);
+        boolean fromFile = java.nio.file.Files.exists(file);
+        double[][] contexts = fromFile ? contextFile(file, k) : new double[][] {EstimateOptions.contextValues(spec.commandLine(), context, k)};
         if (fromFile && n != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n goes with --context v1,...,vK: a context file gives one "
                     + "sample per row (" + contexts.length + " rows)");
@@ -147,19 +148,13 @@ final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --context}: the rows of a CSV file, or one row of K numbers. */
-    private double[][] contexts(int k) throws java.io.IOException {
-        java.nio.file.Path file = java.nio.file.Path.of(context);
-        double[][] rows;
-        if (java.nio.file.Files.exists(file)) {
-            rows = org.eqflow.examples.io.CsvPoints.readAll(file);
-            if (rows[0].length != k) {
-                throw new org.eqflow.examples.io.CsvException(file + ": contexts have " + rows[0].length + " columns but the model takes " + k);
-            }
-            return rows;
+    /** The contexts of a {@code --context} CSV file, {@code k} columns each. */
+    private static double[][] contextFile(java.nio.file.Path file, int k) throws java.io.IOException {
+        double[][] rows = org.eqflow.examples.io.CsvPoints.readAll(file);
+        if (rows[0].length != k) {
+            throw new org.eqflow.examples.io.CsvException(file + ": contexts have " + rows[0].length + " columns but the model takes " + k);
         }
-        double[] row = EstimateOptions.contextValues(spec.commandLine(), context, k);
-        return new double[][] {row};
+        return rows;
     }
 
     /** Draws with their importance log-weights against an energy. */
