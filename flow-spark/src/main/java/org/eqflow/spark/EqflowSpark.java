@@ -339,8 +339,7 @@ public final class EqflowSpark implements Runnable {
                     if (sample.length == 0) {
                         throw new IllegalArgumentException(data + " has no rows");
                     }
-                    double[][] positions = java.util.Arrays.stream(sample).map(r -> java.util.Arrays.copyOf(r, d)).toArray(double[][]::new);
-                    Standardization s = Standardization.forModel(positions, !symmetries.isEmpty());
+                    Standardization s = Standardization.forModel(sample, d, !symmetries.isEmpty());
                     b.centre(s.centre()).scale(s.scale());
                     if (k > 0) {
                         Standardization.Context c = Standardization.Context.fit(sample, d);

@@ -34,7 +34,11 @@ public record Standardization(List<Double> centre, double scale) {
      * measured to cost 0.1 nats at equal length on the ring (docs/results.md).
      */
     public static Standardization aboutOrigin(double[][] x) {
-        Standardization s = fit(x, false);
+        return aboutOrigin(x, x[0].length);
+    }
+
+    private static Standardization aboutOrigin(double[][] x, int d) {
+        Standardization s = fit(x, d, false);
         boolean unit = s.scale() >= 1 / UNIT_RANGE && s.scale() <= UNIT_RANGE;
         return unit ? new Standardization(s.centre(), 1.0) : s;
     }
@@ -44,16 +48,27 @@ public record Standardization(List<Double> centre, double scale) {
      * {@link #fit(double[][])} about the data mean.
      */
     public static Standardization forModel(double[][] x, boolean symmetric) {
-        return symmetric ? aboutOrigin(x) : fit(x);
+        return forModel(x, x[0].length, symmetric);
+    }
+
+    /**
+     * {@link #forModel(double[][], boolean)} of the first {@code d} columns of the rows: the coordinates of a conditional
+     * model's rows {@code [x | c]} (the context is scaled by {@link Context#fit}).
+     */
+    public static Standardization forModel(double[][] rows, int d, boolean symmetric) {
+        return symmetric ? aboutOrigin(rows, d) : fit(rows, d, true);
     }
 
     /** {@link #fit(double[][])}, about the data mean when {@code centred}, else about the origin. */
     public static Standardization fit(double[][] x, boolean centred) {
-        int d = x[0].length;
+        return fit(x, x[0].length, centred);
+    }
+
+    private static Standardization fit(double[][] x, int d, boolean centred) {
         double m = 0;
         for (double[] row : x) {
-            for (double v : row) {
-                m = Math.max(m, Math.abs(v));
+            for (int j = 0; j < d; j++) {
+                m = Math.max(m, Math.abs(row[j]));
             }
         }
         double unit = m > 0 ? m : 1.0;

@@ -329,10 +329,8 @@ final class TrainCommand implements Callable<Integer> {
             List<Double> origin = java.util.Collections.nCopies(d, 0.0);
             boolean finiteFlow = family != FiniteOptions.Family.HAMILTONIAN;
             boolean symmetric = finiteFlow ? finite.symmetric() : !model.config(d, seed, origin, 1.0).symmetries().isEmpty();
-            double[][] positions = k == 0 ? sample : java.util.Arrays.stream(sample).map(r -> java.util.Arrays.copyOf(r, d))
-                    .toArray(double[][]::new);
             Standardization pre = noStandardize ? new Standardization(origin, 1.0)
-                    : Standardization.forModel(positions, symmetric);
+                    : Standardization.forModel(sample, d, symmetric);
             String source = this.source.data != null ? this.source.data.toString() : target.get().spec();
             String amount = points != null ? points.length + " points" : "fresh samples every step";
             if (finiteFlow) {
