@@ -82,13 +82,11 @@ final class BeyondExample {
             double[][][] into = {soft, none};
             StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %d |", sizes[i]));
             for (int k = 0; k < kinds.length; k++) {
-                double mean = java.util.Arrays.stream(gaps[k]).average().orElseThrow();
-                double se = seeds < 2 ? 0 : Math.sqrt(java.util.Arrays.stream(gaps[k]).map(v -> (v - mean) * (v - mean)).sum()
-                        / (seeds - 1) / seeds);
+                double[] m = DemoContext.meanAndError(gaps[k]);
                 into[k][0][i] = sizes[i];
-                into[k][1][i] = mean;
-                into[k][2][i] = se;
-                row.append(seeds == 1 ? String.format(Locale.ROOT, " %.3f |", mean) : String.format(Locale.ROOT, " %.3f ± %.3f |", mean, se));
+                into[k][1][i] = m[0];
+                into[k][2][i] = m[1];
+                row.append(' ').append(DemoContext.cell(gaps[k])).append(" |");
             }
             md.append(row).append('\n');
         }

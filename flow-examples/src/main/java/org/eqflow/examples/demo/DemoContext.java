@@ -43,6 +43,21 @@ final class DemoContext {
         this.progress = progress;
     }
 
+    /** The mean of values over seeds and its standard error {@code sd/√n} ({@code {mean, 0}} for one value). */
+    static double[] meanAndError(double[] values) {
+        int n = values.length;
+        double mean = java.util.Arrays.stream(values).average().orElseThrow();
+        double ss = java.util.Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum();
+        return new double[] {mean, n < 2 ? 0 : Math.sqrt(ss / (n - 1) / n)};
+    }
+
+    /** A table cell: the value, or over several seeds {@code mean ± standard error}. */
+    static String cell(double[] values) {
+        double[] m = meanAndError(values);
+        return values.length == 1 ? String.format(java.util.Locale.ROOT, "%.3f", m[0])
+                : String.format(java.util.Locale.ROOT, "%.3f ± %.3f", m[0], m[1]);
+    }
+
     void step(String what) {
         progress.accept(what);
     }

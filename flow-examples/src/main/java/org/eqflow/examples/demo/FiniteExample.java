@@ -111,11 +111,10 @@ final class FiniteExample {
                     ctx.train(m, new FiniteData(train, ctx.seed + s), DemoContext.rows(train), test, iterations(ctx));
                     heldOut[s] = ctx.meanLogDensity(m, test);
                 }
-                double mean = Arrays.stream(heldOut).average().orElseThrow();
-                double sd = seeds < 2 ? 0 : Math.sqrt(Arrays.stream(heldOut).map(v -> (v - mean) * (v - mean)).sum() / (seeds - 1));
+                double[] m = DemoContext.meanAndError(heldOut);
                 curve[0][i] = sizes[i];
-                curve[1][i] = mean;
-                curve[2][i] = seeds < 2 ? 0 : sd / Math.sqrt(seeds);
+                curve[1][i] = m[0];
+                curve[2][i] = m[1];
             }
             curves.put(group.equals("c8") ? "G-residual, C8" : "residual, no group", curve);
         }

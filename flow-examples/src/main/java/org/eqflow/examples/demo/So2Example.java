@@ -97,8 +97,8 @@ final class So2Example {
                     trainLast[s] = trainCurves[s][last];
                     testLast[s] = testCurves[s][last];
                 }
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", regime, k.getKey(), cell(trainLast), cell(testLast),
-                        cell(gaps), cell(invariance)));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", regime, k.getKey(), DemoContext.cell(trainLast),
+                        DemoContext.cell(testLast), DemoContext.cell(gaps), DemoContext.cell(invariance)));
             }
             String title = "SO(2) ring, " + regime + " data: log-likelihood" + (seeds == 1 ? "" : " (" + seeds + " seeds, ±1 s.e.)");
             if (seeds == 1) {
@@ -126,27 +126,11 @@ final class So2Example {
             for (int s = 0; s < rows.length; s++) {
                 column[s] = rows[s][j];
             }
-            out[0][j] = Arrays.stream(column).average().orElseThrow();
-            double mean = out[0][j];
-            out[1][j] = rows.length < 2 ? 0 : Math.sqrt(Arrays.stream(column).map(v -> (v - mean) * (v - mean)).sum()
-                    / (rows.length - 1) / rows.length);
+            double[] m = DemoContext.meanAndError(column);
+            out[0][j] = m[0];
+            out[1][j] = m[1];
         }
         return out;
-    }
-
-    /** A table cell: the value, or over several seeds {@code mean ± standard error}. */
-    private static String cell(double[] values) {
-        double[][] m = meanAndError(transpose(values));
-        return values.length == 1 ? String.format(Locale.ROOT, "%.3f", values[0])
-                : String.format(Locale.ROOT, "%.3f ± %.3f", m[0][0], m[1][0]);
-    }
-
-    private static double[][] transpose(double[] values) {
-        double[][] t = new double[values.length][1];
-        for (int i = 0; i < values.length; i++) {
-            t[i][0] = values[i];
-        }
-        return t;
     }
 
     static void heatMaps(DemoContext ctx, Target target, EquivariantHamiltonianFlow m) throws IOException {
