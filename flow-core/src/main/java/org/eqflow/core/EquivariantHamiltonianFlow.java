@@ -973,11 +973,8 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         INDArray q0 = s0.get(all(), interval(0, d)).dup();
         if (config.conditional()) {
             INDArray c = contexts == null ? Nd4j.zeros(dataType, 1, config.contextSize()) : contextToModelSpace(contexts);
-            INDArray rows = Nd4j.create(dataType, n, config.contextSize());
-            for (int i = 0; i < n; i++) {
-                rows.putRow(i, c.getRow(i % c.rows()));
-            }
-            q0 = Nd4j.hstack(q0, rows);
+            int[] row = java.util.stream.IntStream.range(0, n).map(i -> (int) (i % c.rows())).toArray();
+            q0 = Nd4j.hstack(q0, c.getRows(row));
         }
         Map<String, INDArray> feeds = Map.of("penaltyQ", q0, "penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
         if (useFused) {
