@@ -28,4 +28,13 @@ public interface TrainableModel extends DensityModel {
 
     /** The family's name, as model files and logs give it (e.g. {@code hamiltonian}, {@code residual}). */
     String family();
+
+    /**
+     * Updates before which validation may not judge a run (no learning-rate halving, no early stop; the best
+     * model is still kept): how long the family can sit on its initial fit before it starts to learn. 0 by
+     * default; the Hamiltonian flow with free MLP energies says more (docs/maths.md, "Stopping").
+     */
+    default long warmupIterations() {
+        return 0;
+    }
 }

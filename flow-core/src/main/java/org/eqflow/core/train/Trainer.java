@@ -36,6 +36,8 @@ public final class Trainer {
     private final DataSource data;
     private final INDArray validation;
     private final TrainingOptions options;
+    /** Updates before validation may judge the run: the options' warm-up, or the model's own. */
+    private final long warmup;
     private final List<TrainingListener> listeners;
     private State state;
 
@@ -64,6 +66,7 @@ public final class Trainer {
         this.data = augmented(model, data, options);
         this.validation = validation;
         this.options = options;
+        this.warmup = options.warmup() == TrainingOptions.MODEL_WARMUP ? model.warmupIterations() : options.warmup();
         this.listeners = new java.util.ArrayList<>(listeners);
         this.state = new State(Double.NaN, -1, 0, 0);
     }
@@ -144,6 +147,10 @@ public final class Trainer {
      */
     public TrainingResult run() throws IOException {
         LOG.info("training path: {}", model.engineDescription());
+        if (validation != null && warmup > 0 && (options.patience() > 0 || options.schedule().halvesOnPlateaus())) {
+            LOG.info("warm-up: validation judges the run from iteration {} on (no halving or early stop before; the best model is kept)",
+                    warmup);
+        }
         if (data instanceof GroupAugmentation) {
             LOG.info("augmentation: each training point moved by a random element of the symmetry's group");
         }
@@ -230,6 +237,13 @@ public final class Trainer {
         double score = Arrays.stream(model.logDensity(validation, options.validationSamples(), options.seed()))
                 .mapToDouble(Iwae.Estimate::logDensity).average().orElse(Double.NaN);
         boolean improved = Double.isNaN(state.bestValidation()) || score > state.bestValidation();
+        if (!improved && iteration <= warmup) {
+            // still warming up: the best is kept, the run is not judged
+            for (TrainingListener l : listeners) {
+                l.onValidation(iteration, score, false);
+            }
+            return false;
+        }
         if (improved) {
             state = new State(score, iteration, 0, state.reductions());
             if (options.out() != null) {

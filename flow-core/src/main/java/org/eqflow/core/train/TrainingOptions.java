@@ -19,10 +19,16 @@ import java.nio.file.Path;
  *                          model is validated once more before stopping, so {@code out} holds the best
  * @param augment           under the soft constraint, move each training point by a random element of the
  *                          symmetry's group ({@link GroupAugmentation}; rotations only)
+ * @param warmup            updates before which validation may not judge the run (no halving, no early stop; the
+ *                          best model is still kept); {@link #MODEL_WARMUP}: the model's own
+ *                          ({@link org.eqflow.core.model.TrainableModel#warmupIterations()})
  */
 public record TrainingOptions(long iterations, int batchSize, int validateEvery, int patience, int validationSamples,
                               int checkpointEvery, Path checkpointDir, Path out, long seed, Schedule schedule,
-                              java.time.Duration timeBudget, boolean augment) {
+                              java.time.Duration timeBudget, boolean augment, long warmup) {
+
+    /** {@link #warmup()}: the model's own warm-up. */
+    public static final long MODEL_WARMUP = -1;
 
     /**
      * The learning-rate schedule: {@code CONSTANT}; {@code COSINE}, which scales the model's learning
@@ -81,6 +87,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         require(validateEvery >= 1, "validation interval must be >= 1, got " + validateEvery);
         require(patience >= 0, "patience must be >= 0, got " + patience);
         require(validationSamples >= 1, "validation samples must be >= 1, got " + validationSamples);
+        require(warmup >= 0 || warmup == MODEL_WARMUP, "warm-up must be >= 0, got " + warmup);
         require(checkpointEvery >= 0, "checkpoint interval must be >= 0, got " + checkpointEvery);
         require(checkpointEvery == 0 || checkpointDir != null, "checkpoints need a checkpoint directory");
         java.util.Objects.requireNonNull(schedule, "schedule");
@@ -102,7 +109,8 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
     /**
      * Defaults: at most {@value #DEFAULT_ITERATIONS} iterations of {@value #DEFAULT_BATCH_SIZE} points, validation every
      * {@value #DEFAULT_VALIDATE_EVERY} with M = 64, patience 10, the {@code BUDGET} schedule, a time
-     * budget of 12 minutes ({@code timeBudget(null)}: none), no checkpoints, augmentation along the symmetry under the soft constraint. Without validation the run is the full {@code iterations}.
+     * budget of 12 minutes ({@code timeBudget(null)}: none), no checkpoints, augmentation along the symmetry under the soft constraint,
+     * the model's own warm-up. Without validation the run is the full {@code iterations}.
      */
     public static final class Builder {
         /** Default cap on the number of updates. */
@@ -140,6 +148,7 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         public static final java.time.Duration DEFAULT_TIME_BUDGET = java.time.Duration.ofMinutes(DEFAULT_TIME_BUDGET_MINUTES);
         private java.time.Duration timeBudget = DEFAULT_TIME_BUDGET;
         private boolean augment = true;
+        private long warmup = MODEL_WARMUP;
 
         /** Cap on the number of updates (default {@value #DEFAULT_ITERATIONS}). */
         public Builder iterations(long v) { iterations = v; return this; }
@@ -165,11 +174,13 @@ public record TrainingOptions(long iterations, int batchSize, int validateEvery,
         public Builder timeBudget(java.time.Duration v) { timeBudget = v; return this; }
         /** Under the soft constraint, move each training point by a random element of the symmetry's group (default true). */
         public Builder augment(boolean v) { augment = v; return this; }
+        /** Updates before validation may judge the run (default {@link #MODEL_WARMUP}: the model's own). */
+        public Builder warmup(long v) { warmup = v; return this; }
 
         /** Validates and builds. */
         public TrainingOptions build() {
             return new TrainingOptions(iterations, batchSize, validateEvery, patience, validationSamples,
-                    checkpointEvery, checkpointDir, out, seed, schedule, timeBudget, augment);
+                    checkpointEvery, checkpointDir, out, seed, schedule, timeBudget, augment, warmup);
         }
     }
 }

@@ -124,7 +124,7 @@ class TrainerTest {
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(16).learningRate(0.3)
                 .seed(1).build());
         TrainingResult r = new Trainer(m, data, validation, TrainingOptions.builder().iterations(400).batchSize(32)
-                .validateEvery(2).patience(2).validationSamples(8).seed(5).out(out).build(), List.of(record)).run();
+                .validateEvery(2).patience(2).validationSamples(8).seed(5).out(out).warmup(0).build(), List.of(record)).run();
         assertTrue(r.stoppedEarly(), "validation " + scores);
         assertTrue(r.iterations() < 400);
         double best = scores.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
@@ -178,7 +178,7 @@ class TrainerTest {
                 .seed(1).build());
         int iterations = 60;
         new Trainer(m, data, validation, TrainingOptions.builder().iterations(iterations).batchSize(16).validateEvery(1).patience(0)
-                .validationSamples(4).schedule(schedule).timeBudget(null).build(), List.of(record)).run();
+                .validationSamples(4).schedule(schedule).timeBudget(null).warmup(0).build(), List.of(record)).run();
         int since = 0;
         int halvings = 0;
         for (int i = 0; i < improved.size() - 2; i++) {
@@ -190,6 +190,59 @@ class TrainerTest {
             assertEquals(rates.get(i) * cosine * (halve ? 0.5 : 1.0), rates.get(i + 1), 1e-12 * rates.get(i), "step " + (i + 1) + ", " + improved);
         }
         assertTrue(halvings >= 1, "the run had a plateau: " + improved);
+    }
+
+    /**
+     * Before the warm-up's end a validation without improvement neither halves the rate nor counts toward patience
+     * (the best model is still tracked); from then on both work as without a warm-up.
+     */
+    @Test
+    void theWarmupKeepsTheRunGoingAndThenPatienceCounts() throws IOException {
+        DataSource data = new TargetData(Targets.parse("ring"), 7);
+        // validation points at the origin, where learning the ring digs a hole: scores that mostly do not improve
+        INDArray validation = TestSupport.rows(Targets.parse("ring:0.05,0.05").sample(50, new SplittableRandom(2)));
+        List<Boolean> improved = new ArrayList<>();
+        List<Long> at = new ArrayList<>();
+        List<Double> rates = new ArrayList<>();
+        TrainingListener record = new TrainingListener() {
+            @Override
+            public void onStep(TrainStep step, long total, double samplesPerSecond) {
+                rates.add(step.learningRate());
+            }
+
+            @Override
+            public void onValidation(long iteration, double value, boolean better) {
+                improved.add(better);
+                at.add(iteration);
+            }
+        };
+        EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(16).learningRate(0.01)
+                .seed(1).build());
+        long warmup = 30;
+        TrainingResult r = new Trainer(m, data, validation, TrainingOptions.builder().iterations(400).batchSize(16).validateEvery(2)
+                .patience(2).validationSamples(4).schedule(TrainingOptions.Schedule.PLATEAU).timeBudget(null).warmup(warmup)
+                .build(), List.of(record)).run();
+        long plateausBefore = java.util.stream.IntStream.range(1, improved.size()).filter(i -> at.get(i) <= warmup && !improved.get(i)).count();
+        assertTrue(plateausBefore >= 3, "validation did not improve during the warm-up: " + improved);
+        for (int i = 1; i < warmup; i++) {
+            assertEquals(rates.get(0), rates.get(i), 0.0, "no halving during the warm-up, step " + i);
+        }
+        assertTrue(r.iterations() > warmup, "not stopped during the warm-up: " + r.iterations());
+        assertTrue(r.stoppedEarly(), "patience counts after the warm-up: " + improved);
+        // stopped at the second validation without improvement after max(warm-up, best)
+        long start = Math.max(warmup, r.bestIteration());
+        assertEquals(start - start % 2 + 4, r.iterations(), "at " + at + " improved " + improved);
+    }
+
+    /** Free MLP energies (soft constraint, none) warm up; radial ones (hard) and reverse-KL training do not. */
+    @Test
+    void theModelsWarmupFollowsItsEnergies() {
+        assertEquals(EquivariantHamiltonianFlow.FREE_ENERGY_WARMUP, EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(8)
+                .symmetry("so2").constraint(FlowConfig.Constraint.SOFT).build()).warmupIterations());
+        assertEquals(EquivariantHamiltonianFlow.FREE_ENERGY_WARMUP, EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(8)
+                .build()).warmupIterations());
+        assertEquals(0, EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(8).symmetry("so2")
+                .constraint(FlowConfig.Constraint.HARD).build()).warmupIterations());
     }
 
     @Test

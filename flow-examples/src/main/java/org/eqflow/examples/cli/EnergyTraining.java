@@ -44,7 +44,7 @@ final class EnergyTraining {
     static final int REPORT_SAMPLES = 10_000;
 
     /** The flags of likelihood training that have no meaning without data. */
-    private static final Set<String> DATA_ONLY = Set.of("--validation", "--patience", "--validate-every", "--test", "--train-size",
+    private static final Set<String> DATA_ONLY = Set.of("--validation", "--patience", "--warmup", "--validate-every", "--test", "--train-size",
             "--manifold", "--ode-steps", "--no-augment", "--no-standardize", "--samples", "--flow");
 
     private final TrainCommand cmd;

@@ -48,7 +48,7 @@ final class ManifoldTraining {
     /** The flags the SU(n) path takes; every other flag of {@code train} configures another family. */
     private static final Set<String> OWN = Set.of("--target", "--data", "--manifold", "--objective", "--ode-steps", "--hidden", "--lr",
             "--iterations", "--time-budget", "--batch", "--seed", "--out", "--force", "--log-every", "--no-progress", "--path",
-            "--validation", "--patience", "--validate-every", "--lr-schedule", "--checkpoint-every", "--checkpoint-dir", "--resume",
+            "--validation", "--patience", "--warmup", "--validate-every", "--lr-schedule", "--checkpoint-every", "--checkpoint-dir", "--resume",
             "--allow-class");
 
     private final TrainCommand cmd;
@@ -57,7 +57,7 @@ final class ManifoldTraining {
     /** The flags the sphere's path takes. */
     private static final Set<String> SPHERE = Set.of("--data", "--manifold", "--symmetry", "--ode-steps", "--hidden", "--lr",
             "--iterations", "--time-budget", "--batch", "--seed", "--out", "--force", "--log-every", "--no-progress", "--path",
-            "--validation", "--patience", "--validate-every", "--lr-schedule", "--checkpoint-every", "--checkpoint-dir", "--resume",
+            "--validation", "--patience", "--warmup", "--validate-every", "--lr-schedule", "--checkpoint-every", "--checkpoint-dir", "--resume",
             "--allow-class");
 
     ManifoldTraining(TrainCommand cmd) {
@@ -180,7 +180,8 @@ final class ManifoldTraining {
         return TrainingOptions.builder().iterations(cap).batchSize(batch).validateEvery(cmd.validateEvery)
                 .patience(cmd.patience != null ? cmd.patience : fixedLength ? 0 : TrainingOptions.Builder.DEFAULT_PATIENCE)
                 .validationSamples(1).checkpointEvery(cmd.checkpointEvery).checkpointDir(ckptDir).out(cmd.out).seed(seed)
-                .schedule(schedule).timeBudget(cmd.timeBudget != null ? cmd.timeBudget : budget).augment(false).build();
+                .schedule(schedule).timeBudget(cmd.timeBudget != null ? cmd.timeBudget : budget).augment(false)
+                .warmup(cmd.warmupOption()).build();
     }
 
     /** Runs the trainer with the log and progress listeners and says where the model went. */

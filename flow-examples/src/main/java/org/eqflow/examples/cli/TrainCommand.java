@@ -144,6 +144,18 @@ final class TrainCommand implements Callable<Integer> {
                     + TrainingOptions.Builder.DEFAULT_PATIENCE + ", or 0 with a fixed --iterations)")
     Integer patience;
 
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "updates before validation may judge the run: no learning-rate halving and no early stop before"
+                    + " (the best model is still kept); default: the model's own, "
+                    + org.eqflow.core.EquivariantHamiltonianFlow.FREE_ENERGY_WARMUP + " for MLP energies (soft constraint or"
+                    + " none), 0 otherwise")
+    Long warmup;
+
+    /** {@code --warmup} as the trainer takes it. */
+    long warmupOption() {
+        return warmup != null ? warmup : TrainingOptions.MODEL_WARMUP;
+    }
+
     @Option(names = "--validate-every", paramLabel = "N", defaultValue = "" + TrainingOptions.Builder.DEFAULT_VALIDATE_EVERY,
             description = "iterations between validations (default ${DEFAULT-VALUE})")
     int validateEvery;
@@ -307,7 +319,7 @@ final class TrainCommand implements Callable<Integer> {
                 .validationSamples(samples).checkpointEvery(checkpointEvery).checkpointDir(ckptDir)
                 .out(out).seed(seed).schedule(rateSchedule)
                 .timeBudget(timeBudget != null ? timeBudget : fixedLength ? null : TrainingOptions.Builder.DEFAULT_TIME_BUDGET)
-                .augment(!noAugment).build();
+                .augment(!noAugment).warmup(warmupOption()).build();
 
         TrainableModel flow;
         Trainer trainer;
