@@ -153,6 +153,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** {@code --warmup} as the trainer takes it. */
     long warmupOption() {
+        if (warmup != null && warmup < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must be >= 0, got " + warmup);
+        }
         return warmup != null ? warmup : TrainingOptions.MODEL_WARMUP;
     }
 

@@ -150,6 +150,7 @@ class RedTeamCliTest {
         fails(2, "'1f' is not a number", "train", "--target", "ring", "--lr", "1f", "--out", dir.resolve("a.zip").toString());
         fails(2, "'0x1p3' is not a number", "train", "--target", "ring", "--lr", "0x1p3", "--out", dir.resolve("a.zip").toString());
         fails(2, "'NaN' is not a number", "train", "--target", "ring", "--kappa", "NaN", "--out", dir.resolve("a.zip").toString());
+        fails(2, "--warmup must be >= 0, got -5", "train", "--target", "ring", "--warmup", "-5", "--no-progress", "--out", dir.resolve("a.zip").toString());
         fails(2, "--batch must be in 1..65536", "train", "--target", "ring", "--batch", "2147483647", "--out", dir.resolve("a.zip").toString());
         fails(1, "hidden size must be in 1..4096", "train", "--target", "ring", "--hidden", "100000", "--no-progress",
                 "--out", dir.resolve("a.zip").toString());
