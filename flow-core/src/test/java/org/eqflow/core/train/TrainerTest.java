@@ -151,6 +151,24 @@ class TrainerTest {
         assertEquals(1, ModelFile.load(out).iteration());
     }
 
+    /** Records each step's learning rate and each validation's iteration and verdict. */
+    private static final class Record implements TrainingListener {
+        final List<Double> rates = new ArrayList<>();
+        final List<Boolean> improved = new ArrayList<>();
+        final List<Long> at = new ArrayList<>();
+
+        @Override
+        public void onStep(TrainStep step, long total, double samplesPerSecond) {
+            rates.add(step.learningRate());
+        }
+
+        @Override
+        public void onValidation(long iteration, double value, boolean better) {
+            improved.add(better);
+            at.add(iteration);
+        }
+    }
+
     /**
      * PLATEAU halves the learning rate after every 3 validations in a row without improvement, and only then; BUDGET
      * (the default) does the same on top of its cosine (here over the iterations: no time budget).
@@ -160,19 +178,9 @@ class TrainerTest {
     void theRateIsHalvedAfterThreeValidationsWithoutImprovement(TrainingOptions.Schedule schedule) throws IOException {
         DataSource data = new TargetData(Targets.parse("ring"), 7);
         INDArray validation = TestSupport.rows(Targets.parse("ring").sample(50, new SplittableRandom(2)));
-        List<Boolean> improved = new ArrayList<>();
-        List<Double> rates = new ArrayList<>();
-        TrainingListener record = new TrainingListener() {
-            @Override
-            public void onStep(TrainStep step, long total, double samplesPerSecond) {
-                rates.add(step.learningRate());
-            }
-
-            @Override
-            public void onValidation(long iteration, double value, boolean better) {
-                improved.add(better);
-            }
-        };
+        Record record = new Record();
+        List<Boolean> improved = record.improved;
+        List<Double> rates = record.rates;
         // A large learning rate makes validation scores erratic: improvements and plateaus both happen.
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(16).learningRate(0.05)
                 .seed(1).build());
@@ -201,21 +209,10 @@ class TrainerTest {
         DataSource data = new TargetData(Targets.parse("ring"), 7);
         // validation points at the origin, where learning the ring digs a hole: scores that mostly do not improve
         INDArray validation = TestSupport.rows(Targets.parse("ring:0.05,0.05").sample(50, new SplittableRandom(2)));
-        List<Boolean> improved = new ArrayList<>();
-        List<Long> at = new ArrayList<>();
-        List<Double> rates = new ArrayList<>();
-        TrainingListener record = new TrainingListener() {
-            @Override
-            public void onStep(TrainStep step, long total, double samplesPerSecond) {
-                rates.add(step.learningRate());
-            }
-
-            @Override
-            public void onValidation(long iteration, double value, boolean better) {
-                improved.add(better);
-                at.add(iteration);
-            }
-        };
+        Record record = new Record();
+        List<Boolean> improved = record.improved;
+        List<Long> at = record.at;
+        List<Double> rates = record.rates;
         EquivariantHamiltonianFlow m = EquivariantHamiltonianFlow.create(FlowConfig.builder(2).hidden(16).learningRate(0.01)
                 .seed(1).build());
         long warmup = 30;
