@@ -51,6 +51,9 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     /** The family's name in model files. */
     public static final String FAMILY = "hamiltonian";
 
+    /** Updates before validation may judge a model with free MLP energies ({@link #warmupIterations()}). */
+    public static final long FREE_ENERGY_WARMUP = 8_000;
+
     private FlowConfig config;
     private final SameDiff sd;
     private final FlowParts parts;
@@ -340,9 +343,6 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
                 || h.potential() instanceof org.eqflow.core.energy.SoftplusMlp);
         return free ? FREE_ENERGY_WARMUP : 0;
     }
-
-    /** Updates before validation may judge a model with free MLP energies ({@link #warmupIterations()}). */
-    public static final long FREE_ENERGY_WARMUP = 8_000;
 
     @Override
     public String engineDescription() {
