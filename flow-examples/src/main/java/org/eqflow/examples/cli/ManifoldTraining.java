@@ -277,8 +277,8 @@ final class ManifoldTraining {
         if (cmd.manifold != null && group(cmd.manifold) != n) {
             throw new CommandLine.ParameterException(cl, "--manifold " + cmd.manifold + " but the target " + targetSpec + " is on SU(" + n + ")");
         }
-        if (objective == Objective.REVERSE_KL && (cmd.validation != null || cmd.patience != null)) {
-            throw new CommandLine.ParameterException(cl, "reverse-KL training has no data to validate on: drop --validation and --patience"
+        if (objective == Objective.REVERSE_KL && (cmd.validation != null || cmd.patience != null || cmd.warmup != null)) {
+            throw new CommandLine.ParameterException(cl, "reverse-KL training has no data to validate on: drop --validation, --patience and --warmup"
                     + " (it runs --iterations updates, default " + SpectralFlow.DEFAULT_REVERSE_KL_ITERATIONS + ")");
         }
         Trainer.Checkpoint checkpoint = checkpoint(SpectralFlow.class, "SU(n)");

@@ -137,6 +137,8 @@ class SuCliTest {
                 .err().contains("needs --data MATRICES.csv"));
         assertTrue(CliTest.run("train", "--target", "su2:boyda1", "--patience", "3", "--out", dir.resolve("x.zip").toString())
                 .err().contains("no data to validate on"));
+        assertTrue(CliTest.run("train", "--target", "su2:boyda1", "--warmup", "100", "--out", dir.resolve("x.zip").toString())
+                .err().contains("drop --validation, --patience and --warmup"));
         assertTrue(CliTest.run("train", "--data", "x.csv", "--manifold", "su9", "--out", dir.resolve("x.zip").toString())
                 .err().contains("su2, su3 and su4"));
         assertTrue(CliTest.run("data", "--target", "su3:30,1", "-n", "10", "--out", dir.resolve("x.csv").toString())
