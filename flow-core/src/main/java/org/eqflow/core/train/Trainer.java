@@ -237,19 +237,12 @@ public final class Trainer {
         double score = Arrays.stream(model.logDensity(validation, options.validationSamples(), options.seed()))
                 .mapToDouble(Iwae.Estimate::logDensity).average().orElse(Double.NaN);
         boolean improved = Double.isNaN(state.bestValidation()) || score > state.bestValidation();
-        if (!improved && iteration <= warmup) {
-            // still warming up: the best is kept, the run is not judged
-            for (TrainingListener l : listeners) {
-                l.onValidation(iteration, score, false);
-            }
-            return false;
-        }
         if (improved) {
             state = new State(score, iteration, 0, state.reductions());
             if (options.out() != null) {
                 ModelFile.save(model, options.out(), true);
             }
-        } else {
+        } else if (iteration > warmup) { // while warming up the run is not judged: no count toward patience or halving
             int since = state.sinceBest() + 1;
             int reductions = state.reductions();
             if (options.schedule().halvesOnPlateaus() && since % TrainingOptions.Schedule.PLATEAU_WAIT == 0) {
