@@ -825,7 +825,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     private INDArray sampleAt(INDArray[] s0) {
         long n = s0[1].rows();
         if (useFused) {
-            List<double[]> last = fused.forwardFlow(parameters(), s0[0], s0[1], false);
+            List<double[]> last = fused.forwardFlow(parameters(), s0[0], s0[1], FusedLagrangian.Kept.FINAL_POSITION);
             return toDataSpace(matrix(last.get(0), n));
         }
         String name = "forwardQ" + config.leapfrogSteps();
@@ -889,7 +889,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         INDArray p0 = s0[1];
         int steps = config.leapfrogSteps();
         if (useFused) {
-            List<double[]> states = fused.forwardFlow(parameters(), q0, p0, true);
+            List<double[]> states = fused.forwardFlow(parameters(), q0, p0, FusedLagrangian.Kept.ALL_STATES);
             List<INDArray> qs = new ArrayList<>();
             List<INDArray> ps = new ArrayList<>();
             for (int i = 0; i <= steps; i++) {
@@ -920,7 +920,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      */
     public INDArray[] forward(INDArray q, INDArray p) {
         if (useFused) {
-            List<double[]> last = fused.forwardFlow(parameters(), cast(q), cast(p), false);
+            List<double[]> last = fused.forwardFlow(parameters(), cast(q), cast(p), FusedLagrangian.Kept.FINAL_STATE);
             return new INDArray[] {matrix(last.get(0), q.rows()), matrix(last.get(1), q.rows())};
         }
         String qn = "forwardQ" + config.leapfrogSteps();

@@ -3,6 +3,8 @@ package org.eqflow.core.fused;
 /** A row-major float matrix on the Java heap ({@link Matrix}): the hidden activations of float32 models. */
 final class DenseF extends Matrix {
     final float[] v;
+    /** Whether {@link #repeatRow} has filled every row. */
+    private boolean filled;
 
     DenseF(int rows, int cols) {
         super(rows, cols);
@@ -17,6 +19,30 @@ final class DenseF extends Matrix {
                 a[o + c] += bias[c];
             }
         }
+    }
+
+    /** {@code this ← this + other}, element-wise (same shape). */
+    void add(DenseF other) {
+        float[] a = v;
+        float[] b = other.v;
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+    }
+
+    /**
+     * Fills every row with {@code row} ({@code cols} floats), unless the matrix already holds it (its first row
+     * equal to {@code row}): one row copied, then the filled part doubled by block copies.
+     */
+    void repeatRow(float[] row) {
+        if (java.util.Arrays.equals(v, 0, cols, row, 0, cols) && filled) {
+            return;
+        }
+        System.arraycopy(row, 0, v, 0, cols);
+        for (int done = cols; done < v.length; done *= 2) {
+            System.arraycopy(v, 0, v, done, Math.min(done, v.length - done));
+        }
+        filled = true;
     }
 
     /**

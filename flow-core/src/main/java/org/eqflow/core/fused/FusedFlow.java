@@ -111,12 +111,24 @@ final class FusedFlow {
 
         /** Integrates from {@code (q[0], p[0])}; the final state is {@code (q[L], p[L])}. */
         void forward() {
+            forward(true);
+        }
+
+        /**
+         * Integrates from {@code (q[0], p[0])}; without {@code finalMomentum} the last half-step of the
+         * momentum (and the potential's gradient at {@code q[L]}) is skipped: {@code p[L]} is then stale and
+         * the tape cannot be back-propagated.
+         */
+        void forward(boolean finalMomentum) {
             for (int n = 0; n < steps; n++) {
                 h[n] = (inverse ? -1 : 1) * stepSize(block[n]);
                 Dense gU0 = n > 0 && start[n] == end[n - 1] ? start[n].out() : start[n].forward(q[n]);
                 pHalf[n].setSum(p[n], -h[n] / 2, gU0);
                 Dense gK = kin[n].forward(pHalf[n]);
                 q[n + 1].setSum(q[n], h[n], gK);
+                if (n == steps - 1 && !finalMomentum) {
+                    break;
+                }
                 Dense gU1 = end[n].forward(q[n + 1]);
                 p[n + 1].setSum(pHalf[n], -h[n] / 2, gU1);
             }

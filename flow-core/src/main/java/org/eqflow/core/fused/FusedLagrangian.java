@@ -344,12 +344,24 @@ public final class FusedLagrangian {
         return out;
     }
 
+    /** What {@link #forwardFlow} returns of the integration. */
+    public enum Kept {
+        /** Every state: {@code [q_0, p_0, q_1, p_1, …, q_L, p_L]}. */
+        ALL_STATES,
+        /** The final state {@code [q_L, p_L]}. */
+        FINAL_STATE,
+        /**
+         * The final position {@code [q_L]} alone (samples): the last half-step of the momentum, and the
+         * potential's gradient it needs, are skipped.
+         */
+        FINAL_POSITION
+    }
+
     /**
      * The forward flow {@code T} of base states {@code (q0, p0)} ({@code [n, d]} each, model space), in
-     * blocks of {@value #EVALUATION_BLOCK} rows: every state when {@code allStates}, else only the last.
-     * Returns {@code [q_0, p_0, q_1, p_1, …]} (or {@code [q_L, p_L]}), each row-major {@code n × d}.
+     * blocks of {@value #EVALUATION_BLOCK} rows, keeping what {@code kept} says, each row-major {@code n × d}.
      */
-    public List<double[]> forwardFlow(Map<String, INDArray> values, INDArray q0, INDArray p0, boolean allStates) {
+    public List<double[]> forwardFlow(Map<String, INDArray> values, INDArray q0, INDArray p0, Kept kept) {
         loadValues(values);
         int rows = Math.toIntExact(q0.rows());
         int d = config.dimension();
@@ -361,16 +373,21 @@ public final class FusedLagrangian {
         }
         FusedFlow.Tape tape = sampleTape;
         List<double[]> out = new ArrayList<>();
-        int kept = allStates ? steps + 1 : 1;
-        for (int i = 0; i < 2 * kept; i++) {
+        boolean all = kept == Kept.ALL_STATES;
+        boolean momenta = kept != Kept.FINAL_POSITION;
+        int states = all ? steps + 1 : 1;
+        for (int i = 0; i < (momenta ? 2 : 1) * states; i++) {
             out.add(new double[rows * d]);
         }
         forEachBlock(q0, p0, tape.q[0], tape.context, tape.p[0], (start, count) -> {
-            tape.forward();
-            for (int k = 0; k < kept; k++) {
-                int n = allStates ? k : steps;
-                System.arraycopy(tape.q[n].v, 0, out.get(2 * k), start * d, count * d);
-                System.arraycopy(tape.p[n].v, 0, out.get(2 * k + 1), start * d, count * d);
+            tape.forward(momenta);
+            for (int k = 0; k < states; k++) {
+                int n = all ? k : steps;
+                int slot = momenta ? 2 * k : k;
+                System.arraycopy(tape.q[n].v, 0, out.get(slot), start * d, count * d);
+                if (momenta) {
+                    System.arraycopy(tape.p[n].v, 0, out.get(slot + 1), start * d, count * d);
+                }
             }
         });
         return out;

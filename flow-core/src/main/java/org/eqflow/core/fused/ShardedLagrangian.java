@@ -136,14 +136,14 @@ public final class ShardedLagrangian {
     }
 
     /** {@link FusedLagrangian#forwardFlow} of every row, computed in shards. */
-    public List<double[]> forwardFlow(Map<String, INDArray> values, INDArray q0, INDArray p0, boolean allStates) {
+    public List<double[]> forwardFlow(Map<String, INDArray> values, INDArray q0, INDArray p0, FusedLagrangian.Kept kept) {
         int b = Math.toIntExact(q0.rows());
         int n = shardCount(b);
         if (n == 1) {
-            return shards.get(0).forwardFlow(values, q0, p0, allStates);
+            return shards.get(0).forwardFlow(values, q0, p0, kept);
         }
         List<List<double[]>> parts = run(n, b, 1, (s, from, to) -> shards.get(s).forwardFlow(values, rows(q0, from, to),
-                rows(p0, from, to), allStates));
+                rows(p0, from, to), kept));
         int d = Math.toIntExact(p0.columns());
         List<double[]> out = new ArrayList<>();
         for (int k = 0; k < parts.get(0).size(); k++) {

@@ -20,14 +20,28 @@ final class SoftplusGradientF implements GradientKernel {
     private final float[] bias1;
     private final float[] bias2;
     private final float[] out3;
+    /** {@code W1} as floats, refreshed by each forward pass (narrow inputs only, else empty). */
+    private final float[] w1f;
     private Dense x;
     private final DenseF sig1;
     private final DenseF s1;
     private final DenseF sig2;
-    private final DenseF g2;
+    /** {@code W2·diag(w3)} as floats ({@code [h, h]}): {@code g2·W2ᵀ = σ2·(W2·diag(w3))ᵀ} without forming {@code g2}. */
+    private final DenseF w2w3;
+    /** {@code M̄ᵀ·σ2} ({@code [h, h]}), scaled by {@code w3} into W2's gradient. */
+    private final DenseF w2Bar;
+    /** {@code b2} repeated on every row ({@code [B, h]}): a same-index loop adds it (a row-by-row loop does not vectorise). */
+    private final DenseF bias2Rows;
     private final DenseF m;
     private final DenseF g1;
     private final Dense out;
+
+    /**
+     * Input widths up to which the products with {@code W1} that have the input width as inner dimension
+     * ({@code x·W1} forward, {@code ḡ·W1} backward) run as row loops here instead of SGEMM: with so few terms per
+     * output the SGEMM call and its staging copies cost several times the arithmetic (docs/benchmarks.md).
+     */
+    static final int NARROW_INPUT = 8;
 
     /** @param params {@code W1, b1, W2, b2, w3} */
     SoftplusGradientF(Blas blas, List<Param> params, int batch, SoftplusGradient.Scratch scratch) {
@@ -43,10 +57,13 @@ final class SoftplusGradientF implements GradientKernel {
         bias1 = new float[h];
         bias2 = new float[h];
         out3 = new float[h];
+        w1f = new float[d <= NARROW_INPUT ? d * h : 0];
         sig1 = new DenseF(batch, h);
         s1 = new DenseF(batch, h);
         sig2 = new DenseF(batch, h);
-        g2 = new DenseF(batch, h);
+        w2w3 = new DenseF(h, h);
+        w2Bar = new DenseF(h, h);
+        bias2Rows = new DenseF(batch, h);
         m = new DenseF(batch, h);
         g1 = new DenseF(batch, h);
         out = new Dense(batch, d);
@@ -61,21 +78,29 @@ final class SoftplusGradientF implements GradientKernel {
             bias2[c] = (float) b2.value.v[c];
             out3[c] = (float) w3.value.v[c];
         }
-        blas.gemm(input, false, w1.value, false, s1, 1, 0);
-        s1.addRow(bias1);
+        if (w1f.length > 0) {
+            double[] w = w1.value.v;
+            for (int i = 0; i < w1f.length; i++) {
+                w1f[i] = (float) w[i];
+            }
+            narrowProduct(input, w1f, bias1, s1);
+        } else {
+            blas.gemm(input, false, w1.value, false, s1, 1, 0);
+            s1.addRow(bias1);
+        }
         Transcendentals.sigmoidSoftplus(s1.v, sig1.v, scratch.fa.v, s1.size());
         blas.gemm(s1, false, w2.value, false, sig2, 1, 0);
-        sig2.addRow(bias2);
+        bias2Rows.repeatRow(bias2);
+        sig2.add(bias2Rows);
         Transcendentals.sigmoid(sig2.v, sig2.size());
-        float[] s = sig2.v;
-        float[] g = g2.v;
-        float[] w = out3;
-        for (int o = 0; o < g.length; o += h) {
+        double[] w2v = w2.value.v;
+        float[] scaled = w2w3.v;
+        for (int o = 0; o < scaled.length; o += h) {
             for (int c = 0; c < h; c++) {
-                g[o + c] = s[o + c] * w[c];
+                scaled[o + c] = (float) (w2v[o + c] * w3.value.v[c]);
             }
         }
-        blas.gemm(g2, false, w2.value, true, m, 1, 0);
+        blas.gemm(sig2, false, w2w3, true, m, 1, 0);
         float[] mv = m.v;
         float[] s1v = sig1.v;
         float[] g1v = g1.v;
@@ -98,7 +123,11 @@ final class SoftplusGradientF implements GradientKernel {
         DenseF gb2 = scratch.fb;
         DenseF sbar1 = scratch.fc;
         float[] acc = scratch.acc;
-        blas.gemm(upstream, false, w1.value, false, gb1, 1, 0);
+        if (w1f.length > 0) {
+            narrowProduct(upstream, w1f, null, gb1);
+        } else {
+            blas.gemm(upstream, false, w1.value, false, gb1, 1, 0);
+        }
         blas.gemm(upstream, true, g1, false, w1.grad, 1, 1);
         // M̄ = ḡ1 ⊙ σ1 (into gb1), T1 = ḡ1 ⊙ M ⊙ σ1(1−σ1) (into m, no longer needed)
         float[] gv = gb1.v;
@@ -111,7 +140,15 @@ final class SoftplusGradientF implements GradientKernel {
             gv[i] = gi * sg;
         }
         blas.gemm(gb1, false, w2.value, false, gb2, 1, 0);
-        blas.gemm(gb1, true, g2, false, w2.grad, 1, 1);
+        // W̄2 += M̄ᵀ·g2 = (M̄ᵀ·σ2)·diag(w3)
+        blas.gemm(gb1, true, sig2, false, w2Bar, 1, 0);
+        float[] wb = w2Bar.v;
+        double[] w2g = w2.grad.v;
+        for (int o = 0; o < wb.length; o += h) {
+            for (int c = 0; c < h; c++) {
+                w2g[o + c] += wb[o + c] * out3[c];
+            }
+        }
         float[] g2v = gb2.v;
         float[] s2v = sig2.v;
         float[] w = out3;
@@ -138,6 +175,30 @@ final class SoftplusGradientF implements GradientKernel {
         blas.gemm(x, true, sbar1, false, w1.grad, 1, 1);
         if (inputAdjoint != null) {
             blas.gemm(sbar1, false, w1.value, true, inputAdjoint, 1, 1);
+        }
+    }
+
+    /**
+     * {@code out ← x·W + bias} (bias may be null) for a narrow {@code x} ({@code [B, k]}, k ≤ {@link #NARROW_INPUT}) and
+     * {@code W} ({@code [k, h]} as floats, row-major): per row, {@code k} vectorised passes over its {@code h} outputs.
+     */
+    static void narrowProduct(Dense x, float[] w, float[] bias, DenseF out) {
+        int k = x.cols;
+        int h = out.cols;
+        double[] xv = x.v;
+        float[] o = out.v;
+        for (int r = 0, ro = 0, xo = 0; r < out.rows; r++, ro += h, xo += k) {
+            if (bias != null) {
+                System.arraycopy(bias, 0, o, ro, h);
+            } else {
+                java.util.Arrays.fill(o, ro, ro + h, 0f);
+            }
+            for (int j = 0, wo = 0; j < k; j++, wo += h) {
+                float xj = (float) xv[xo + j];
+                for (int c = 0; c < h; c++) {
+                    o[ro + c] += xj * w[wo + c];
+                }
+            }
         }
     }
 }

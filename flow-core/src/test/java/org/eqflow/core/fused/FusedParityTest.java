@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -119,9 +120,10 @@ class FusedParityTest {
      * weights. The fused path (float32 products, double element-wise work) must be at least as accurate
      * as the float32 graph, up to a factor 2, and within 1e-3 of each array's scale.
      */
-    @Test
-    void float32IsAsAccurateAsTheFloat32Graph() {
-        FlowConfig.Builder b = FlowConfig.builder(2).symmetry("so2").hidden(32).leapfrogSteps(2).initialMultiplier(2.5).seed(9);
+    @ParameterizedTest(name = "d = {0}")
+    @ValueSource(ints = {2, 10})   // 10: wider than SoftplusGradientF.NARROW_INPUT, W1's products on SGEMM
+    void float32IsAsAccurateAsTheFloat32Graph(int d) {
+        FlowConfig.Builder b = FlowConfig.builder(d).symmetry("so" + d).hidden(32).leapfrogSteps(2).initialMultiplier(2.5).seed(9);
         EquivariantHamiltonianFlow graph32 = perturbed(b.build());
         EquivariantHamiltonianFlow fused32 = perturbed(b.build());
         EquivariantHamiltonianFlow exact = perturbed(b.float64().build());
@@ -129,12 +131,16 @@ class FusedParityTest {
         for (String p : exact.parameterNames()) {
             exact.graph().getVariable(p).getArr().assign(fused32.graph().getVariable(p).getArr());
         }
-        INDArray x = TestSupport.gaussian(3, 64, 2, 1.3);
+        INDArray x = TestSupport.gaussian(3, 64, d, 1.3);
         Map<String, INDArray> reference = exact.gradients(x, 2);
         double graphError = relativeError(reference, graph32.gradients(x, 2));
         double fusedError = relativeError(reference, fused32.gradients(x, 2));
         assertTrue(fusedError < 1e-3 && fusedError <= 2 * graphError + 1e-6,
                 "float32 relative gradient error: fused " + fusedError + ", graph " + graphError);
+        INDArray exactSamples = exact.sample(200, 4);
+        INDArray fusedSamples = fused32.sample(200, 4).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        double sampleError = exactSamples.sub(fusedSamples).amaxNumber().doubleValue() / exactSamples.amaxNumber().doubleValue();
+        assertTrue(sampleError < 1e-4, "float32 samples: relative error " + sampleError + " against float64");
     }
 
     /** The largest over parameters of {@code max|a − e| / max|e|}. */
