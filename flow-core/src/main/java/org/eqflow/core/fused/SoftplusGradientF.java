@@ -20,8 +20,12 @@ final class SoftplusGradientF implements GradientKernel {
     private final float[] bias1;
     private final float[] bias2;
     private final float[] out3;
-    /** {@code W1} as floats, refreshed by each forward pass (narrow inputs only, else empty). */
-    private final float[] w1f;
+    /** The rows of {@code W1} as floats, refreshed by each forward pass (narrow inputs only, else null). */
+    private final float[][] w1Rows;
+    /** One output row ({@code h} floats): the narrow products' same-index loop writes it, then it is copied. */
+    private final float[] row;
+    /** {@code b1} repeated on every row (wide inputs only, else null). */
+    private final DenseF bias1Rows;
     private Dense x;
     private final DenseF sig1;
     private final DenseF s1;
@@ -38,10 +42,11 @@ final class SoftplusGradientF implements GradientKernel {
 
     /**
      * Input widths up to which the products with {@code W1} that have the input width as inner dimension
-     * ({@code x·W1} forward, {@code ḡ·W1} backward) run as row loops here instead of SGEMM: with so few terms per
-     * output the SGEMM call and its staging copies cost several times the arithmetic (docs/benchmarks.md).
+     * ({@code x·W1} forward, {@code ḡ·W1} backward) run as one same-index loop per row here instead of SGEMM: with
+     * one or two terms per output the SGEMM call and its staging copies cost about three times the loop
+     * (docs/benchmarks.md); from three terms on, the loop over them no longer vectorises and SGEMM wins.
      */
-    static final int NARROW_INPUT = 8;
+    static final int NARROW_INPUT = 2;
 
     /** @param params {@code W1, b1, W2, b2, w3} */
     SoftplusGradientF(Blas blas, List<Param> params, int batch, SoftplusGradient.Scratch scratch) {
@@ -57,7 +62,9 @@ final class SoftplusGradientF implements GradientKernel {
         bias1 = new float[h];
         bias2 = new float[h];
         out3 = new float[h];
-        w1f = new float[d <= NARROW_INPUT ? d * h : 0];
+        w1Rows = d <= NARROW_INPUT ? new float[d][h] : null;
+        row = new float[h];
+        bias1Rows = d <= NARROW_INPUT ? null : new DenseF(batch, h);
         sig1 = new DenseF(batch, h);
         s1 = new DenseF(batch, h);
         sig2 = new DenseF(batch, h);
@@ -78,15 +85,18 @@ final class SoftplusGradientF implements GradientKernel {
             bias2[c] = (float) b2.value.v[c];
             out3[c] = (float) w3.value.v[c];
         }
-        if (w1f.length > 0) {
+        if (w1Rows != null) {
             double[] w = w1.value.v;
-            for (int i = 0; i < w1f.length; i++) {
-                w1f[i] = (float) w[i];
+            for (int j = 0; j < w1Rows.length; j++) {
+                for (int c = 0; c < h; c++) {
+                    w1Rows[j][c] = (float) w[j * h + c];
+                }
             }
-            narrowProduct(input, w1f, bias1, s1);
+            narrowProduct(input, w1Rows, bias1, s1, row);
         } else {
             blas.gemm(input, false, w1.value, false, s1, 1, 0);
-            s1.addRow(bias1);
+            bias1Rows.repeatRow(bias1);
+            s1.add(bias1Rows);
         }
         Transcendentals.sigmoidSoftplus(s1.v, sig1.v, scratch.fa.v, s1.size());
         blas.gemm(s1, false, w2.value, false, sig2, 1, 0);
@@ -123,8 +133,8 @@ final class SoftplusGradientF implements GradientKernel {
         DenseF gb2 = scratch.fb;
         DenseF sbar1 = scratch.fc;
         float[] acc = scratch.acc;
-        if (w1f.length > 0) {
-            narrowProduct(upstream, w1f, null, gb1);
+        if (w1Rows != null) {
+            narrowProduct(upstream, w1Rows, null, gb1, row);
         } else {
             blas.gemm(upstream, false, w1.value, false, gb1, 1, 0);
         }
@@ -179,26 +189,25 @@ final class SoftplusGradientF implements GradientKernel {
     }
 
     /**
-     * {@code out ← x·W + bias} (bias may be null) for a narrow {@code x} ({@code [B, k]}, k ≤ {@link #NARROW_INPUT}) and
-     * {@code W} ({@code [k, h]} as floats, row-major): per row, {@code k} vectorised passes over its {@code h} outputs.
+     * {@code out ← x·W + bias} (bias may be null) for a narrow {@code x} ({@code [B, k]}, k ≤ {@link #NARROW_INPUT}),
+     * {@code W} given by its rows as floats: per row one loop whose arrays share its index (JDK 17's C2 vectorises
+     * that loop, not one that mixes a row offset with a column index), into {@code row}, then copied.
      */
-    static void narrowProduct(Dense x, float[] w, float[] bias, DenseF out) {
+    static void narrowProduct(Dense x, float[][] w, float[] bias, DenseF out, float[] row) {
         int k = x.cols;
         int h = out.cols;
         double[] xv = x.v;
         float[] o = out.v;
+        float[] w0 = w[0];
+        float[] w1 = k > 1 ? w[1] : w[0];
+        float[] b = bias != null ? bias : new float[h];
         for (int r = 0, ro = 0, xo = 0; r < out.rows; r++, ro += h, xo += k) {
-            if (bias != null) {
-                System.arraycopy(bias, 0, o, ro, h);
-            } else {
-                java.util.Arrays.fill(o, ro, ro + h, 0f);
+            float x0 = (float) xv[xo];
+            float x1 = k > 1 ? (float) xv[xo + 1] : 0f;
+            for (int c = 0; c < h; c++) {
+                row[c] = b[c] + x0 * w0[c] + x1 * w1[c];
             }
-            for (int j = 0, wo = 0; j < k; j++, wo += h) {
-                float xj = (float) xv[xo + j];
-                for (int c = 0; c < h; c++) {
-                    o[ro + c] += xj * w[wo + c];
-                }
-            }
+            System.arraycopy(row, 0, o, ro, h);
         }
     }
 }
