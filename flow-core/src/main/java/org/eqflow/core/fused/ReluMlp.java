@@ -18,8 +18,13 @@ final class ReluMlp {
     private final Matrix h1;
     private final Matrix h2;
     private final Matrix scratch;
-    /** Column-sum accumulator of float hidden layers (null in double). */
+    /** Column-sum accumulator and one row of float hidden layers (null in double). */
     private final float[] acc;
+    private final float[] row;
+    /** {@code b1}, {@code b2} repeated on every row (float hidden layers; null in double). */
+    private final DenseF bias1Rows;
+    private final DenseF bias2Rows;
+    private final float[] biasRow;
     private Dense x;
     /** The output {@code Y}, {@code [B, d]}. */
     final Dense out;
@@ -41,6 +46,10 @@ final class ReluMlp {
         this.h1 = floats ? new DenseF(batch, h) : new Dense(batch, h);
         this.h2 = floats ? new DenseF(batch, h) : new Dense(batch, h);
         this.acc = floats ? new float[h] : null;
+        this.row = floats ? new float[h] : null;
+        this.biasRow = floats ? new float[h] : null;
+        this.bias1Rows = floats ? new DenseF(batch, h) : null;
+        this.bias2Rows = floats ? new DenseF(batch, h) : null;
         this.scratch = scratch;
         this.out = new Dense(batch, w3.value.cols);
     }
@@ -48,9 +57,9 @@ final class ReluMlp {
     Dense forward(Dense input) {
         this.x = input;
         blas.gemm(input, false, w1.value, false, h1, 1, 0);
-        biasRelu(h1, b1.value);
+        biasRelu(h1, b1.value, bias1Rows);
         blas.gemm(h1, false, w2.value, false, h2, 1, 0);
-        biasRelu(h2, b2.value);
+        biasRelu(h2, b2.value, bias2Rows);
         blas.gemm(h2, false, w3.value, false, out, 1, 0);
         out.addRow(b3.value);
         return out;
@@ -83,24 +92,23 @@ final class ReluMlp {
 
     private void columnSums(Matrix a, Dense out) {
         if (a instanceof DenseF f) {
-            f.addColumnSumsTo(out, acc);
+            f.addColumnSumsTo(out, acc, row);
         } else {
             ((Dense) a).addColumnSumsTo(out);
         }
     }
 
-    private static void biasRelu(Matrix m, Dense bias) {
+    /** {@code m ← relu(m + bias)}; float layers add the bias from {@code rows} (its row-replicated copy, refreshed here). */
+    private void biasRelu(Matrix m, Dense bias, DenseF rows) {
         if (m instanceof DenseF f) {
-            float[] v = f.v;
-            int cols = f.cols;
-            float[] b = new float[cols];
-            for (int c = 0; c < cols; c++) {
-                b[c] = (float) bias.v[c];
+            for (int c = 0; c < biasRow.length; c++) {
+                biasRow[c] = (float) bias.v[c];
             }
-            for (int o = 0; o < v.length; o += cols) {
-                for (int c = 0; c < cols; c++) {
-                    v[o + c] = Math.max(v[o + c] + b[c], 0f);
-                }
+            rows.repeatRow(biasRow);
+            float[] v = f.v;
+            float[] b = rows.v;
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Math.max(v[i] + b[i], 0f);
             }
             return;
         }
@@ -117,8 +125,9 @@ final class ReluMlp {
         if (act instanceof DenseF f) {
             float[] g = ((DenseF) adjoint).v;
             float[] a = f.v;
+            // branch-free (vectorised): act ≥ 0, and act · 1e38 ≥ 1 for every normal act > 0
             for (int i = 0; i < a.length; i++) {
-                a[i] = a[i] > 0 ? g[i] : 0f;
+                a[i] = g[i] * Math.min(a[i] * 1e38f, 1f);
             }
             return;
         }

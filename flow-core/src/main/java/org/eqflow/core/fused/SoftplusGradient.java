@@ -50,6 +50,8 @@ final class SoftplusGradient implements GradientKernel {
         final DenseF fc;
         /** Column-sum accumulators of the float kernels. */
         final float[] acc;
+        /** One row of the float kernels' loops ({@code hidden} floats). */
+        final float[] row;
 
         Scratch(int batch, int hidden, boolean floats) {
             a = floats ? null : new Dense(batch, hidden);
@@ -59,6 +61,7 @@ final class SoftplusGradient implements GradientKernel {
             fb = floats ? new DenseF(batch, hidden) : null;
             fc = floats ? new DenseF(batch, hidden) : null;
             acc = floats ? new float[hidden] : null;
+            row = floats ? new float[hidden] : null;
         }
 
         boolean floats() {

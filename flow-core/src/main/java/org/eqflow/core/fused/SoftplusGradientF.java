@@ -24,6 +24,8 @@ final class SoftplusGradientF implements GradientKernel {
     private final float[][] w1Rows;
     /** One output row ({@code h} floats): the narrow products' same-index loop writes it, then it is copied. */
     private final float[] row;
+    /** The second input's column of W1's gradient while {@link #narrowWeightGradient} accumulates it. */
+    private final float[] w1Sum;
     /** {@code b1} repeated on every row (wide inputs only, else null). */
     private final DenseF bias1Rows;
     private Dense x;
@@ -64,6 +66,7 @@ final class SoftplusGradientF implements GradientKernel {
         out3 = new float[h];
         w1Rows = d <= NARROW_INPUT ? new float[d][h] : null;
         row = new float[h];
+        w1Sum = new float[h];
         bias1Rows = d <= NARROW_INPUT ? null : new DenseF(batch, h);
         sig1 = new DenseF(batch, h);
         s1 = new DenseF(batch, h);
@@ -138,7 +141,9 @@ final class SoftplusGradientF implements GradientKernel {
         } else {
             blas.gemm(upstream, false, w1.value, false, gb1, 1, 0);
         }
-        blas.gemm(upstream, true, g1, false, w1.grad, 1, 1);
+        if (w1Rows == null) {
+            blas.gemm(upstream, true, g1, false, w1.grad, 1, 1);
+        }
         // M̄ = ḡ1 ⊙ σ1 (into gb1), T1 = ḡ1 ⊙ M ⊙ σ1(1−σ1) (into m, no longer needed)
         float[] gv = gb1.v;
         float[] mv = m.v;
@@ -159,30 +164,41 @@ final class SoftplusGradientF implements GradientKernel {
                 w2g[o + c] += wb[o + c] * out3[c];
             }
         }
+        // w̄3 += Σ_rows ḡ2 ⊙ σ2; ḡ2 ← ḡ2 ⊙ w3 ⊙ σ2(1 − σ2), row by row through same-index copies
         float[] g2v = gb2.v;
         float[] s2v = sig2.v;
         float[] w = out3;
-        float[] gw3 = new float[h];
+        float[] gw3 = acc;
+        float[] gRow = scratch.row;
+        float[] sRow = row;
+        java.util.Arrays.fill(gw3, 0f);
         for (int o = 0; o < g2v.length; o += h) {
+            System.arraycopy(g2v, o, gRow, 0, h);
+            System.arraycopy(s2v, o, sRow, 0, h);
             for (int c = 0; c < h; c++) {
-                float sg = s2v[o + c];
-                float gi = g2v[o + c];
+                float sg = sRow[c];
+                float gi = gRow[c];
                 gw3[c] += gi * sg;
-                g2v[o + c] = gi * w[c] * sg * (1f - sg);
+                gRow[c] = gi * w[c] * sg * (1f - sg);
             }
+            System.arraycopy(gRow, 0, g2v, o, h);
         }
         for (int c = 0; c < h; c++) {
             w3.grad.v[c] += gw3[c];
         }
-        gb2.addColumnSumsTo(b2.grad, acc);
+        gb2.addColumnSumsTo(b2.grad, acc, scratch.row);
         blas.gemm(gb2, false, w2.value, true, sbar1, 1, 0);
         blas.gemm(s1, true, gb2, false, w2.grad, 1, 1);
         float[] a1 = sbar1.v;
         for (int i = 0; i < a1.length; i++) {
             a1[i] = a1[i] * s1v[i] + mv[i];
         }
-        sbar1.addColumnSumsTo(b1.grad, acc);
-        blas.gemm(x, true, sbar1, false, w1.grad, 1, 1);
+        sbar1.addColumnSumsTo(b1.grad, acc, scratch.row);
+        if (w1Rows != null) {
+            narrowWeightGradient(upstream, g1, x, sbar1, w1.grad);
+        } else {
+            blas.gemm(x, true, sbar1, false, w1.grad, 1, 1);
+        }
         if (inputAdjoint != null) {
             blas.gemm(sbar1, false, w1.value, true, inputAdjoint, 1, 1);
         }
@@ -208,6 +224,44 @@ final class SoftplusGradientF implements GradientKernel {
                 row[c] = b[c] + x0 * w0[c] + x1 * w1[c];
             }
             System.arraycopy(row, 0, o, ro, h);
+        }
+    }
+
+    /**
+     * {@code W̄1 += upᵀ·G + xᵀ·S} for narrow {@code up}, {@code x} ({@code [B, k]}, k ≤ {@link #NARROW_INPUT}) and
+     * {@code G}, {@code S} ({@code [B, h]}): one pass over the rows, each copied into a row buffer so that the loop's
+     * arrays share one index; accumulated in float per call, as SGEMM does, then added to the double gradient.
+     */
+    private void narrowWeightGradient(Dense up, DenseF g, Dense x, DenseF sBar, Dense grad) {
+        int k = x.cols;
+        int h = g.cols;
+        float[] a0 = scratch.acc;
+        float[] a1 = w1Sum;
+        float[] gRow = scratch.row;
+        float[] sRow = row;
+        java.util.Arrays.fill(a0, 0f);
+        java.util.Arrays.fill(a1, 0f);
+        double[] uv = up.v;
+        double[] xv = x.v;
+        for (int r = 0, o = 0, io = 0; r < g.rows; r++, o += h, io += k) {
+            System.arraycopy(g.v, o, gRow, 0, h);
+            System.arraycopy(sBar.v, o, sRow, 0, h);
+            float u0 = (float) uv[io];
+            float x0 = (float) xv[io];
+            float u1 = k > 1 ? (float) uv[io + 1] : 0f;
+            float x1 = k > 1 ? (float) xv[io + 1] : 0f;
+            for (int c = 0; c < h; c++) {
+                a0[c] += u0 * gRow[c] + x0 * sRow[c];
+                a1[c] += u1 * gRow[c] + x1 * sRow[c];
+            }
+        }
+        for (int c = 0; c < h; c++) {
+            grad.v[c] += a0[c];
+        }
+        if (k > 1) {
+            for (int c = 0; c < h; c++) {
+                grad.v[h + c] += a1[c];
+            }
         }
     }
 }
