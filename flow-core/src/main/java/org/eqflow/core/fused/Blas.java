@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Matrix products of {@link Dense} matrices through ND4J's BLAS ({@code Nd4j.gemm} into preallocated
- * arrays: the fast path, PERF-NOTES). Operands are copied into native staging arrays of the model's
+ * arrays: the fast path, PERF-NOTES; straight into OpenBLAS where {@link NativeGemm#AVAILABLE}). Operands are copied into native staging arrays of the model's
  * precision: SGEMM for float32 models (element-wise work stays in double), DGEMM for float64. The staging
  * arrays are kept per shape and operand slot, so a training step allocates nothing after the first.
  */
@@ -20,17 +20,20 @@ final class Blas {
     private final Map<Long, Staging[]> staging = new HashMap<>();
     private float[] floats = new float[0];
 
-    /** One native array and its NIO view. */
+    /** One native array, its NIO view and (direct calls only) its typed pointer. */
     private static final class Staging {
         final INDArray array;
         final FloatBuffer f;
         final DoubleBuffer d;
+        final org.bytedeco.javacpp.Pointer pointer;
 
         Staging(DataType type, int rows, int cols) {
             array = Nd4j.create(type, new long[] {rows, cols}, 'c');
             var bytes = array.data().asNio().order(ByteOrder.nativeOrder());
             f = type == DataType.FLOAT ? bytes.asFloatBuffer() : null;
             d = type == DataType.DOUBLE ? bytes.asDoubleBuffer() : null;
+            var address = array.data().addressPointer();
+            pointer = !NativeGemm.AVAILABLE ? null : type == DataType.FLOAT ? NativeGemm.floats(address) : NativeGemm.doubles(address);
         }
     }
 
@@ -58,7 +61,11 @@ final class Blas {
         Staging sa = stage(a, 0, true);
         Staging sb = stage(b, 1, true);
         Staging sc = stage(c, 2, beta != 0.0);
-        Nd4j.gemm(sa.array, sb.array, sc.array, transA, transB, alpha, beta);
+        if (sc.pointer != null) {
+            NativeGemm.gemm(transA, transB, m, n, k, alpha, sa.pointer, a.cols, sb.pointer, b.cols, beta, sc.pointer, c.cols);
+        } else {
+            Nd4j.gemm(sa.array, sb.array, sc.array, transA, transB, alpha, beta);
+        }
         unstage(sc, c);
     }
 
