@@ -725,7 +725,7 @@ public final class FusedLagrangian {
             pBar = new Dense(rows, d);
             brackets = new double[loopGenerators.length * rows];
             for (int i = 0; i < rotationBlocks.size(); i++) {
-                rotations.add(new RotationBrackets(blas, rotationBlocks.get(i), rotationOffsets.get(i), rows));
+                rotations.add(new RotationBrackets(blas, rotationBlocks.get(i), rotationOffsets.get(i), rows, d));
             }
         }
 

@@ -10,17 +10,18 @@ package org.eqflow.core.fused;
  *   Σ_rows D_ab² = (S + Sᵀ − T − Tᵀ)_ab,   S = Σ_mn (x_m∘x_n)ᵀ(y_m∘y_n),   T = Σ_mn (x_m∘y_n)ᵀ(y_m∘x_n)
  * </pre>
  *
- * each of {@code S} and {@code T} one product of row-stacked {@code [·B, k]} matrices. For the weighted sum
+ * {@code S} a sum of three products of {@code [B, k]} matrices and {@code T + Tᵀ} of three more
+ * ({@code T = AᵀA + BᵀC + CᵀB + DᵀD} with {@code C = y₁∘x₂} shared by its two cross terms). For the weighted sum
  * {@code Σ_{a<b} Ω_ab Σ_rows D_ab²} ({@code Ω} symmetric, zero diagonal) the adjoint is {@code P̄ = 2 Ω∘D}, and
  *
  * <pre>
  *   x̄_m = 2 Σ_n [ x_n ∘ ((y_n∘y_m)Ω) − y_n ∘ ((x_n∘y_m)Ω) ],   ȳ_m = 2 Σ_n [ y_n ∘ ((x_n∘x_m)Ω) − x_n ∘ ((y_n∘x_m)Ω) ]
  * </pre>
  *
- * from one product of the ten row-stacked pair products with {@code Ω}. Work {@code O(B k²)} in GEMMs.
+ * from the products of the ten pair products with {@code Ω}. Work {@code O(B k²)} in GEMMs.
  */
 final class RotationBrackets {
-    /** The unordered pairs of {x₁, y₁, x₂, y₂} (indices 0..3), in the row-block order of {@link #pairs}. */
+    /** The unordered pairs of {x₁, y₁, x₂, y₂} (indices 0..3), in the order of {@link #pairs}. */
     private static final int[][] PAIRS = {{0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 1}, {1, 2}, {1, 3}, {2, 2}, {2, 3}, {3, 3}};
     private static final int[][] PAIR_INDEX = new int[4][4];
 
@@ -33,40 +34,52 @@ final class RotationBrackets {
 
     private final Blas blas;
     private final int[] subset;
+    /** Whether the subset is every coordinate in order: a site's columns are then read and written as they lie. */
+    private final boolean whole;
     /** Index of generator (0, 1) of this block among the model's generators. */
     private final int offset;
     private final int rows;
     private final int k;
     /** x₁, y₁, x₂, y₂ of the current site, each {@code [B, k]}. */
     private final Dense[] v = new Dense[4];
-    private final Dense su;
-    private final Dense sv;
-    private final Dense tu;
-    private final Dense tv;
+    /** S's factors: {@code (x₁∘x₁, y₁∘y₁), (2 x₁∘x₂, y₁∘y₂), (x₂∘x₂, y₂∘y₂)}. */
+    private final Dense[] sU = new Dense[3];
+    private final Dense[] sV = new Dense[3];
+    /** T's factors {@code A = x₁∘y₁, B = x₁∘y₂, C = y₁∘x₂, D = x₂∘y₂}: {@code T = AᵀA + BᵀC + CᵀB + DᵀD}. */
+    private final Dense[] tF = new Dense[4];
     private final Dense s;
     private final Dense t;
     private final Dense omega;
-    private final Dense pairs;
-    private final Dense pairsOmega;
+    /** The ten pair products of {@link #PAIRS}, and each times Ω. */
+    private final Dense[] pairs = new Dense[PAIRS.length];
+    private final Dense[] pairsOmega = new Dense[PAIRS.length];
 
-    RotationBrackets(Blas blas, int[] subset, int offset, int rows) {
+    RotationBrackets(Blas blas, int[] subset, int offset, int rows, int dimension) {
         this.blas = blas;
         this.subset = subset.clone();
         this.offset = offset;
         this.rows = rows;
         this.k = subset.length;
+        boolean inOrder = k == dimension;
+        for (int a = 0; a < k && inOrder; a++) {
+            inOrder = subset[a] == a;
+        }
+        this.whole = inOrder;
         for (int i = 0; i < 4; i++) {
             v[i] = new Dense(rows, k);
+            tF[i] = new Dense(rows, k);
         }
-        su = new Dense(3 * rows, k);
-        sv = new Dense(3 * rows, k);
-        tu = new Dense(4 * rows, k);
-        tv = new Dense(4 * rows, k);
+        for (int i = 0; i < 3; i++) {
+            sU[i] = new Dense(rows, k);
+            sV[i] = new Dense(rows, k);
+        }
         s = new Dense(k, k);
         t = new Dense(k, k);
         omega = new Dense(k, k);
-        pairs = new Dense(PAIRS.length * rows, k);
-        pairsOmega = new Dense(PAIRS.length * rows, k);
+        for (int i = 0; i < PAIRS.length; i++) {
+            pairs[i] = new Dense(rows, k);
+            pairsOmega[i] = new Dense(rows, k);
+        }
     }
 
     /** The number of generators of this block. */
@@ -76,47 +89,51 @@ final class RotationBrackets {
 
     /**
      * Reads a site ({@code [B, d]} row-major: positions, momenta, ∇K(p), ∇U(q)) and adds
-     * {@code weight · Σ_rows {g_ab, H}²} to {@code constraints[offset + …]}.
+     * {@code weight · Σ_rows {g_ab, H}²} to {@code constraints[offset + …]}. Every element-wise loop here reads
+     * and writes its arrays at one index (JDK 17's C2 vectorises only such loops).
      */
     void accumulate(double[] q, double[] p, double[] gradK, double[] gradU, int d, double weight, double[] constraints) {
         double[] x1 = v[0].v;
         double[] y1 = v[1].v;
         double[] x2 = v[2].v;
         double[] y2 = v[3].v;
-        for (int r = 0, o = 0, c = 0; r < rows; r++, o += d) {
-            for (int a = 0; a < k; a++, c++) {
-                int i = o + subset[a];
-                x1[c] = p[i];
-                y1[c] = gradK[i];
-                x2[c] = gradU[i];
-                y2[c] = -q[i];
+        int n = rows * k;
+        if (whole) {
+            System.arraycopy(p, 0, x1, 0, n);
+            System.arraycopy(gradK, 0, y1, 0, n);
+            System.arraycopy(gradU, 0, x2, 0, n);
+            for (int c = 0; c < n; c++) {
+                y2[c] = -q[c];
+            }
+        } else {
+            for (int r = 0, o = 0, c = 0; r < rows; r++, o += d) {
+                for (int a = 0; a < k; a++, c++) {
+                    int i = o + subset[a];
+                    x1[c] = p[i];
+                    y1[c] = gradK[i];
+                    x2[c] = gradU[i];
+                    y2[c] = -q[i];
+                }
             }
         }
-        int n = rows * k;
-        double[] su1 = su.v;
-        double[] sv1 = sv.v;
-        double[] tu1 = tu.v;
-        double[] tv1 = tv.v;
-        for (int c = 0; c < n; c++) {
-            // S: (1,1), (1,2)+(2,1) as twice (1,2), (2,2)
-            su1[c] = x1[c] * x1[c];
-            sv1[c] = y1[c] * y1[c];
-            su1[n + c] = 2 * x1[c] * x2[c];
-            sv1[n + c] = y1[c] * y2[c];
-            su1[2 * n + c] = x2[c] * x2[c];
-            sv1[2 * n + c] = y2[c] * y2[c];
-            // T: (m,n) → (x_m∘y_n, y_m∘x_n)
-            tu1[c] = x1[c] * y1[c];
-            tv1[c] = y1[c] * x1[c];
-            tu1[n + c] = x1[c] * y2[c];
-            tv1[n + c] = y1[c] * x2[c];
-            tu1[2 * n + c] = x2[c] * y1[c];
-            tv1[2 * n + c] = y2[c] * x1[c];
-            tu1[3 * n + c] = x2[c] * y2[c];
-            tv1[3 * n + c] = y2[c] * x2[c];
+        // S: (1,1), (1,2)+(2,1) as twice (1,2), (2,2)
+        product(sU[0].v, 1, x1, x1, n);
+        product(sV[0].v, 1, y1, y1, n);
+        product(sU[1].v, 2, x1, x2, n);
+        product(sV[1].v, 1, y1, y2, n);
+        product(sU[2].v, 1, x2, x2, n);
+        product(sV[2].v, 1, y2, y2, n);
+        // T + Tᵀ = T' + T'ᵀ with T' = AᵀA + DᵀD + 2 BᵀC
+        product(tF[0].v, 1, x1, y1, n);
+        product(tF[1].v, 1, x1, y2, n);
+        product(tF[2].v, 1, y1, x2, n);
+        product(tF[3].v, 1, x2, y2, n);
+        for (int i = 0; i < 3; i++) {
+            blas.gemm(sU[i], true, sV[i], false, s, 1, i == 0 ? 0 : 1);
         }
-        blas.gemm(su, true, sv, false, s, 1, 0);
-        blas.gemm(tu, true, tv, false, t, 1, 0);
+        blas.gemm(tF[0], true, tF[0], false, t, 1, 0);
+        blas.gemm(tF[3], true, tF[3], false, t, 1, 1);
+        blas.gemm(tF[1], true, tF[2], false, t, 2, 1);
         double[] sm = s.v;
         double[] tm = t.v;
         for (int a = 0, g = offset; a < k; a++) {
@@ -124,6 +141,13 @@ final class RotationBrackets {
                 double sum = sm[a * k + b] + sm[b * k + a] - tm[a * k + b] - tm[b * k + a];
                 constraints[g] += weight * Math.max(sum, 0.0);
             }
+        }
+    }
+
+    /** {@code out[c] = factor · a[c] · b[c]} for {@code c < n}. */
+    private static void product(double[] out, double factor, double[] a, double[] b, int n) {
+        for (int c = 0; c < n; c++) {
+            out[c] = factor * a[c] * b[c];
         }
     }
 
@@ -144,16 +168,10 @@ final class RotationBrackets {
             }
         }
         int n = rows * k;
-        double[] pv = pairs.v;
         for (int i = 0; i < PAIRS.length; i++) {
-            double[] u = v[PAIRS[i][0]].v;
-            double[] w = v[PAIRS[i][1]].v;
-            int base = i * n;
-            for (int c = 0; c < n; c++) {
-                pv[base + c] = u[c] * w[c];
-            }
+            product(pairs[i].v, 1, v[PAIRS[i][0]].v, v[PAIRS[i][1]].v, n);
+            blas.gemm(pairs[i], false, omega, false, pairsOmega[i], 1, 0);
         }
-        blas.gemm(pairs, false, omega, false, pairsOmega, 1, 0);
         // x̄_m (vectors 0, 2) and ȳ_m (vectors 1, 3); x̄₁ → p, ȳ₁ → ∇K, x̄₂ → ∇U, ȳ₂ → −q
         scatter(0, 1, true, pBar, 1, d);
         scatter(1, 0, false, kBar, 1, d);
@@ -170,10 +188,10 @@ final class RotationBrackets {
             return;
         }
         int n = rows * k;
-        double[] po = pairsOmega.v;
         double[] o = out.v;
         // x̄_m = 2 Σ_n [x_n ∘ M(y_n, y_m) − y_n ∘ M(x_n, y_m)];  ȳ_m = 2 Σ_n [y_n ∘ M(x_n, x_m) − x_n ∘ M(y_n, x_m)]
         int m = partner;  // M's second factor: y_m for x̄_m, x_m for ȳ_m
+        double f = sign * 2;
         for (int nIndex = 0; nIndex < 2; nIndex++) {
             int xn = 2 * nIndex;
             int yn = 2 * nIndex + 1;
@@ -181,11 +199,17 @@ final class RotationBrackets {
             int other = isX ? yn : xn;
             double[] sameV = v[same].v;
             double[] otherV = v[other].v;
-            int plus = PAIR_INDEX[other][m] * n;   // M(y_n, y_m) for x̄, M(x_n, x_m) for ȳ
-            int minus = PAIR_INDEX[same][m] * n;   // M(x_n, y_m) for x̄, M(y_n, x_m) for ȳ
+            double[] plus = pairsOmega[PAIR_INDEX[other][m]].v;   // M(y_n, y_m) for x̄, M(x_n, x_m) for ȳ
+            double[] minus = pairsOmega[PAIR_INDEX[same][m]].v;   // M(x_n, y_m) for x̄, M(y_n, x_m) for ȳ
+            if (whole) {
+                for (int c = 0; c < n; c++) {
+                    o[c] += f * (sameV[c] * plus[c] - otherV[c] * minus[c]);
+                }
+                continue;
+            }
             for (int r = 0, c = 0, row = 0; r < rows; r++, row += d) {
                 for (int a = 0; a < k; a++, c++) {
-                    o[row + subset[a]] += sign * 2 * (sameV[c] * po[plus + c] - otherV[c] * po[minus + c]);
+                    o[row + subset[a]] += f * (sameV[c] * plus[c] - otherV[c] * minus[c]);
                 }
             }
         }

@@ -57,6 +57,8 @@ class FusedParityTest {
                         .constraint(FlowConfig.Constraint.HARD).kinetic(FlowConfig.Kinetic.QUADRATIC).leapfrogSteps(2)),
                 Arguments.of("so(7) on 7 of 8 coordinates (brackets as matrix products)", FlowConfig.builder(8)
                         .symmetry("so7:0,1,2,3,4,5,7").leapfrogSteps(2)),
+                Arguments.of("so(6) on every coordinate (brackets as matrix products, columns in place)", FlowConfig.builder(6)
+                        .symmetry("so6").leapfrogSteps(2)),
                 Arguments.of("so(6) + so(2) along the flow, separate H", FlowConfig.builder(8)
                         .symmetries(java.util.List.of("so6:0,1,2,3,4,5", "so2:6,7")).separateHamiltonians(true).leapfrogSteps(2)
                         .penaltySites(FlowConfig.PenaltySites.BASE_AND_FLOW)),
