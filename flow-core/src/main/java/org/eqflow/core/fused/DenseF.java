@@ -11,16 +11,6 @@ final class DenseF extends Matrix {
         this.v = new float[Math.multiplyExact(rows, cols)];
     }
 
-    /** Adds the row vector {@code bias} ({@code [1, cols]}, given as floats) to every row. */
-    void addRow(float[] bias) {
-        float[] a = v;
-        for (int r = 0, o = 0; r < rows; r++, o += cols) {
-            for (int c = 0; c < cols; c++) {
-                a[o + c] += bias[c];
-            }
-        }
-    }
-
     /** {@code this ← this + other}, element-wise (same shape). */
     void add(DenseF other) {
         float[] a = v;

@@ -3,8 +3,9 @@ package org.eqflow.core.fused;
 import java.util.List;
 
 /**
- * {@link SoftplusGradient} for float32 models: the same forward and backward pass (see there), with the
- * hidden activations ({@code [B, h]}) in float. Its matrix products' hidden-sized operands cross to SGEMM as
+ * {@link SoftplusGradient} for float32 models: the same gradient and backward pass (see there), with the
+ * hidden activations ({@code [B, h]}) in float, and in another order where that saves work or lets a loop
+ * vectorise (docs/maths.md, "The fused training path": no {@code g2}, narrow inputs' products as row loops). Its matrix products' hidden-sized operands cross to SGEMM as
  * plain copies, and its element-wise loops run on floats with float polynomials ({@link Transcendentals}).
  * Inputs, outputs ({@code [B, d]}), weights and gradients stay double; column sums are accumulated in float
  * per pass and added to the double gradients.
@@ -26,6 +27,8 @@ final class SoftplusGradientF implements GradientKernel {
     private final float[] row;
     /** The second input's column of W1's gradient while {@link #narrowWeightGradient} accumulates it. */
     private final float[] w1Sum;
+    /** {@code h} zeros: the bias of a product without one. */
+    private final float[] zeros;
     /** {@code b1} repeated on every row (wide inputs only, else null). */
     private final DenseF bias1Rows;
     private Dense x;
@@ -67,6 +70,7 @@ final class SoftplusGradientF implements GradientKernel {
         w1Rows = d <= NARROW_INPUT ? new float[d][h] : null;
         row = new float[h];
         w1Sum = new float[h];
+        zeros = new float[h];
         bias1Rows = d <= NARROW_INPUT ? null : new DenseF(batch, h);
         sig1 = new DenseF(batch, h);
         s1 = new DenseF(batch, h);
@@ -137,11 +141,9 @@ final class SoftplusGradientF implements GradientKernel {
         DenseF sbar1 = scratch.fc;
         float[] acc = scratch.acc;
         if (w1Rows != null) {
-            narrowProduct(upstream, w1Rows, null, gb1, row);
+            narrowProduct(upstream, w1Rows, zeros, gb1, row);   // W̄1's share Ḡᵀg1 comes with xᵀĀ1 at the end
         } else {
             blas.gemm(upstream, false, w1.value, false, gb1, 1, 0);
-        }
-        if (w1Rows == null) {
             blas.gemm(upstream, true, g1, false, w1.grad, 1, 1);
         }
         // M̄ = ḡ1 ⊙ σ1 (into gb1), T1 = ḡ1 ⊙ M ⊙ σ1(1−σ1) (into m, no longer needed)
@@ -205,7 +207,7 @@ final class SoftplusGradientF implements GradientKernel {
     }
 
     /**
-     * {@code out ← x·W + bias} (bias may be null) for a narrow {@code x} ({@code [B, k]}, k ≤ {@link #NARROW_INPUT}),
+     * {@code out ← x·W + bias} for a narrow {@code x} ({@code [B, k]}, k ≤ {@link #NARROW_INPUT}),
      * {@code W} given by its rows as floats: per row one loop whose arrays share its index (JDK 17's C2 vectorises
      * that loop, not one that mixes a row offset with a column index), into {@code row}, then copied.
      */
@@ -216,7 +218,7 @@ final class SoftplusGradientF implements GradientKernel {
         float[] o = out.v;
         float[] w0 = w[0];
         float[] w1 = k > 1 ? w[1] : w[0];
-        float[] b = bias != null ? bias : new float[h];
+        float[] b = bias;
         for (int r = 0, ro = 0, xo = 0; r < out.rows; r++, ro += h, xo += k) {
             float x0 = (float) xv[xo];
             float x1 = k > 1 ? (float) xv[xo + 1] : 0f;
