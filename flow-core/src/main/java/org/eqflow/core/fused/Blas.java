@@ -10,10 +10,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Matrix products of {@link Dense} matrices through ND4J's BLAS ({@code Nd4j.gemm} into preallocated
- * arrays: the fast path, PERF-NOTES; straight into OpenBLAS where {@link NativeGemm#AVAILABLE}). Operands are copied into native staging arrays of the model's
- * precision: SGEMM for float32 models (element-wise work stays in double), DGEMM for float64. The staging
- * arrays are kept per shape and operand slot, so a training step allocates nothing after the first.
+ * Matrix products of {@link Dense} and {@link DenseF} matrices: straight into the CPU backend's OpenBLAS where
+ * {@link NativeGemm#AVAILABLE}, else through ND4J's BLAS ({@code Nd4j.gemm} into preallocated arrays: PERF-NOTES).
+ * Operands are copied into native staging arrays of the model's precision: SGEMM for float32 models, DGEMM for
+ * float64. The staging arrays are kept per shape and operand slot, so a training step allocates nothing after the
+ * first.
  */
 final class Blas {
     private final DataType type;
@@ -33,7 +34,8 @@ final class Blas {
             f = type == DataType.FLOAT ? bytes.asFloatBuffer() : null;
             d = type == DataType.DOUBLE ? bytes.asDoubleBuffer() : null;
             var address = array.data().addressPointer();
-            pointer = !NativeGemm.AVAILABLE ? null : type == DataType.FLOAT ? NativeGemm.floats(address) : NativeGemm.doubles(address);
+            pointer = !NativeGemm.AVAILABLE ? null
+                    : type == DataType.FLOAT ? NativeGemm.floats(address) : NativeGemm.doubles(address);
         }
     }
 
