@@ -5,6 +5,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +27,7 @@ final class Blas {
         final INDArray array;
         final FloatBuffer f;
         final DoubleBuffer d;
-        final org.bytedeco.javacpp.Pointer pointer;
+        final Pointer pointer;
 
         Staging(DataType type, int rows, int cols) {
             array = Nd4j.create(type, new long[] {rows, cols}, 'c');

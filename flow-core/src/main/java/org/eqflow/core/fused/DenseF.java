@@ -11,6 +11,16 @@ final class DenseF extends Matrix {
         this.v = new float[Math.multiplyExact(rows, cols)];
     }
 
+    /**
+     * Adds the row vector {@code bias} to every row, through {@code rows} (a matrix of this shape that keeps
+     * {@code bias} repeated, {@link #repeatRow}): one loop at one index, which C2 vectorises, where a row-by-row
+     * loop mixing a row offset with a column index runs scalar.
+     */
+    void addRow(float[] bias, DenseF rows) {
+        rows.repeatRow(bias);
+        add(rows);
+    }
+
     /** {@code this ← this + other}, element-wise (same shape). */
     void add(DenseF other) {
         float[] a = v;

@@ -102,13 +102,11 @@ final class SoftplusGradientF implements GradientKernel {
             narrowProduct(input, w1Rows, bias1, s1, row);
         } else {
             blas.gemm(input, false, w1.value, false, s1, 1, 0);
-            bias1Rows.repeatRow(bias1);
-            s1.add(bias1Rows);
+            s1.addRow(bias1, bias1Rows);
         }
         Transcendentals.sigmoidSoftplus(s1.v, sig1.v, scratch.fa.v, s1.size());
         blas.gemm(s1, false, w2.value, false, sig2, 1, 0);
-        bias2Rows.repeatRow(bias2);
-        sig2.add(bias2Rows);
+        sig2.addRow(bias2, bias2Rows);
         Transcendentals.sigmoid(sig2.v, sig2.size());
         double[] w2v = w2.value.v;
         float[] scaled = w2w3.v;
@@ -211,19 +209,18 @@ final class SoftplusGradientF implements GradientKernel {
      * {@code W} given by its rows as floats: per row one loop whose arrays share its index (JDK 17's C2 vectorises
      * that loop, not one that mixes a row offset with a column index), into {@code row}, then copied.
      */
-    static void narrowProduct(Dense x, float[][] w, float[] bias, DenseF out, float[] row) {
+    private static void narrowProduct(Dense x, float[][] w, float[] bias, DenseF out, float[] row) {
         int k = x.cols;
         int h = out.cols;
         double[] xv = x.v;
         float[] o = out.v;
         float[] w0 = w[0];
         float[] w1 = k > 1 ? w[1] : w[0];
-        float[] b = bias;
         for (int r = 0, ro = 0, xo = 0; r < out.rows; r++, ro += h, xo += k) {
             float x0 = (float) xv[xo];
             float x1 = k > 1 ? (float) xv[xo + 1] : 0f;
             for (int c = 0; c < h; c++) {
-                row[c] = b[c] + x0 * w0[c] + x1 * w1[c];
+                row[c] = bias[c] + x0 * w0[c] + x1 * w1[c];
             }
             System.arraycopy(row, 0, o, ro, h);
         }
