@@ -4,7 +4,9 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,12 +17,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link NativeGemm#AVAILABLE}, else through ND4J's BLAS ({@code Nd4j.gemm} into preallocated arrays: PERF-NOTES).
  * Operands are copied into native staging arrays of the model's precision: SGEMM for float32 models, DGEMM for
  * float64. The staging arrays are kept per shape and operand slot, so a training step allocates nothing after the
- * first.
+ * first. Weights are <em>held</em> ({@link #hold}, {@link #holdDerived} for values kernels derive from them): each
+ * keeps its own native copy, written when the weights are loaded ({@link #refreshHeld}, once per evaluation) or
+ * re-derived ({@link #refresh}), and products read it as it is, so a weight crosses to native memory once per step instead of once per product.
  */
 final class Blas {
     private final DataType type;
     private final Map<Long, Staging[]> staging = new HashMap<>();
     private float[] floats = new float[0];
+    /** The held weights and their native copies, written by {@link #refreshHeld}. */
+    private final Map<Matrix, Staging> held = new IdentityHashMap<>();
+    /**
+     * Held values derived from the weights by a kernel, written by their owner ({@link #refresh}); weak (a
+     * {@code Matrix} compares by identity), so a kernel that is dropped takes its copy along.
+     */
+    private final Map<Matrix, Staging> derived = new WeakHashMap<>();
+    /** Counts {@link #refreshHeld} calls: kernels re-derive their weight-dependent values when it moves. */
+    private long epoch;
 
     /** One native array, its NIO view and (direct calls only) its typed pointer. */
     private static final class Staging {
@@ -51,6 +64,39 @@ final class Blas {
         return type == DataType.FLOAT;
     }
 
+    /**
+     * Keeps a native copy of the weight {@code m} for every product that reads it, written by {@link #refreshHeld}
+     * only: the caller changes {@code m} only before that. Holding twice is one hold.
+     */
+    void hold(Dense m) {
+        held.computeIfAbsent(m, k -> new Staging(type, k.rows, k.cols));
+    }
+
+    /** Keeps a native copy of {@code m}, a value its owner derives from the weights and writes with {@link #refresh}. */
+    void holdDerived(Matrix m) {
+        derived.computeIfAbsent(m, k -> new Staging(type, k.rows, k.cols));
+    }
+
+    /** Copies every held weight to its native copy (after the weights are loaded) and moves {@link #epoch}. */
+    void refreshHeld() {
+        held.forEach((m, s) -> upload(m, s));
+        epoch++;
+    }
+
+    /** Copies a derived value to its native copy (after its owner re-derived it). */
+    void refresh(Matrix m) {
+        Staging s = derived.get(m);
+        if (s == null) {
+            throw new IllegalStateException("refresh of a matrix that is not held");
+        }
+        upload(m, s);
+    }
+
+    /** How many times the held matrices were refreshed together: a value derived from weights is stale when it moved. */
+    long epoch() {
+        return epoch;
+    }
+
     /** {@code c ← alpha · op(a) · op(b) + beta · c}, {@code op} the transpose where asked. */
     void gemm(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, double alpha, double beta) {
         int m = transA ? a.cols : a.rows;
@@ -61,8 +107,8 @@ final class Blas {
             throw new IllegalStateException("gemm shapes do not match: [" + a.rows + "," + a.cols + "]" + (transA ? "ᵀ" : "")
                     + " · [" + b.rows + "," + b.cols + "]" + (transB ? "ᵀ" : "") + " → [" + c.rows + "," + c.cols + "]");
         }
-        Staging sa = stage(a, 0, true);
-        Staging sb = stage(b, 1, true);
+        Staging sa = operand(a, 0);
+        Staging sb = operand(b, 1);
         Staging sc = stage(c, 2, beta != 0.0);
         if (sc.pointer != null) {
             NativeGemm.gemm(transA, transB, m, n, k, alpha, sa.pointer, a.cols, sb.pointer, b.cols, beta, sc.pointer, c.cols);
@@ -70,6 +116,30 @@ final class Blas {
             Nd4j.gemm(sa.array, sb.array, sc.array, transA, transB, alpha, beta);
         }
         unstage(sc, c);
+    }
+
+    /** A held matrix's native copy as it is (checked against the matrix when assertions are on), else a staged copy. */
+    private Staging operand(Matrix x, int slot) {
+        Staging s = held.get(x);
+        if (s == null) {
+            s = derived.get(x);
+        }
+        if (s == null) {
+            return stage(x, slot, true);
+        }
+        assert current(x, s) : "a held " + x.rows + "×" + x.cols + " matrix changed without a refresh";
+        return s;
+    }
+
+    private boolean current(Matrix x, Staging s) {
+        int n = x.size();
+        for (int i = 0; i < n; i++) {
+            double v = x instanceof DenseF f ? f.v[i] : s.f != null ? (float) ((Dense) x).v[i] : ((Dense) x).v[i];
+            if (v != (s.f != null ? s.f.get(i) : s.d.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Staging stage(Matrix x, int slot, boolean upload) {
@@ -80,21 +150,25 @@ final class Blas {
         }
         Staging s = slots[slot];
         if (upload) {
-            int n = x.size();
-            if (x instanceof DenseF f) {
-                s.f.put(0, f.v, 0, n);  // float32 models only: a plain copy
-            } else if (s.d != null) {
-                s.d.put(0, ((Dense) x).v, 0, n);
-            } else {
-                float[] tmp = floats(n);
-                double[] v = ((Dense) x).v;
-                for (int i = 0; i < n; i++) {
-                    tmp[i] = (float) v[i];
-                }
-                s.f.put(0, tmp, 0, n);
-            }
+            upload(x, s);
         }
         return s;
+    }
+
+    private void upload(Matrix x, Staging s) {
+        int n = x.size();
+        if (x instanceof DenseF f) {
+            s.f.put(0, f.v, 0, n);  // float32 models only: a plain copy
+        } else if (s.d != null) {
+            s.d.put(0, ((Dense) x).v, 0, n);
+        } else {
+            float[] tmp = floats(n);
+            double[] v = ((Dense) x).v;
+            for (int i = 0; i < n; i++) {
+                tmp[i] = (float) v[i];
+            }
+            s.f.put(0, tmp, 0, n);
+        }
     }
 
     private void unstage(Staging s, Matrix x) {

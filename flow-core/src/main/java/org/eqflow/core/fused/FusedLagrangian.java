@@ -144,6 +144,9 @@ public final class FusedLagrangian {
         if (taken.size() != params.size()) {
             throw new IllegalArgumentException("the model has parameters the fused engine does not know: " + parameterShapes.keySet());
         }
+        // the weights keep native copies for the matrix products, written once per load (loadValues)
+        params.values().forEach(p -> blas.hold(p.value));
+        stacks.forEach(stack -> blas.hold(stack.stacked.value));
         this.base = base;
         this.soft = config.soft();
         this.alongFlow = config.penaltyAlongFlow();
@@ -951,6 +954,7 @@ public final class FusedLagrangian {
         for (ContextStack stack : stacks) {
             stack.load();
         }
+        blas.refreshHeld();
     }
 
     private void read(INDArray a, Dense out) {

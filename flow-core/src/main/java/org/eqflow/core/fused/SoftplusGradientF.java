@@ -37,6 +37,8 @@ final class SoftplusGradientF implements GradientKernel {
     private final DenseF sig2;
     /** {@code W2·diag(w3)} as floats ({@code [h, h]}): {@code g2·W2ᵀ = σ2·(W2·diag(w3))ᵀ} without forming {@code g2}. */
     private final DenseF w2w3;
+    /** The {@link Blas#epoch} at which {@link #derive} last ran ({@code −1}: never). */
+    private long derivedAt = -1;
     /** {@code M̄ᵀ·σ2} ({@code [h, h]}), scaled by {@code w3} into W2's gradient. */
     private final DenseF w2Bar;
     /** {@code b2} repeated on every row ({@code [B, h]}): a same-index loop adds it (a row-by-row loop does not vectorise). */
@@ -76,6 +78,7 @@ final class SoftplusGradientF implements GradientKernel {
         s1 = new DenseF(batch, h);
         sig2 = new DenseF(batch, h);
         w2w3 = new DenseF(h, h);
+        blas.holdDerived(w2w3);
         w2Bar = new DenseF(h, h);
         bias2Rows = new DenseF(batch, h);
         m = new DenseF(batch, h);
@@ -86,6 +89,36 @@ final class SoftplusGradientF implements GradientKernel {
     @Override
     public Dense forward(Dense input) {
         this.x = input;
+        int h = s1.cols;
+        if (derivedAt != blas.epoch()) {
+            derive();
+        }
+        if (w1Rows != null) {
+            narrowProduct(input, w1Rows, bias1, s1, row);
+        } else {
+            blas.gemm(input, false, w1.value, false, s1, 1, 0);
+            s1.addRow(bias1, bias1Rows);
+        }
+        Transcendentals.sigmoidSoftplus(s1.v, sig1.v, scratch.fa.v, s1.size());
+        blas.gemm(s1, false, w2.value, false, sig2, 1, 0);
+        sig2.addRow(bias2, bias2Rows);
+        Transcendentals.sigmoid(sig2.v, sig2.size());
+        blas.gemm(sig2, false, w2w3, true, m, 1, 0);
+        float[] mv = m.v;
+        float[] s1v = sig1.v;
+        float[] g1v = g1.v;
+        for (int i = 0; i < g1v.length; i++) {
+            g1v[i] = mv[i] * s1v[i];
+        }
+        blas.gemm(g1, false, w1.value, true, out, 1, 0);
+        return out;
+    }
+
+    /**
+     * The values this kernel derives from the weights, in float: the biases, {@code w3}, {@code W1}'s rows (narrow
+     * inputs) and {@code W2·diag(w3)} (held by {@link Blas}): once per load of the weights, not once per call.
+     */
+    private void derive() {
         int h = s1.cols;
         for (int c = 0; c < h; c++) {
             bias1[c] = (float) b1.value.v[c];
@@ -99,15 +132,7 @@ final class SoftplusGradientF implements GradientKernel {
                     w1Rows[j][c] = (float) w[j * h + c];
                 }
             }
-            narrowProduct(input, w1Rows, bias1, s1, row);
-        } else {
-            blas.gemm(input, false, w1.value, false, s1, 1, 0);
-            s1.addRow(bias1, bias1Rows);
         }
-        Transcendentals.sigmoidSoftplus(s1.v, sig1.v, scratch.fa.v, s1.size());
-        blas.gemm(s1, false, w2.value, false, sig2, 1, 0);
-        sig2.addRow(bias2, bias2Rows);
-        Transcendentals.sigmoid(sig2.v, sig2.size());
         double[] w2v = w2.value.v;
         float[] scaled = w2w3.v;
         for (int o = 0; o < scaled.length; o += h) {
@@ -115,15 +140,8 @@ final class SoftplusGradientF implements GradientKernel {
                 scaled[o + c] = (float) (w2v[o + c] * w3.value.v[c]);
             }
         }
-        blas.gemm(sig2, false, w2w3, true, m, 1, 0);
-        float[] mv = m.v;
-        float[] s1v = sig1.v;
-        float[] g1v = g1.v;
-        for (int i = 0; i < g1v.length; i++) {
-            g1v[i] = mv[i] * s1v[i];
-        }
-        blas.gemm(g1, false, w1.value, true, out, 1, 0);
-        return out;
+        blas.refresh(w2w3);
+        derivedAt = blas.epoch();
     }
 
     @Override
