@@ -75,4 +75,32 @@ class OptimizerTest {
             assertEquals(stateNd4j.getDouble(i), stateJava.getDouble(i), 1e-14, "state " + i);
         }
     }
+
+    /**
+     * {@code stage} reports an update that is not finite in the parameter's own precision — a NaN gradient, a float
+     * weight beyond {@code Float.MAX_VALUE} — and leaves the parameter and its state untouched until {@code commit}.
+     */
+    @Test
+    void stageReportsUpdatesThatAreNotFinite() {
+        AdamUpdate adam = new AdamUpdate();
+        INDArray param = TestSupport.gaussian(3, 2, 5, 1.0).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        INDArray state = org.nd4j.linalg.factory.Nd4j.zeros(param.dataType(), 1, 20);
+        INDArray before = param.dup();
+        double[] g = new double[10];
+        java.util.Arrays.fill(g, 0.5);
+        assertTrue(adam.stage("w", param, state, g, 1.0, 1e-3, 0), "an ordinary update is finite");
+        g[7] = Double.NaN;
+        assertTrue(!adam.stage("w", param, state, g, 1.0, 1e-3, 0), "a NaN gradient is not finite");
+        g[7] = 0.5;
+        assertTrue(!adam.stage("w", param, state, g, 1.0, 1e39, 0), "a float weight of ~1e39 is not finite in float");
+        INDArray doubles = param.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        assertTrue(adam.stage("d", doubles, state.castTo(doubles.dataType()), g, 1.0, 1e39, 0), "the same weight is finite in double");
+        assertEquals(before, param, "staging changes no weight");
+        assertEquals(0.0, state.sumNumber().doubleValue(), "staging changes no state");
+        adam.stage("w", param, state, g, 1.0, 1e-3, 0);
+        adam.commit("w", param, state);
+        assertEquals(-1e-3, param.getDouble(7) - before.getDouble(7), 1e-6, "the committed first step is −lr·sign(g)");
+        assertEquals(0.05, state.getDouble(7), 1e-7, "m = (1 − β1)·g");
+        assertEquals(2.5e-4, state.getDouble(17), 1e-9, "v = (1 − β2)·g²");
+    }
 }

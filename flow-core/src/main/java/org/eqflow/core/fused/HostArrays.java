@@ -17,13 +17,18 @@ public final class HostArrays {
 
     /** The values of {@code a} in c order into {@code out} (at least {@code a.length()} long). */
     public void read(INDArray a, double[] out) {
+        read(a, Math.toIntExact(a.length()), 0, out);
+    }
+
+    /** The {@code n} values of {@code a} from c-order index {@code from} into {@code out[0 .. n)}. */
+    public void read(INDArray a, int n, int from, double[] out) {
         INDArray c = isDirect(a) ? a : a.dup('c');
         if (c.dataType() != DataType.DOUBLE && c.dataType() != DataType.FLOAT) {
             c = c.castTo(DataType.DOUBLE);
         }
         try {
-            int n = Math.toIntExact(c.length());
-            int offset = Math.toIntExact(c.offset());
+            range(c, from, n);
+            int offset = Math.toIntExact(c.offset()) + from;
             if (c.dataType() == DataType.DOUBLE) {
                 bytes(c).asDoubleBuffer().get(offset, out, 0, n);
             } else {
@@ -40,12 +45,17 @@ public final class HostArrays {
 
     /** {@code values} into {@code a}, which must be c-ordered and contiguous, FLOAT or DOUBLE. */
     public void write(INDArray a, double[] values) {
+        write(a, Math.toIntExact(a.length()), 0, values);
+    }
+
+    /** {@code values[0 .. n)} into {@code a} from c-order index {@code from}; {@code a} as for {@link #write(INDArray, double[])}. */
+    public void write(INDArray a, int n, int from, double[] values) {
         if (!isDirect(a) || (a.dataType() != DataType.DOUBLE && a.dataType() != DataType.FLOAT)) {
             throw new IllegalArgumentException("can only write into a contiguous c-ordered FLOAT or DOUBLE array, got "
                     + a.shapeInfoToString());
         }
-        int n = Math.toIntExact(a.length());
-        int offset = Math.toIntExact(a.offset());
+        range(a, from, n);
+        int offset = Math.toIntExact(a.offset()) + from;
         try {
             if (a.dataType() == DataType.DOUBLE) {
                 bytes(a).asDoubleBuffer().put(offset, values, 0, n);
@@ -58,6 +68,12 @@ public final class HostArrays {
             }
         } finally {
             Reference.reachabilityFence(a);
+        }
+    }
+
+    private static void range(INDArray a, int from, int n) {
+        if (from < 0 || n < 0 || from + (long) n > a.length()) {
+            throw new IndexOutOfBoundsException("values " + from + " .. " + (from + (long) n) + " of an array of " + a.length());
         }
     }
 
