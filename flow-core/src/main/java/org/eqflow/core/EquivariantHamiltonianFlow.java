@@ -5,12 +5,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.eqflow.core.flow.PhaseState;
 import org.eqflow.core.fused.FusedLagrangian;
-import org.eqflow.core.fused.ShardedLagrangian;
 import org.eqflow.core.graph.GraphParameters;
-import org.eqflow.core.graph.Quiet;
-import org.eqflow.core.model.DensityModel;
 import org.eqflow.core.model.Objective;
 import org.eqflow.core.model.TrainStep;
 import org.eqflow.core.model.TrainableModel;
@@ -19,9 +15,7 @@ import org.eqflow.core.objective.LagrangeMultipliers;
 import org.eqflow.core.optim.Optimizer;
 import org.eqflow.core.optim.TrainingDivergedException;
 import org.eqflow.core.symmetry.BaseInvariance;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -43,9 +37,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * model's space. Not thread-safe: one model, one thread.
  */
 public final class EquivariantHamiltonianFlow implements TrainableModel {
-    private static final int MAX_ROWS_PER_PASS = 65_536;
-    /** An IWAE standard error above this means the weights collapsed onto about one sample. */
-    private static final double COLLAPSED_STANDARD_ERROR = 0.9;
     /** Set this system property to {@code false} to train every model through the SameDiff graph. */
     public static final String FUSED_PROPERTY = "eqflow.fused";
     /** The family's name in model files. */
@@ -63,11 +54,15 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     private final Optimizer optimizer;
     private final int generatorCount;
     private final Map<String, long[]> parameterShapes = new LinkedHashMap<>();
+    /** The graph's engine: defines the model, runs it where the fused engine does not or is not asked to. */
+    private final GraphHamiltonianEngine graphEngine;
     /** The fused engine, or null where the model's parts do not support it. */
-    private ShardedLagrangian fused;
+    private final FusedHamiltonianEngine fusedEngine;
     /** Why {@link Engine#AUTO} takes the graph for this model, or empty if it takes the fused engine. */
     private final java.util.Optional<String> graphReason;
-    private boolean useFused;
+    /** The engine in use: one of the two above. */
+    private HamiltonianEngine engine;
+    private final HamiltonianDensity density = new HamiltonianDensity(this);
     /** The reverse-KL objective's own graph when the model is trained from an energy, else null (likelihood). */
     private ReverseKlEngine reverseKl;
 
@@ -81,19 +76,19 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         this.generatorCount = parts.symmetry().map(s -> s.size()).orElse(0);
         parts.symmetry().ifPresent(s -> BaseInvariance.check(s, parts.base()));
         this.multipliers = new LagrangeMultipliers(softConstraint() ? generatorCount : 0, config.multiplierSettings());
-        defineOutputs();
+        this.graphEngine = GraphHamiltonianEngine.define(sd, parts, config, dataType, parameterNames, generatorCount, softConstraint());
         for (String name : parameterNames) {
             parameterShapes.put(name, sd.getVariable(name).getArr().shape());
         }
         java.util.Optional<String> unsupported = parts.fusedUnsupportedReason();
-        this.fused = unsupported.isEmpty()
-                ? new ShardedLagrangian(fusedSpec(config), parts.symmetry(), parts.base(), parameterShapes, 1) : null;
+        this.fusedEngine = unsupported.isEmpty()
+                ? new FusedHamiltonianEngine(config, parts, parameterShapes, this::parameters, dataType) : null;
         this.graphReason = unsupported
                 .or(() -> onHost() ? java.util.Optional.empty()
                         : java.util.Optional.of("the ND4J backend is not the CPU, and the fused engine runs on the host"))
                 .or(() -> "false".equalsIgnoreCase(System.getProperty(FUSED_PROPERTY))
                         ? java.util.Optional.of("-D" + FUSED_PROPERTY + "=false") : java.util.Optional.empty());
-        this.useFused = graphReason.isEmpty();
+        this.engine = graphReason.isEmpty() ? fusedEngine : graphEngine;
         this.optimizer = new Optimizer(parameters(), config.learningRate(), config.clipNorm());
     }
 
@@ -135,67 +130,6 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         }
         return new ModelState(config, p, o, optimizer.iteration(), optimizer.learningRate(), optimizer.consecutiveSkips(),
                 multipliers.values(), multipliers.movingAverages());
-    }
-
-    // ---------------------------------------------------------------- graph
-
-    /**
-     * The graph's inputs and outputs. Model-space rows carry a conditional model's context as their last {@code k}
-     * columns ({@code q}, {@code penaltyQ}, {@code stateQ}, {@code energyX} are {@code [B, d + k]}); momenta and noise
-     * are {@code [B, d]}.
-     */
-    private void defineOutputs() {
-        int d = config.dimension();
-        int w = config.rowWidth();
-        SDVariable[] data = parts.splitRows(sd, sd.placeHolder("q", dataType, -1, w));
-        SDVariable q = data[0];
-        SDVariable noise = sd.placeHolder("noise", dataType, -1, d);
-        PhaseState penaltyStates = null;
-        SDVariable penaltyContext = null;
-        SDVariable lambda = null;
-        if (generatorCount > 0) {
-            SDVariable[] pen = parts.splitRows(sd, sd.placeHolder("penaltyQ", dataType, -1, w));
-            penaltyStates = new PhaseState(pen[0], sd.placeHolder("penaltyP", dataType, -1, d));
-            penaltyContext = pen[1];
-            if (softConstraint()) {
-                lambda = sd.placeHolder("lambda", dataType, generatorCount);
-            }
-        }
-        FlowParts.Lagrangian lagrangian = parts.lagrangian(sd, q, data[1], noise, penaltyStates, penaltyContext, lambda);
-        lagrangian.logWeights().rename("logWeight");
-        lagrangian.negElbo().rename("negElbo");
-        if (lagrangian.constraints() != null) {
-            lagrangian.constraints().rename("constraints");
-            if (lagrangian.baseConstraints() != lagrangian.constraints()) {
-                lagrangian.baseConstraints().rename("baseConstraints");
-            }
-        }
-        SDVariable loss = sd.identity("loss", lagrangian.loss());
-        sd.setLossVariables(loss);
-
-        SDVariable[] state = parts.splitRows(sd, sd.placeHolder("stateQ", dataType, -1, w));
-        SDVariable stateP = sd.placeHolder("stateP", dataType, -1, d);
-        FlowParts atState = parts.given(sd, state[1]);
-        PhaseState start = new PhaseState(state[0], stateP);
-        List<PhaseState> path = atState.flow().integrate(sd, start, false);
-        for (int i = 1; i < path.size(); i++) {
-            path.get(i).q().rename("forwardQ" + i);
-            path.get(i).p().rename("forwardP" + i);
-        }
-        PhaseState back = atState.flow().inverse(sd, start);
-        back.q().rename("inverseQ");
-        back.p().rename("inverseP");
-        parts.base().logDensity(sd, back).rename("logJoint");
-        FlowParts atData = parts.given(sd, data[1]);
-        atData.encoder().sample(sd, q, noise).p().rename("encoderP");
-        atData.encoder().logDensity(sd, q, stateP).rename("encoderLogDensity");
-
-        SDVariable[] x = parts.splitRows(sd, sd.placeHolder("energyX", dataType, -1, w));
-        FlowParts atX = parts.given(sd, x[1]);
-        for (int h = 0; h < parts.hamiltonians().size(); h++) {
-            atX.hamiltonians().get(h).kinetic().value(sd, x[0]).rename("kinetic" + h);
-            atX.hamiltonians().get(h).potential().value(sd, x[0]).rename("potential" + h);
-        }
     }
 
     private boolean softConstraint() {
@@ -286,7 +220,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      * graph. Both give the same numbers to round-off (FusedParityTest).
      */
     public boolean usesFusedPath() {
-        return useFused;
+        return engine == fusedEngine;
     }
 
     /**
@@ -307,14 +241,14 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      */
     public void useEngine(Engine engine) {
         switch (engine) {
-            case AUTO -> useFused = graphReason.isEmpty();
-            case GRAPH -> useFused = false;
+            case AUTO -> this.engine = graphReason.isEmpty() ? fusedEngine : graphEngine;
+            case GRAPH -> this.engine = graphEngine;
             case FUSED -> {
-                if (fused == null) {
+                if (fusedEngine == null) {
                     throw new IllegalArgumentException("the fused engine does not support this model: " + graphReason.orElse("?")
                             + "; use the graph engine");
                 }
-                useFused = true;
+                this.engine = fusedEngine;
             }
         }
     }
@@ -347,20 +281,12 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     @Override
     public String engineDescription() {
         if (reverseKl != null) {
-            return "graph (reverse-KL training has no fused kernel" + (useFused ? "; sampling and evaluation use the fused engine)" : ")");
+            return "graph (reverse-KL training has no fused kernel" + (usesFusedPath() ? "; sampling and evaluation use the fused engine)" : ")");
         }
-        if (useFused) {
+        if (usesFusedPath()) {
             return "fused";
         }
         return "graph (" + graphReason.orElse("asked for") + ")";
-    }
-
-    private static FusedLagrangian.Spec fusedSpec(FlowConfig c) {
-        return new FusedLagrangian.Spec(c.dimension(), c.hidden(), c.leapfrogSteps(), c.stepSize(), c.learnableStepSize(),
-                c.separateHamiltonians(), c.kinetic() == FlowConfig.Kinetic.QUADRATIC, c.constraint() == FlowConfig.Constraint.HARD,
-                c.constraint() == FlowConfig.Constraint.SOFT, c.penaltySites() == FlowConfig.PenaltySites.BASE_AND_FLOW,
-                c.penaltySites() == FlowConfig.PenaltySites.DATA_AND_BASE,
-                c.kappa(), c.precision() == FlowConfig.Precision.FLOAT64, c.trainingSamples(), c.contextSize());
     }
 
     private static boolean onHost() {
@@ -378,9 +304,8 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        if (fused != null && fused.threads() != threads) {
-            fused.close();
-            fused = new ShardedLagrangian(fusedSpec(config), parts.symmetry(), parts.base(), parameterShapes, threads);
+        if (fusedEngine != null) {
+            fusedEngine.setThreads(threads);
         }
     }
 
@@ -400,7 +325,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         INDArray q = batch.get(all(), interval(0, d)).dup();
         INDArray p = batch.get(all(), interval(d, 2 * d)).dup();
         // the end positions from the fused engine's forward pass where it runs (the graph's first pass otherwise)
-        INDArray x = useFused ? forward(q, p)[0] : null;
+        INDArray x = usesFusedPath() ? forward(q, p)[0] : null;
         INDArray noise = reverseKl.momenta() == 1 ? null : Noise.gaussian(Noise.stream(config.seed(), t, Noise.Purpose.ENCODER),
                 q.rows() * (reverseKl.momenta() - 1), d, dataType);
         return reverseKl.evaluate(parameters(), q, p, noise, multipliers.values(), withGradients, x);
@@ -502,14 +427,13 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      */
     public ContextObjective objectiveWithContextGradient(INDArray q, INDArray noise, INDArray penaltyQ, INDArray penaltyP,
                                                          double[] lambda) {
-        if (!config.conditional() || !useFused) {
+        if (!config.conditional() || !usesFusedPath()) {
             throw new IllegalStateException(!config.conditional() ? "the model is not conditional: it has no context gradient"
                     : "the context gradient is computed by the fused engine, and this model runs on the graph: " + engineDescription());
         }
         double[][] l = new double[1][];
         Map<String, INDArray> feeds = givenFeeds(q, noise, penaltyQ, penaltyP, lambda, l);
-        FusedLagrangian.Result r = fused.evaluateWithContextGradient(parameters(), feeds.get("q"), feeds.get("noise"),
-                feeds.get("penaltyQ"), feeds.get("penaltyP"), l[0]);
+        FusedLagrangian.Result r = fusedEngine.evaluateWithContextGradient(feeds, l[0]);
         int k = config.contextSize();
         INDArray c = Nd4j.create(r.contextGradient(), new long[] {q.rows(), k}, DataType.DOUBLE);
         INDArray pc = feeds.get("penaltyQ") == null ? null
@@ -518,24 +442,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private Objective evaluate(Map<String, INDArray> feeds, double[] lambda) {
-        if (useFused) {
-            FusedLagrangian.Result r = fused.evaluate(parameters(), feeds.get("q"), feeds.get("noise"), feeds.get("penaltyQ"),
-                    feeds.get("penaltyP"), lambda);
-            return new Objective(r.loss(), r.negElbo(), r.constraints(), r.gradients());
-        }
-        Quiet.createGradFunction(sd);
-        List<String> outputs = new ArrayList<>(List.of("loss", "negElbo"));
-        if (generatorCount > 0) {
-            outputs.add("constraints");
-        }
-        OutAndGrad og = sd.calculateGradientsAndOutputs(feeds, outputs, parameterNames);
-        double[] constraints = generatorCount > 0 ? og.getOutputs().get("constraints").toDoubleVector() : new double[0];
-        Map<String, double[]> grads = new LinkedHashMap<>();
-        for (String name : parameterNames) {
-            grads.put(name, og.getGradients().get(name).castTo(DataType.DOUBLE).dup('c').data().asDouble());
-        }
-        return new Objective(og.getOutputs().get("loss").getDouble(0), og.getOutputs().get("negElbo").getDouble(0),
-                constraints, grads);
+        return engine.evaluate(feeds, lambda);
     }
 
     /** The loss at a batch with the noise of the given iteration. */
@@ -543,10 +450,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         if (reverseKl != null) {
             return reverseKlObjective(batch, noiseIteration, false).loss();
         }
-        if (useFused) {
-            return evaluate(batch, noiseIteration).loss();
-        }
-        return sd.output(trainingFeeds(batch, noiseIteration), "loss").get("loss").getDouble(0);
+        return engine.loss(trainingFeeds(batch, noiseIteration), multipliers.values());
     }
 
     private Map<String, INDArray> trainingFeeds(INDArray batch, long t) {
@@ -621,173 +525,25 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      */
     @Override
     public double[] elbo(INDArray x, long seed) {
-        double[] w = elboInOwnPrecision(x, seed);
-        Iwae.Estimate[] one = new Iwae.Estimate[w.length];
-        for (int i = 0; i < w.length; i++) {
-            one[i] = new Iwae.Estimate(w[i], Double.NaN);
-        }
-        one = withDefensiveProposal(one, x, 1, seed);
-        for (int i = 0; i < w.length; i++) {
-            w[i] = one[i].logDensity();
-        }
-        return w;
-    }
-
-    /** The same model in float64, same weights and state (far-point estimates). */
-    private EquivariantHamiltonianFlow float64Twin() {
-        ModelState s = state();
-        FlowConfig wide = config.toBuilder().precision(FlowConfig.Precision.FLOAT64).build();
-        return restore(new ModelState(wide, s.parameters(), s.optimizer(), s.iteration(), s.learningRate(),
-                s.consecutiveSkips(), s.multipliers(), s.multiplierAverages()));
-    }
-
-    private double[] elboInOwnPrecision(INDArray x, long seed) {
-        INDArray q = toModelSpace(x);
-        INDArray noise = Noise.gaussian(Noise.stream(seed, 0, Noise.Purpose.EVALUATION), q.rows(), config.dimension(), dataType);
-        double[] w = logWeights(q, noise);
-        double shift = config.logScaleJacobian();
-        for (int i = 0; i < w.length; i++) {
-            w[i] -= shift;
-        }
-        return w;
+        return density.elbo(x, seed);
     }
 
     /**
-     * The IWAE estimate of {@code log p(x)} (a conditional model's {@code log p(x | c)} of rows {@code [x | c]}) for each row (data units) with {@code m} importance samples,
-     * and its Monte Carlo standard error. Seeded: the same call gives the same numbers.
-     *
-     * <p>Far from the data the estimate can fail: a float32 model's activations overflow (an encoder scale
-     * {@code exp(log σ)}, a squared norm beyond 3.4e38), or the encoder's proposal is so wide that the
-     * weights collapse onto one sample. Such rows are estimated again in float64 with a defensive proposal
-     * ({@link #withDefensiveProposal}), so far points get large negative finite values; only a point
-     * beyond double precision (|x| above about 1e150) gives a non-finite estimate.
+     * The IWAE estimate of {@code log p(x)} (a conditional model's {@code log p(x | c)} of rows {@code [x | c]}) for each
+     * row (data units) with {@code m} importance samples, and its Monte Carlo standard error. Seeded: the same call
+     * gives the same numbers. Far from the data, where the encoder's proposal fails (a float32 model's activations
+     * overflow, or the weights collapse onto one sample), rows are estimated again in float64 with a defensive
+     * proposal ({@link HamiltonianDensity}), so far points get large negative finite values; only a point beyond
+     * double precision (|x| above about 1e150) gives a non-finite estimate.
      */
     @Override
     public Iwae.Estimate[] logDensity(INDArray x, int m, long seed) {
-        return withDefensiveProposal(logDensityInOwnPrecision(x, m, seed), x, m, seed);
-    }
-
-    /**
-     * Far from the data the encoder's proposal fails: its scale {@code exp(log σ(q))} grows with {@code |q|}
-     * until the importance weights overflow or collapse onto one sample (standard error near 1, effective
-     * sample size near 1), or a float32 model's activations overflow. Such rows (non-finite, or with a
-     * standard error above {@value #COLLAPSED_STANDARD_ERROR}) are estimated again, in float64 with the same
-     * weights, with the defensive mixture proposal
-     * {@code r(p) = a·h(p|q) + (1−a)·N(0, I)} ({@code a = ½}; half the momenta drawn from each part) and
-     * balance-heuristic weights {@code π(T⁻¹(q,p)) / r(p)} (Hesterberg 1995; Owen & Zhou 2000): an
-     * importance sampler with any full-support proposal estimates the same {@code log p(q)}, and the
-     * {@code N(0, I)} part keeps the weights bounded where {@code h} is useless.
-     */
-    private Iwae.Estimate[] withDefensiveProposal(Iwae.Estimate[] out, INDArray x, int m, long seed) {
-        List<Integer> bad = new ArrayList<>();
-        for (int i = 0; i < out.length; i++) {
-            if (failed(out[i])) {
-                bad.add(i);
-            }
-        }
-        if (bad.isEmpty()) {
-            return out;
-        }
-        EquivariantHamiltonianFlow wide = dataType == DataType.DOUBLE ? this : float64Twin();
-        int d = config.dimension();
-        int fromEncoder = m / 2;
-        double a = (double) fromEncoder / m;
-        double shift = config.logScaleJacobian();
-        int rowsPerPass = Math.max(1, MAX_ROWS_PER_PASS / m);
-        for (int start = 0; start < bad.size(); start += rowsPerPass) {
-            List<Integer> pass = bad.subList(start, Math.min(bad.size(), start + rowsPerPass));
-            int n = pass.size();
-            // n blocks of m rows: each row's point repeated, its momenta drawn from its own seeded stream
-            int width = config.rowWidth();
-            INDArray points = Nd4j.create(DataType.DOUBLE, n, width);
-            INDArray p = Nd4j.create(DataType.DOUBLE, (long) n * m, d);
-            for (int k = 0; k < n; k++) {
-                points.putRow(k, x.getRow(pass.get(k)).castTo(DataType.DOUBLE));
-                p.get(interval((long) k * m, (long) (k + 1) * m), all()).assign(
-                        Noise.gaussian(Noise.stream(seed, pass.get(k), Noise.Purpose.EVALUATION), m, d, DataType.DOUBLE));
-            }
-            INDArray model = wide.toModelSpace(points);
-            INDArray q = Nd4j.create(DataType.DOUBLE, (long) n * m, width);
-            for (int k = 0; k < n; k++) {
-                q.get(interval((long) k * m, (long) (k + 1) * m), all()).assign(Nd4j.tile(model.getRow(k).reshape(1, width), m, 1));
-            }
-            if (fromEncoder > 0) {
-                INDArray drawn = wide.encode(q, p).castTo(DataType.DOUBLE);
-                for (int k = 0; k < n; k++) {
-                    long first = (long) k * m;
-                    p.get(interval(first, first + fromEncoder), all()).assign(drawn.get(interval(first, first + fromEncoder), all()));
-                }
-            }
-            double[] logJoint = wide.logJoint(q, p).castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
-            double[] logH = wide.encoderLogDensity(q, p).castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
-            double[] pp = p.reshape(-1).toDoubleVector();
-            double[] w = new double[m];
-            for (int k = 0; k < n; k++) {
-                for (int j = 0; j < m; j++) {
-                    int r = k * m + j;
-                    double sq = 0;
-                    for (int c = 0; c < d; c++) {
-                        sq += pp[r * d + c] * pp[r * d + c];
-                    }
-                    double logNormal = -0.5 * sq - 0.5 * d * Math.log(2 * Math.PI);
-                    double logR = a == 0 ? logNormal : logSumExp(Math.log(a) + logH[r], Math.log(1 - a) + logNormal);
-                    w[j] = logJoint[r] - logR;
-                    if (Double.isNaN(w[j])) {
-                        w[j] = Double.NEGATIVE_INFINITY;  // an encoder draw at infinity, where π vanishes: weight 0
-                    }
-                }
-                Iwae.Estimate e = Iwae.estimate(w);
-                if (Double.isFinite(e.logDensity())) {
-                    out[pass.get(k)] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
-                }
-            }
-        }
-        return out;
-    }
-
-    private static boolean failed(Iwae.Estimate e) {
-        return !Double.isFinite(e.logDensity()) || e.standardError() > COLLAPSED_STANDARD_ERROR;
-    }
-
-    private static double logSumExp(double u, double v) {
-        double max = Math.max(u, v);
-        return max == Double.NEGATIVE_INFINITY ? max : max + Math.log(Math.exp(u - max) + Math.exp(v - max));
-    }
-
-    private Iwae.Estimate[] logDensityInOwnPrecision(INDArray x, int m, long seed) {
-        if (m < 1) {
-            throw new IllegalArgumentException("the number of importance samples must be >= 1, got " + m);
-        }
-        INDArray q = toModelSpace(x);
-        int n = (int) q.rows();
-        int d = config.dimension();
-        Iwae.Estimate[] out = new Iwae.Estimate[n];
-        int pointsPerPass = Math.max(1, MAX_ROWS_PER_PASS / m);
-        double shift = config.logScaleJacobian();
-        for (int start = 0, chunk = 0; start < n; start += pointsPerPass, chunk++) {
-            int count = Math.min(pointsPerPass, n - start);
-            INDArray block = q.get(interval(start, start + count), all());
-            INDArray repeated = Nd4j.tile(block, m, 1);
-            INDArray noise = Noise.gaussian(Noise.stream(seed, start, Noise.Purpose.EVALUATION), (long) count * m, d, dataType);
-            double[] w = logWeights(repeated, noise);
-            double[] perPoint = new double[m];
-            for (int i = 0; i < count; i++) {
-                for (int k = 0; k < m; k++) {
-                    perPoint[k] = w[k * count + i];
-                }
-                Iwae.Estimate e = Iwae.estimate(perPoint);
-                out[start + i] = new Iwae.Estimate(e.logDensity() - shift, e.standardError());
-            }
-        }
-        return out;
+        return density.logDensity(x, m, seed);
     }
 
     /** {@code log w} of each row in the model's space, on the fused path when it is in use. */
-    private double[] logWeights(INDArray q, INDArray noise) {
-        if (useFused) {
-            return fused.logWeights(parameters(), q, noise);
-        }
-        return sd.output(Map.of("q", q, "noise", noise), "logWeight").get("logWeight").toDoubleVector();
+    double[] logWeights(INDArray q, INDArray noise) {
+        return engine.logWeights(q, noise);
     }
 
     /** {@code n} samples (data units), {@code [n, d]}; a conditional model needs {@link #sample(INDArray, long)}. */
@@ -823,13 +579,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private INDArray sampleAt(INDArray[] s0) {
-        long n = s0[1].rows();
-        if (useFused) {
-            List<double[]> last = fused.forwardFlow(parameters(), s0[0], s0[1], FusedLagrangian.Kept.FINAL_POSITION);
-            return toDataSpace(matrix(last.get(0), n));
-        }
-        String name = "forwardQ" + config.leapfrogSteps();
-        return toDataSpace(sd.output(Map.of("stateQ", s0[0], "stateP", s0[1]), name).get(name));
+        return toDataSpace(engine.finalPosition(s0[0], s0[1]));
     }
 
     /**
@@ -858,16 +608,6 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
         }
     }
 
-    /** A fused engine result per row as a vector {@code [n]} of the model's type. */
-    private INDArray vector(double[] values) {
-        return Nd4j.create(values, new long[] {values.length}, DataType.DOUBLE).castTo(dataType);
-    }
-
-    /** A fused engine result ({@code n × d}, row-major doubles) as an array of the model's type. */
-    private INDArray matrix(double[] values, long n) {
-        return Nd4j.create(values, new long[] {n, config.dimension()}, DataType.DOUBLE).castTo(dataType);
-    }
-
     /** The positions and momenta of base samples along the flow: {@code L + 1} states, positions in data units. */
     public record Trajectory(List<INDArray> positions, List<INDArray> momenta) {
     }
@@ -884,31 +624,12 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
     }
 
     private Trajectory trajectoryFrom(INDArray[] s0) {
-        int n = Math.toIntExact(s0[1].rows());
-        INDArray q0 = s0[0];
-        INDArray p0 = s0[1];
-        int steps = config.leapfrogSteps();
-        if (useFused) {
-            List<double[]> states = fused.forwardFlow(parameters(), q0, p0, FusedLagrangian.Kept.ALL_STATES);
-            List<INDArray> qs = new ArrayList<>();
-            List<INDArray> ps = new ArrayList<>();
-            for (int i = 0; i <= steps; i++) {
-                qs.add(toDataSpace(matrix(states.get(2 * i), n)));
-                ps.add(matrix(states.get(2 * i + 1), n));
-            }
-            return new Trajectory(qs, ps);
-        }
-        List<String> names = new ArrayList<>();
-        for (int i = 1; i <= steps; i++) {
-            names.add("forwardQ" + i);
-            names.add("forwardP" + i);
-        }
-        Map<String, INDArray> out = sd.output(Map.of("stateQ", q0, "stateP", p0), names);
-        List<INDArray> qs = new ArrayList<>(List.of(toDataSpace(q0.get(all(), interval(0, config.dimension())))));
-        List<INDArray> ps = new ArrayList<>(List.of(p0));
-        for (int i = 1; i <= steps; i++) {
-            qs.add(toDataSpace(out.get("forwardQ" + i)));
-            ps.add(out.get("forwardP" + i));
+        List<INDArray> states = engine.states(s0[0], s0[1]);
+        List<INDArray> qs = new ArrayList<>();
+        List<INDArray> ps = new ArrayList<>();
+        for (int i = 0; i < states.size(); i += 2) {
+            qs.add(toDataSpace(states.get(i)));
+            ps.add(states.get(i + 1));
         }
         return new Trajectory(qs, ps);
     }
@@ -919,54 +640,37 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
      * model-space context as their last {@code k} columns ({@code [B, d + k]}); momenta and results are {@code [B, d]}.
      */
     public INDArray[] forward(INDArray q, INDArray p) {
-        if (useFused) {
-            List<double[]> last = fused.forwardFlow(parameters(), cast(q), cast(p), FusedLagrangian.Kept.FINAL_STATE);
-            return new INDArray[] {matrix(last.get(0), q.rows()), matrix(last.get(1), q.rows())};
-        }
-        String qn = "forwardQ" + config.leapfrogSteps();
-        String pn = "forwardP" + config.leapfrogSteps();
-        Map<String, INDArray> out = sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), qn, pn);
-        return new INDArray[] {out.get(qn), out.get(pn)};
+        return engine.forward(cast(q), cast(p));
     }
 
     /** {@code T⁻¹(q, p)} in the model's space: {@code [q0, p0]}. */
     public INDArray[] inverse(INDArray q, INDArray p) {
-        Map<String, INDArray> out = sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), "inverseQ", "inverseP");
-        return new INDArray[] {out.get("inverseQ"), out.get("inverseP")};
+        return graphEngine.inverse(cast(q), cast(p));
     }
 
     /** {@code log p(q, p) = log π(T⁻¹(q, p))} in the model's space, shape {@code [B]}. */
     public INDArray logJoint(INDArray q, INDArray p) {
-        if (useFused) {
-            return vector(fused.logJoint(parameters(), cast(q), cast(p)));
-        }
-        return sd.output(Map.of("stateQ", cast(q), "stateP", cast(p)), "logJoint").get("logJoint");
+        return engine.logJoint(cast(q), cast(p));
     }
 
     /** Encoder draws {@code p = μ(q) + σ(q) ⊙ noise} in the model's space. */
     public INDArray encode(INDArray q, INDArray noise) {
-        if (useFused) {
-            return matrix(fused.encode(parameters(), cast(q), cast(noise)), q.rows());
-        }
-        return sd.output(Map.of("q", cast(q), "noise", cast(noise)), "encoderP").get("encoderP");
+        return engine.encode(cast(q), cast(noise));
     }
 
     /** {@code log h(p|q)} in the model's space, shape {@code [B]}. */
     public INDArray encoderLogDensity(INDArray q, INDArray p) {
-        if (useFused) {
-            return vector(fused.encoderLogDensity(parameters(), cast(q), cast(p)));
-        }
-        return sd.output(Map.of("q", cast(q), "stateP", cast(p)), "encoderLogDensity").get("encoderLogDensity");
+        return engine.encoderLogDensity(cast(q), cast(p));
     }
 
     /** {@code K(p)} of Hamiltonian {@code h} (0 unless each step has its own), shape {@code [B, 1]}. */
     public INDArray kineticEnergy(INDArray p, int h) {
-        return sd.output(Map.of("energyX", cast(p)), "kinetic" + h).get("kinetic" + h);
+        return graphEngine.kineticEnergy(cast(p), h);
     }
 
     /** {@code U(q)} of Hamiltonian {@code h} in the model's space, shape {@code [B, 1]}. */
     public INDArray potentialEnergy(INDArray q, int h) {
-        return sd.output(Map.of("energyX", cast(q)), "potential" + h).get("potential" + h);
+        return graphEngine.potentialEnergy(cast(q), h);
     }
 
     /**
@@ -995,12 +699,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
             int[] row = java.util.stream.IntStream.range(0, n).map(i -> (int) (i % c.rows())).toArray();
             q0 = Nd4j.hstack(q0, c.getRows(row));
         }
-        Map<String, INDArray> feeds = Map.of("penaltyQ", q0, "penaltyP", s0.get(all(), interval(d, 2 * d)).dup());
-        if (useFused) {
-            return fused.constraints(parameters(), feeds.get("penaltyQ"), feeds.get("penaltyP"));
-        }
-        String name = sd.hasVariable("baseConstraints") ? "baseConstraints" : "constraints";
-        return sd.output(feeds, name).get(name).toDoubleVector();
+        return engine.constraints(q0, s0.get(all(), interval(d, 2 * d)).dup());
     }
 
     // ---------------------------------------------------------------- accessors
