@@ -296,7 +296,7 @@ public final class EquivariantHamiltonianFlow implements TrainableModel {
 
     /**
      * Runs the fused path on {@code threads} cores (default 1): each step's batch, and each block of
-     * log-density rows, is cut into that many shards computed in parallel ({@link ShardedLagrangian}).
+     * log-density rows, is cut into that many shards computed in parallel ({@link org.eqflow.core.fused.ShardedLagrangian}).
      * Results equal the one-thread results up to the order of floating-point sums. No effect on models
      * that train through the graph.
      */

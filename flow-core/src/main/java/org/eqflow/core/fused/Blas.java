@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * float64. The staging arrays are kept per shape and operand slot, so a training step allocates nothing after the
  * first. Weights are <em>held</em> ({@link #hold}, {@link #holdDerived} for values kernels derive from them): each
  * keeps its own native copy, written when the weights are loaded ({@link #refreshHeld}, once per evaluation) or
- * re-derived ({@link #refresh}), and products read it as it is, so a weight crosses to native memory once per step instead of once per product.
+ * re-derived ({@link #refresh}), and products read it as it is: a weight crosses to native memory once per step,
+ * not once per product.
  */
 final class Blas {
     private final DataType type;
@@ -131,11 +132,13 @@ final class Blas {
         return s;
     }
 
+    /** Whether the native copy holds {@code x}'s values in the model's precision (NaN equal to NaN). */
     private boolean current(Matrix x, Staging s) {
         int n = x.size();
         for (int i = 0; i < n; i++) {
             double v = x instanceof DenseF f ? f.v[i] : s.f != null ? (float) ((Dense) x).v[i] : ((Dense) x).v[i];
-            if (v != (s.f != null ? s.f.get(i) : s.d.get(i))) {
+            double copy = s.f != null ? s.f.get(i) : s.d.get(i);
+            if (Double.compare(v, copy) != 0 && v != copy) {
                 return false;
             }
         }
